@@ -1,0 +1,46 @@
+# Two set-up-and-go targets: `make demo` and `make test`. Both install what is missing and are
+# quick when everything is already there.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.deskpilot-installed
+# The CPU build of torch; an unpinned torch resolves to a multi-GB CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+APT_PACKAGES := xvfb xdotool x11-utils x11-xserver-utils openbox xterm x11-apps galculator mousepad \
+                x11vnc fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system-deps demo test bench clean
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys, tkinter; assert sys.version_info >= (3, 11)' || \
+	  { echo "need Python >= 3.11 with tkinter (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q '$(TORCH_SPEC)'
+	$(VENV)/bin/pip install -q -e '.[vlm,ocr,dev]'
+	@# pyautogui drags in python3-xlib 0.15, which overwrites the `Xlib` package of python-xlib 0.33.
+	$(VENV)/bin/pip install -q --force-reinstall --no-deps 'python-xlib==0.33'
+	touch $@
+
+setup: system-deps $(STAMP)
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+demo: setup
+	$(VENV)/bin/deskpilot demo
+
+bench: setup
+	$(VENV)/bin/python benchmarks/step_overhead.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Agent: the loop, trajectories, replay, recipes, evaluation and the command line."""

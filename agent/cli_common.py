@@ -1,0 +1,68 @@
+"""Shared pieces of the command line: exit codes, error reporting, JSON output."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad usage or input: reported without a traceback, exit code 2."""
+
+
+def err_console() -> Console:
+    """Console on stderr (progress, errors); stdout stays clean for --json."""
+    return Console(stderr=True)
+
+
+def fail_usage(message: str) -> NoReturn:
+    """Print `message` as an error and exit with code 2."""
+    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def print_json(obj: dict) -> None:
+    """Print one JSON object on stdout."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _sigterm_as_interrupt(signum, frame) -> None:
+    # SIGTERM unwinds like Ctrl-C so context managers tear sandboxes down and trajectories close.
+    raise KeyboardInterrupt
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run the typer app, mapping interrupts and known errors to exit codes without tracebacks."""
+    from sandbox.errors import SandboxError
+
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        app(standalone_mode=False)
+    except KeyboardInterrupt:
+        err_console().print("[yellow]interrupted[/]")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (UsageError, SandboxError) as e:
+        err_console().print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(EXIT_USAGE)
+    except typer.Abort:
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as e:
+        # typer 0.29 vendors click; its usage errors carry `show()` and an exit code of 2.
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
+            e.show()
+            sys.exit(EXIT_USAGE)
+        raise
+    sys.exit(EXIT_OK)

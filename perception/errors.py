@@ -1,0 +1,21 @@
+"""Errors raised by perception, grouped by cause."""
+
+
+class PerceptionError(Exception):
+    """Base class of every perception error."""
+
+
+class ModelOutputError(PerceptionError):
+    """Model text that does not parse into valid actions. Recoverable: the loop shows it back to the model."""
+
+    def __init__(self, message: str, raw_text: str) -> None:
+        super().__init__(message)
+        self.raw_text = raw_text
+
+
+class BackendError(PerceptionError):
+    """A model backend failed (server unreachable, bad response, model directory unusable)."""
+
+
+class OcrUnavailableError(PerceptionError):
+    """The OCR extra is not installed."""

@@ -1,0 +1,266 @@
+"""The Sandbox: a private virtual X display with a window manager, apps, and a clean teardown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from Xlib import Xatom
+
+from sandbox.errors import AppLaunchError, DisplayStartError, SandboxClosedError
+from sandbox.processes import Child, spawn
+from sandbox.windows import WindowInfo, WindowManagerView
+from sandbox.xserver import ScreenSpec, start_xvfb
+
+# X resources loaded into every sandbox: blinking cursors never let a screen "settle" and make
+# recorded screens differ from replayed ones, so the desktop is made deterministic.
+X_RESOURCES = """\
+*insertOffTime: 0
+*cursorBlink: false
+XTerm*faceName: DejaVu Sans Mono
+XTerm*faceSize: 11
+XTerm*locale: true
+"""
+
+GTK_SETTINGS = """\
+[Settings]
+gtk-cursor-blink=false
+gtk-enable-animations=false
+"""
+
+
+@dataclass
+class App:
+    """An application launched in a sandbox, with the window it mapped (if it was waited for)."""
+
+    argv: tuple[str, ...]
+    process: Child
+    window: WindowInfo | None
+
+    @property
+    def pid(self) -> int:
+        """Process id of the launched program."""
+        return self.process.pid
+
+    def alive(self) -> bool:
+        """True while the program runs."""
+        return self.process.alive()
+
+
+def _teardown(children: list[Child], wm_view: list[WindowManagerView], root: str, display: list[str]) -> None:
+    for view in wm_view:
+        view.close()
+    wm_view.clear()
+    # Apps first, the X server last, so apps do not spam errors about a vanished display.
+    for child in reversed(children):
+        child.stop()
+    children.clear()
+    if display:
+        num = display[0].lstrip(":")
+        for stale in (f"/tmp/.X{num}-lock", f"/tmp/.X11-unix/X{num}"):
+            # Xvfb removes these on SIGTERM; a SIGKILLed one leaves them for us.
+            try:
+                os.unlink(stale)
+            except OSError:
+                pass
+        display.clear()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Sandbox:
+    """A virtual X display (Xvfb) with openbox and a private HOME, torn down completely on close.
+
+    Use as a context manager::
+
+        with Sandbox(ScreenSpec(1280, 800)) as sb:
+            sb.launch(["xcalc"])
+            print(sb.display)      # e.g. ':7'
+
+    Every child runs in its own process group and gets SIGTERM from the kernel if this process
+    dies, so nothing outlives the agent. Nothing here reads or writes the caller's DISPLAY.
+    """
+
+    def __init__(self, screen: ScreenSpec | None = None, *, window_manager: bool = True, start_timeout: float = 10.0) -> None:
+        self.screen = screen or ScreenSpec()
+        self._want_wm = window_manager
+        self._start_timeout = start_timeout
+        self._children: list[Child] = []
+        self._views: list[WindowManagerView] = []
+        self._display: list[str] = []
+        self._root = tempfile.mkdtemp(prefix="deskpilot-sbx-")
+        self._apps: list[App] = []
+        self._closed = False
+        self._started = False
+        self._finalizer = weakref.finalize(self, _teardown, self._children, self._views, self._root, self._display)
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> "Sandbox":
+        """Start the X server and window manager. Idempotent; returns self."""
+        if self._closed:
+            raise SandboxClosedError("this sandbox was closed; create a new one")
+        if self._started:
+            return self
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        self._started = True
+        return self
+
+    def _start(self) -> None:
+        root = Path(self._root)
+        for sub in ("home", "config/gtk-3.0", "data", "cache", "runtime", "logs"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(root / "runtime", 0o700)
+        (root / "Xauthority").touch()
+        (root / "config/gtk-3.0/settings.ini").write_text(GTK_SETTINGS)
+        xvfb, display = start_xvfb(self.screen, self._base_env(), str(root / "logs/xvfb.log"), self._start_timeout)
+        self._children.append(xvfb)
+        self._display.append(display)
+        view = WindowManagerView(display)
+        self._views.append(view)
+        root_win = view._d.screen().root
+        root_win.change_property(Xatom.RESOURCE_MANAGER, Xatom.STRING, 8, X_RESOURCES.encode())
+        view._d.sync()
+        if self._want_wm:
+            self._children.append(spawn("openbox", ["openbox"], self.env, log_path=str(root / "logs/openbox.log")))
+            self._wait(view.wm_running, "openbox did not start (see logs/openbox.log)")
+            if not view.manages_windows(self._start_timeout):
+                raise DisplayStartError("openbox started but does not manage windows (see logs/openbox.log)")
+            # The probe's unmanage must finish before apps map, or openbox may place them oddly.
+            self._wait(lambda: not view.client_ids() or None, "openbox kept the probe window")
+
+    def close(self) -> None:
+        """Stop every app, the window manager and the X server; remove temporary files. Idempotent."""
+        self._closed = True
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        """True after close()."""
+        return self._closed
+
+    # ------------------------------------------------------------------ environment
+    @property
+    def display(self) -> str:
+        """The X display name, e.g. ':7'."""
+        if not self._display:
+            raise SandboxClosedError("sandbox is not running")
+        return self._display[0]
+
+    @property
+    def workdir(self) -> Path:
+        """Private directory holding the sandbox's HOME, XDG dirs and logs."""
+        return Path(self._root)
+
+    def _base_env(self) -> dict[str, str]:
+        root = self._root
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "SESSION_MANAGER", "DBUS_SESSION_BUS_ADDRESS")}
+        env.update(
+            HOME=f"{root}/home",
+            XDG_CONFIG_HOME=f"{root}/config",
+            XDG_DATA_HOME=f"{root}/data",
+            XDG_CACHE_HOME=f"{root}/cache",
+            XDG_RUNTIME_DIR=f"{root}/runtime",
+            XAUTHORITY=f"{root}/Xauthority",
+            LANG="C.UTF-8",
+            LC_ALL="C.UTF-8",
+            NO_AT_BRIDGE="1",
+        )
+        return env
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale)."""
+        env = self._base_env()
+        env["DISPLAY"] = self.display
+        return env
+
+    # ------------------------------------------------------------------ apps and windows
+    def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0, cwd: str | None = None) -> App:
+        """Start `argv` inside the sandbox; with `wait_window`, return once its window is mapped."""
+        self._require_running()
+        if isinstance(argv, str):
+            raise TypeError("launch() takes an argument list, e.g. ['xcalc'], not a string")
+        view = self._views[0]
+        before = set(view.client_ids())
+        log = str(Path(self._root) / "logs" / f"{Path(argv[0]).name}-{len(self._apps)}.log")
+        child = spawn(Path(argv[0]).name, list(argv), self.env, log_path=log, cwd=cwd or f"{self._root}/home")
+        self._children.append(child)
+        window = None
+        if wait_window:
+            window = self._wait(lambda: self._new_window(view, before, child), f"{argv[0]} mapped no window within {timeout:.0f}s", timeout, child, log)
+        app = App(tuple(argv), child, window)
+        self._apps.append(app)
+        return app
+
+    def _new_window(self, view: WindowManagerView, before: set[int], child: Child) -> WindowInfo | None:
+        for wid in view.client_ids():
+            if wid in before:
+                continue
+            info = view.info(wid)
+            if info is None:
+                continue
+            if info.pid is None or _same_group(info.pid, child.pid):
+                return info
+        return None
+
+    @property
+    def apps(self) -> list[App]:
+        """Apps launched so far, in launch order."""
+        return list(self._apps)
+
+    def windows(self) -> list[WindowInfo]:
+        """Viewable managed windows, in mapping order."""
+        self._require_running()
+        return self._views[0].windows()
+
+    def active_window(self) -> WindowInfo | None:
+        """The window the manager reports as active."""
+        self._require_running()
+        wid = self._views[0].active_id()
+        return self._views[0].info(wid) if wid else None
+
+    def activate(self, window: WindowInfo | App | int, timeout: float = 2.0) -> None:
+        """Raise and focus a window; raise AppLaunchError if the window manager does not comply."""
+        self._require_running()
+        wid = window.window.id if isinstance(window, App) and window.window else window.id if isinstance(window, WindowInfo) else int(window)
+        if not self._views[0].activate(wid, timeout):
+            raise AppLaunchError(f"window 0x{wid:x} could not be activated")
+
+    # ------------------------------------------------------------------ helpers
+    def _require_running(self) -> None:
+        if self._closed or not self._started:
+            raise SandboxClosedError("sandbox is not running (use `with Sandbox() as sb:` or call start())")
+
+    def _wait(self, probe, message: str, timeout: float | None = None, child: Child | None = None, log: str | None = None):
+        deadline = time.monotonic() + (timeout or self._start_timeout)
+        while time.monotonic() < deadline:
+            result = probe()
+            if result:
+                return result
+            if child is not None and not child.alive():
+                tail = Path(log).read_text(errors="replace")[-400:].strip() if log else ""
+                raise AppLaunchError(f"{child.name} exited with code {child.popen.returncode} before mapping a window: {tail}")
+            time.sleep(0.01)
+        raise (AppLaunchError if child else DisplayStartError)(message)
+
+
+def _same_group(pid: int, pgid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pgid
+    except ProcessLookupError:
+        return False
