@@ -1,0 +1,105 @@
+"""`deskpilot doctor`: passes on a complete machine, names the apt-get command when a program is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from agent.doctor import Check, all_required_ok, check_distribution, check_program, check_python_xlib, run_checks
+
+VENV_BIN = Path(sys.executable).parent
+DESKPILOT = str(VENV_BIN / "deskpilot")
+
+
+def _doctor(*args: str, path: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([DESKPILOT, "doctor", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _stripped_path(tmp_path: Path) -> str:
+    # Only the venv's bin and a directory holding `python`: no /usr/bin, so no X programs.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    return f"{VENV_BIN}{os.pathsep}{bin_dir}"
+
+
+def test_doctor_passes_here():
+    res = _doctor()
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "all required dependencies are present" in res.stdout
+    assert "Xvfb" in res.stdout and "python-xlib" in res.stdout
+
+
+def test_doctor_json_passes_here():
+    res = _doctor("--json")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["ok"] is True
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["Xvfb"]["ok"] and by_name["Xvfb"]["fix"] is None
+    assert by_name["python-xlib"]["detail"].startswith("Xlib 0.")
+    for name in ("Xvfb", "openbox", "xdotool", "xterm", "xcalc", "xdpyinfo", "DejaVu fonts", "Python", "mss", "pyautogui"):
+        assert by_name[name]["required"], name
+    for name in ("x11vnc", "galculator", "mousepad", "OCR (rapidocr)", "torch", "transformers"):
+        assert not by_name[name]["required"], name
+
+
+def test_doctor_without_usr_bin_reports_xvfb_missing(tmp_path):
+    path = _stripped_path(tmp_path)
+    res = _doctor(path=path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "apt-get install --no-install-recommends xvfb" in res.stdout
+    assert "some required dependencies are missing" in res.stdout
+
+    res = _doctor("--json", path=path)
+    assert res.returncode == 1
+    report = json.loads(res.stdout)
+    xvfb = next(c for c in report["checks"] if c["name"] == "Xvfb")
+    assert report["ok"] is False
+    assert xvfb["ok"] is False and xvfb["required"] is True
+    assert xvfb["fix"] == "apt-get install --no-install-recommends xvfb"
+
+
+def test_check_program_finds_an_executable_on_the_given_path(tmp_path):
+    fake = tmp_path / "Xvfb"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    assert check_program("Xvfb", True, path=str(tmp_path)) == Check("Xvfb", "system", True, True, str(fake))
+    missing = check_program("xcalc", True, path=str(tmp_path))
+    assert not missing.ok and missing.fix == "apt-get install --no-install-recommends x11-apps"
+
+
+def test_check_distribution_versions():
+    assert check_distribution("mss", "10.2", "fix").ok
+    too_old = check_distribution("mss", "999.0", "pip install mss")
+    assert not too_old.ok and "999.0 or newer" in too_old.detail and too_old.fix == "pip install mss"
+    absent = check_distribution("no-such-distribution-xyz", "1.0", "pip install it")
+    assert not absent.ok and absent.detail == "not installed"
+
+
+def test_python_xlib_check_reads_the_imported_module():
+    check = check_python_xlib()
+    assert check.ok, check.detail
+
+
+def test_all_required_ok_ignores_optional_failures():
+    optional_missing = Check("x11vnc", "system", False, False, "absent", "apt-get install --no-install-recommends x11vnc")
+    required_missing = Check("Xvfb", "system", True, False, "absent", "apt-get install --no-install-recommends xvfb")
+    assert all_required_ok([optional_missing])
+    assert not all_required_ok([optional_missing, required_missing])
+
+
+def test_run_checks_does_not_import_pyautogui():
+    # In a fresh interpreter: pyautogui would open $DISPLAY at import, and this suite may import it elsewhere.
+    code = "import sys; from agent.doctor import run_checks; run_checks(); print('pyautogui' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"
