@@ -1,0 +1,337 @@
+"""A Policy and Grounder running a Qwen-family GUI VLM with transformers, from a local checkpoint directory.
+
+Supported checkpoints: Qwen2-VL, Qwen2.5-VL (UI-TARS-1.5 is this architecture) and Qwen3-VL, recognised from
+config.json. Weights are only ever read from disk (`local_files_only=True`); nothing contacts a hub.
+
+The image the model sees is resized here, once, with the checkpoint's own pixel budget (preprocessor_config.json),
+and that same size is the ModelFrame every answer is mapped back with, so the coordinate pipeline and the pixels
+the model saw cannot drift apart. torch and transformers are imported inside functions: importing this module
+(or `perception`) never loads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perception.backends.qwen_inputs import PreparedInputs, build_inputs, to_device
+from perception.capture import Screenshot, Size
+from perception.errors import BackendError
+from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+
+# model_type in config.json -> the transformers class that loads it.
+SUPPORTED_MODEL_TYPES: dict[str, str] = {
+    "qwen2_vl": "Qwen2VLForConditionalGeneration",
+    "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration",
+    "qwen3_vl": "Qwen3VLForConditionalGeneration",
+}
+WEIGHT_GLOBS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "pytorch_model.bin.index.json")
+_DTYPE_NAMES = {"bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16", "fp16": "float16",
+                "half": "float16", "float32": "float32", "fp32": "float32", "float": "float32"}
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What config.json says about a checkpoint directory."""
+
+    path: Path
+    model_type: str
+    model_class: str  # transformers class name used to load it
+    weight_files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    """What one model call did: token counts and timings (seconds). Kept for logs and tests."""
+
+    prompt_tokens: int
+    image_tokens: tuple[int, ...]
+    image_sizes: tuple[Size, ...]
+    new_tokens: int
+    text: str
+    timings: dict[str, float]
+
+
+def inspect_checkpoint(model_dir: str | Path) -> CheckpointInfo:
+    """Check that `model_dir` is a loadable, supported checkpoint; raise BackendError saying what is wrong."""
+    path = Path(model_dir).expanduser()
+    if not path.is_dir():
+        raise BackendError(f"model directory {str(path)!r} does not exist (the backend loads local directories only)")
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise BackendError(f"{str(path)!r} has no config.json: point --model at a Hugging Face checkpoint directory")
+    try:
+        config = json.loads(config_file.read_text())
+    except (OSError, ValueError) as e:
+        raise BackendError(f"cannot read {config_file}: {e}") from e
+    model_type = config.get("model_type", "")
+    if model_type not in SUPPORTED_MODEL_TYPES:
+        arch = ", ".join(config.get("architectures") or []) or "unknown"
+        raise BackendError(
+            f"unsupported architecture in {config_file}: model_type={model_type!r} ({arch}); "
+            f"supported: {', '.join(sorted(SUPPORTED_MODEL_TYPES))}"
+        )
+    weights = sorted({p.name for pattern in WEIGHT_GLOBS for p in path.glob(pattern)})
+    if not weights:
+        raise BackendError(f"{str(path)!r} has no weights (*.safetensors or pytorch_model*.bin)")
+    if not (path / "preprocessor_config.json").is_file():
+        # Its pixel budget and normalisation constants are checkpoint-specific; guessing them would silently
+        # change what the model sees.
+        raise BackendError(f"{str(path)!r} has no preprocessor_config.json (the image processor settings)")
+    return CheckpointInfo(path, model_type, SUPPORTED_MODEL_TYPES[model_type], tuple(weights))
+
+
+def select_device_and_dtype(device: str | None = None, dtype: Any = None) -> tuple[Any, Any]:
+    """(torch.device, torch.dtype): CUDA + bfloat16 when available (float16 on GPUs without bf16), else CPU + float32.
+
+    `dtype` may be a torch.dtype or a name ("bfloat16", "bf16", "float16", "float32", ...).
+    """
+    import torch
+
+    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if dtype is None:
+        if dev.type == "cuda":
+            return dev, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return dev, torch.float32  # CPU half-precision matmuls are slow or unsupported for several kernels
+    if isinstance(dtype, str):
+        name = _DTYPE_NAMES.get(dtype.lower())
+        if name is None:
+            raise BackendError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPE_NAMES)}")
+        return dev, getattr(torch, name)
+    return dev, dtype
+
+
+def _budget(image_processor, min_pixels: int | None, max_pixels: int | None):
+    """The ResizePolicy the checkpoint's processor is configured with, optionally overridden."""
+    from perception.formats.resize import ResizePolicy
+
+    factor = int(image_processor.patch_size) * int(image_processor.merge_size)
+    size = image_processor.size  # SizeDict: shortest_edge / longest_edge are pixel areas for Qwen processors
+    lo = min_pixels or getattr(size, "shortest_edge", None) or getattr(image_processor, "min_pixels", None)
+    hi = max_pixels or getattr(size, "longest_edge", None) or getattr(image_processor, "max_pixels", None)
+    if not lo or not hi:
+        raise BackendError(f"cannot read the pixel budget from the image processor (size={size})")
+    return ResizePolicy(factor, int(min(lo, hi)), int(hi))
+
+
+def _bind_resize(fmt, policy):
+    """`fmt` with the checkpoint's resize policy, so its frames (and history rendering) use what the model sees.
+
+    A format's own preset is for backends that cannot read the checkpoint (HTTP); here the processor config is known.
+    """
+    if fmt.resize == policy:
+        return fmt
+    if not dataclasses.is_dataclass(fmt):
+        raise BackendError(f"format {fmt.name!r} cannot take the checkpoint's resize policy {policy}")
+    return dataclasses.replace(fmt, resize=policy)
+
+
+class TransformersPolicy:
+    """Policy and Grounder over a local Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint.
+
+    Args:
+        model_dir: checkpoint directory (config.json, weights, tokenizer, preprocessor_config.json).
+        format: output format name (perception.formats.get_format), e.g. "ui-tars" for UI-TARS-1.5.
+        device, dtype: default CUDA + bfloat16 when available, else CPU + float32.
+        history_images: how many past screenshots are shown (besides the current one); older steps are text only.
+        max_new_tokens: generation limit per call.
+        min_pixels, max_pixels: override the checkpoint's image budget (e.g. a smaller max_pixels on CPU).
+        prompt_role: where the format's prompt goes: "system" (a system turn) or "user" (the first user turn,
+            as UI-TARS's reference deployment sends it); default: what the format asks for.
+
+    Greedy decoding, special tokens skipped when decoding. `close()` frees the model; idempotent.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        format: str = "ui-tars",
+        device: str | None = None,
+        dtype: Any = None,
+        history_images: int = 2,
+        max_new_tokens: int = 256,
+        *,
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+        prompt_role: str | None = None,
+    ) -> None:
+        from perception.formats import get_format
+        from perception.formats.base import prompt_role as format_prompt_role
+
+        if history_images < 0 or max_new_tokens < 1:
+            raise ValueError("history_images must be >= 0 and max_new_tokens >= 1")
+        if prompt_role not in (None, "system", "user"):
+            raise ValueError(f"prompt_role must be 'system' or 'user', got {prompt_role!r}")
+        self.checkpoint = inspect_checkpoint(model_dir)
+        fmt = get_format(format)
+        self.history_images = history_images
+        self.max_new_tokens = max_new_tokens
+        self.prompt_role = prompt_role or format_prompt_role(fmt)
+        self.device, self.dtype = select_device_and_dtype(device, dtype)
+        self.last_generation: GenerationRecord | None = None
+
+        start = time.perf_counter()
+        self.model, self.tokenizer, self.image_processor = self._load()
+        self.load_seconds = time.perf_counter() - start
+        self.resize = _budget(self.image_processor, min_pixels, max_pixels)
+        self.format = _bind_resize(fmt, self.resize)
+        self.image_token_id = int(self.model.config.image_token_id)
+        if self.tokenizer.convert_tokens_to_ids("<|image_pad|>") != self.image_token_id:
+            raise BackendError("tokenizer and config.json disagree on the <|image_pad|> token id")
+        self._eos, self._pad = self._stop_tokens()
+
+    def _load(self):
+        import transformers
+
+        info = self.checkpoint
+        path = str(info.path)
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+            # Without torchvision this resolves to Qwen2VLImageProcessorPil; AutoProcessor would fail on video.
+            image_processor = transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True)
+            model_cls = getattr(transformers, info.model_class)
+            # With accelerate installed, weights stream straight onto the GPU (no full copy in host RAM first);
+            # transformers refuses any device_map without it.
+            direct = self.device.type != "cpu" and importlib.util.find_spec("accelerate") is not None
+            extra = {"device_map": self.device} if direct else {}
+            model = model_cls.from_pretrained(path, local_files_only=True, dtype=self.dtype, **extra)
+            if not direct:
+                model = model.to(self.device)
+        except (OSError, ValueError, RuntimeError) as e:
+            raise BackendError(f"cannot load {info.model_class} from {path!r}: {e}") from e
+        model.eval()
+        return model, tokenizer, image_processor
+
+    def _stop_tokens(self) -> tuple[list[int], int]:
+        eos = self.model.generation_config.eos_token_id
+        eos = [eos] if isinstance(eos, int) else list(eos or [])
+        im_end = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
+        if isinstance(im_end, int) and im_end not in eos and im_end != self.tokenizer.unk_token_id:
+            eos.append(im_end)  # the end of an assistant turn always ends the answer
+        if not eos:
+            raise BackendError("checkpoint defines no end-of-sequence token")
+        pad = self.model.generation_config.pad_token_id
+        if pad is None:
+            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
+        return eos, int(pad)
+
+    # ----- frames and conversations -----
+
+    def frame(self, screen: Size) -> ModelFrame:
+        """The frame answers about a `screen`-sized screenshot are mapped with: the checkpoint's resize."""
+        frame = self.format.frame(screen)
+        if frame.model_input != self.resize.apply(screen):
+            raise BackendError(
+                f"format {self.format.name!r} maps with a {frame.model_input} image but the model sees "
+                f"{self.resize.apply(screen)}"
+            )
+        return frame
+
+    def _prompt_turns(self, prompt: str) -> list[dict]:
+        if self.prompt_role == "system":
+            return [{"role": "system", "content": prompt}]
+        return [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
+
+    def step_conversation(
+        self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]
+    ) -> tuple[list[dict], list[tuple[Any, Size]], ModelFrame]:
+        """Messages and images for one agent step: prompt, history, current screenshot (images in prompt order)."""
+        frame = self.frame(screenshot.size)
+        messages = self._prompt_turns(self.format.system_prompt(task, frame))
+        images: list[tuple[Any, Size]] = []
+        first_with_image = len(history) - self.history_images
+        for i, item in enumerate(history):
+            if item.screenshot is not None and i >= first_with_image:
+                messages.append({"role": "user", "content": [{"type": "image"}]})
+                images.append((item.screenshot.image, self.resize.apply(item.screenshot.size)))
+            messages.append({"role": "assistant", "content": self.format.history_text(item)})
+        messages.append({"role": "user", "content": [{"type": "image"}]})
+        images.append((screenshot.image, frame.model_input))
+        return messages, images, frame
+
+    def prepare_step(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> tuple[
+        PreparedInputs, ModelFrame
+    ]:
+        """Model inputs (CPU tensors) and frame for one agent step."""
+        messages, images, frame = self.step_conversation(task, screenshot, history)
+        return build_inputs(self.tokenizer, self.image_processor, messages, images, self.image_token_id), frame
+
+    def prepare_grounding(self, screenshot: Screenshot, description: str) -> tuple[PreparedInputs, ModelFrame]:
+        """Model inputs (CPU tensors) and frame for a grounding query: the screenshot, then the format's prompt."""
+        frame = self.frame(screenshot.size)
+        text = self.format.grounding_prompt(description, frame)
+        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        images = [(screenshot.image, frame.model_input)]
+        return build_inputs(self.tokenizer, self.image_processor, messages, images, self.image_token_id), frame
+
+    # ----- generation -----
+
+    def generate(self, inputs: PreparedInputs) -> tuple[str, int]:
+        """Greedy-decode an answer; returns (text with special tokens skipped, number of generated tokens)."""
+        import torch
+        from transformers import GenerationConfig
+
+        # A fresh config: the checkpoint's sampling defaults (temperature, top_p) must not leak into greedy decoding.
+        config = GenerationConfig(
+            max_new_tokens=self.max_new_tokens, do_sample=False, eos_token_id=self._eos, pad_token_id=self._pad
+        )
+        tensors = to_device(inputs, self.device, self.dtype)
+        try:
+            with torch.inference_mode():
+                out = self.model.generate(**tensors, generation_config=config)  # [1, T + new]
+        except torch.OutOfMemoryError as e:
+            raise BackendError(
+                f"out of memory generating from a {inputs.num_tokens}-token prompt; lower max_pixels or history_images"
+            ) from e
+        new = out[0, inputs.num_tokens :].tolist()  # [new]
+        return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
+
+    def _run(self, inputs: PreparedInputs, t_start: float) -> tuple[str, dict[str, float]]:
+        t_prep = time.perf_counter()
+        text, new_tokens = self.generate(inputs)
+        t_gen = time.perf_counter()
+        timings = {"preprocess": t_prep - t_start, "generate": t_gen - t_prep}
+        self.last_generation = GenerationRecord(
+            inputs.num_tokens, inputs.image_tokens, inputs.image_sizes, new_tokens, text, dict(timings)
+        )
+        return text, timings
+
+    def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
+        """The next action(s) in screen pixels. Raises ModelOutputError (with the raw text) on unparseable output."""
+        start = time.perf_counter()
+        inputs, frame = self.prepare_step(task, screenshot, history)
+        text, timings = self._run(inputs, start)
+        t_parse = time.perf_counter()
+        proposal = self.format.parse(text, frame)
+        timings["parse"] = time.perf_counter() - t_parse
+        return dataclasses.replace(proposal, frame=proposal.frame or frame, timings={**proposal.timings, **timings})
+
+    def ground(self, screenshot: Screenshot, description: str) -> Grounding:
+        """The described element's screen point. Raises ModelOutputError when the answer does not parse."""
+        start = time.perf_counter()
+        inputs, frame = self.prepare_grounding(screenshot, description)
+        text, _ = self._run(inputs, start)
+        return self.format.parse_grounding(text, frame)
+
+    def close(self) -> None:
+        """Free the model (and its GPU memory). Idempotent."""
+        if getattr(self, "model", None) is None:
+            return
+        device = self.device
+        self.model = None
+        if device.type == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()
+
+    def __enter__(self) -> "TransformersPolicy":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,187 @@
+"""Tiny randomly initialised Qwen-VL checkpoints for tests (a helper module, not a test).
+
+`build_tiny_checkpoint(arch, directory)` writes what a real checkpoint directory such as
+UI-TARS-1.5-7B holds: config.json, generation_config.json, model.safetensors, tokenizer files with
+the Qwen special tokens and chat template, and preprocessor_config.json. The backend then loads it
+through exactly the path it uses for real weights. Nothing touches a network.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+Arch = Literal["qwen2_vl", "qwen2_5_vl", "qwen3_vl"]
+ARCHES: tuple[Arch, ...] = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl")
+
+# The special tokens every Qwen-VL tokenizer carries (Qwen3 adds the tool-call and think tags).
+SPECIAL_TOKENS = (
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|vision_pad|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
+# Added but not special: decoding keeps them, as the real Qwen tokenizers do.
+PLAIN_ADDED_TOKENS = ("<tool_call>", "</tool_call>", "<think>", "</think>")
+
+# The chat template shipped with Qwen2-VL / Qwen2.5-VL checkpoints (verbatim, reformatted across lines).
+CHAT_TEMPLATE = (
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}"
+    "{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}"
+    "{% set video_count.value = video_count.value + 1 %}"
+    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}"
+    "<|vision_start|><|video_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
+    "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+# Text the BPE merges are learned from: the words GUI-agent prompts and answers use.
+_CORPUS = (
+    "You are a GUI agent. You are given a task and your action history, with screenshots. "
+    "You need to perform the next action to complete the task. "
+    "Thought: I should click the button. Action: click(start_box='(197,525)') "
+    "left_double right_single drag hotkey type scroll wait finished call_user direction down up left right "
+    "content key ctrl alt shift enter point start_point end_point 0123456789 ( ) , ' = [ ] { } : \" "
+    'tool_call computer_use {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1, 2]}} '
+    "Calculator calculator window the a of to in on 7 times 6 equals 42 xcalc"
+)
+
+VOCAB_SIZE = 512
+
+
+def build_tokenizer(directory: Path):
+    """Train a small byte-level BPE with the Qwen special tokens and save it as a transformers tokenizer."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE - len(PLAIN_ADDED_TOKENS),
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator([_CORPUS] * 4, trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=list(SPECIAL_TOKENS[1:]),
+    )
+    fast.add_tokens(list(PLAIN_ADDED_TOKENS))
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(directory)
+    return fast
+
+
+def _text_and_vision(arch: Arch, hidden: int) -> tuple[dict, dict]:
+    # head_dim 16 everywhere, so mrope_section must sum to 8 (it splits head_dim/2 rotary frequencies by t/h/w).
+    text = dict(
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+    )
+    if arch == "qwen3_vl":
+        text.update(head_dim=16, rope_parameters={"rope_type": "default", "rope_theta": 5e5,
+                                                  "mrope_section": [4, 2, 2], "mrope_interleaved": True})
+        vision = dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, patch_size=16,
+                      out_hidden_size=hidden, num_position_embeddings=256, deepstack_visual_indexes=[0])
+    elif arch == "qwen2_5_vl":
+        text.update(rope_parameters={"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]})
+        # window_size 112 px = 4 merged patches; block 1 attends globally, as real checkpoints mix both kinds.
+        vision = dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, patch_size=14,
+                      out_hidden_size=hidden, window_size=112, fullatt_block_indexes=[1])
+    else:
+        text.update(rope_parameters={"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]})
+        vision = dict(depth=2, embed_dim=32, hidden_size=hidden, mlp_ratio=2, num_heads=2, patch_size=14)
+    return text, vision
+
+
+def build_tiny_checkpoint(arch: Arch, directory: str | Path, *, hidden: int = 64, seed: int = 0) -> Path:
+    """Write a tiny random `arch` checkpoint (a few hundred K parameters) into `directory` and return it."""
+    import torch
+    from transformers import (
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+        Qwen3VLConfig,
+        Qwen3VLForConditionalGeneration,
+    )
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizer = build_tokenizer(directory)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    text, vision = _text_and_vision(arch, hidden)
+    text.update(vocab_size=len(tokenizer), bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"])
+    config_cls, model_cls = {
+        "qwen2_vl": (Qwen2VLConfig, Qwen2VLForConditionalGeneration),
+        "qwen2_5_vl": (Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration),
+        "qwen3_vl": (Qwen3VLConfig, Qwen3VLForConditionalGeneration),
+    }[arch]
+    config = config_cls(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+    )
+    torch.manual_seed(seed)
+    model = model_cls(config).eval()
+    model.generation_config.eos_token_id = [ids["<|im_end|>"], ids["<|endoftext|>"]]
+    model.generation_config.pad_token_id = ids["<|endoftext|>"]
+    model.save_pretrained(directory)
+
+    patch = vision["patch_size"]
+    # The same keys the published checkpoints carry; Qwen3-VL writes its budget as `size`, the others as min/max.
+    pre = {
+        "image_processor_type": "Qwen2VLImageProcessor",
+        "patch_size": patch,
+        "temporal_patch_size": 2,
+        "merge_size": 2,
+        "image_mean": [0.5, 0.5, 0.5] if arch == "qwen3_vl" else [0.48145466, 0.4578275, 0.40821073],
+        "image_std": [0.5, 0.5, 0.5] if arch == "qwen3_vl" else [0.26862954, 0.26130258, 0.27577711],
+    }
+    if arch == "qwen3_vl":
+        pre["size"] = {"shortest_edge": 65536, "longest_edge": 16777216}
+    else:
+        pre.update(min_pixels=3136, max_pixels=12845056)
+    (directory / "preprocessor_config.json").write_text(json.dumps(pre, indent=2))
+    return directory
+
+
+def count_parameters(directory: str | Path) -> int:
+    """Number of parameters stored in a checkpoint's model.safetensors."""
+    import math
+
+    from safetensors import safe_open
+
+    with safe_open(str(Path(directory) / "model.safetensors"), framework="pt") as f:
+        return sum(math.prod(f.get_slice(name).get_shape()) for name in f.keys())
