@@ -63,15 +63,15 @@ def _log_tail(path: Path, offset: int, limit: int = 2000) -> str:
     return text[-limit:].strip() or "(log is empty)"
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
+def _wait_gone(pid: int, name: str, timeout: float) -> bool:
     from sandbox.registry import supervisor_alive
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not supervisor_alive(pid):
+        if not supervisor_alive(pid, name):
             return True
         time.sleep(0.05)
-    return not supervisor_alive(pid)
+    return not supervisor_alive(pid, name)
 
 
 def _start(name: Optional[str], screen: str, apps: list[str], view: bool, as_json: bool) -> None:
@@ -155,11 +155,13 @@ def _stop_one(registry, name: str) -> None:
         os.kill(rec.pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
-    if not _wait_gone(rec.pid, STOP_TIMEOUT_S):
+    except PermissionError as e:
+        raise UsageError(f"not allowed to stop sandbox {name!r} (supervisor pid {rec.pid} belongs to another user)") from e
+    if not _wait_gone(rec.pid, rec.name, STOP_TIMEOUT_S):
         # The supervisor ignored SIGTERM; SIGKILL it and let the parent-death signal stop its children.
         os.kill(rec.pid, signal.SIGKILL)
-        _wait_gone(rec.pid, 2.0)
-    registry.remove(name, pid=rec.pid)
+        _wait_gone(rec.pid, rec.name, 2.0)
+    # find() prunes the record (and the workdir) of a supervisor that had to be SIGKILLed.
     if registry.find(name) is not None:
         raise UsageError(f"sandbox {name!r} was restarted by someone else while stopping")
     typer.echo(f"stopped sandbox {name} (display {rec.display})")

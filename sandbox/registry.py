@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -74,10 +75,11 @@ class SandboxRecord:
         return None if self.vnc_port is None else f"127.0.0.1:{self.vnc_port}"
 
 
-def supervisor_alive(pid: int) -> bool:
-    """True while `pid` is a running (not zombie) supervisor process.
+def supervisor_alive(pid: int, name: str | None = None) -> bool:
+    """True while `pid` is a running (not zombie) supervisor process (of sandbox `name`, when given).
 
     A zombie counts as dead: a supervisor whose parent never reaps it still answers kill(pid, 0).
+    The command line is checked too, so a pid the kernel has recycled is not taken for a supervisor.
     """
     try:
         os.kill(pid, 0)
@@ -91,7 +93,10 @@ def supervisor_alive(pid: int) -> bool:
     except OSError:
         return False
     state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X") and SUPERVISOR_MODULE.encode() in cmdline
+    args = cmdline.split(b"\0")
+    if state in ("Z", "X") or SUPERVISOR_MODULE.encode() not in args:
+        return False
+    return name is None or any(a == b"--name" and b == name.encode() for a, b in zip(args, args[1:]))
 
 
 class NameLock:
@@ -193,9 +198,8 @@ class Registry:
         live = []
         for path in sorted(self.records_dir.glob("*.json")):
             rec = self._read(path)
-            if rec is None or not supervisor_alive(rec.pid):
-                # A supervisor killed with SIGKILL cannot remove its own record.
-                self._unlink_if_unchanged(path, rec)
+            if rec is None or not supervisor_alive(rec.pid, rec.name):
+                self._prune(path, rec)
                 continue
             live.append(rec)
         return sorted(live, key=lambda r: r.name)
@@ -204,10 +208,10 @@ class Registry:
         """NAME's record if its supervisor is alive, else None (pruning a stale record)."""
         path = self.record_path(name)
         rec = self._read(path)
-        if rec is not None and supervisor_alive(rec.pid):
+        if rec is not None and supervisor_alive(rec.pid, rec.name):
             return rec
         if path.exists():
-            self._unlink_if_unchanged(path, rec)
+            self._prune(path, rec)
         return None
 
     def get(self, name: str) -> SandboxRecord:
@@ -227,10 +231,18 @@ class Registry:
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise SandboxError(f"corrupt sandbox record {path}: {e}; delete it if no supervisor uses it") from e
 
-    def _unlink_if_unchanged(self, path: Path, seen: SandboxRecord | None) -> None:
-        # A new supervisor may have replaced the stale record since we read it; keep that one.
-        if self._read(path) == seen:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass
+    def _prune(self, path: Path, seen: SandboxRecord | None) -> None:
+        # A supervisor killed with SIGKILL cannot remove its record or its workdir; its children got
+        # SIGTERM from the kernel (parent-death signal), so only these files are left to clean.
+        # A new supervisor may have replaced the record since we read it: keep that one.
+        if self._read(path) != seen:
+            return
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        if seen is not None:
+            workdir = Path(seen.workdir)
+            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix="deskpilot-sbx-")).
+            if workdir.name.startswith("deskpilot-sbx-") and workdir.parent == Path(tempfile.gettempdir()):
+                shutil.rmtree(workdir, ignore_errors=True)

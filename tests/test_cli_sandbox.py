@@ -175,6 +175,33 @@ def test_stop_removes_record_and_every_process(cli):
     assert not Path(rec["workdir"]).exists()
 
 
+def test_killed_supervisor_takes_its_sandbox_down(cli):
+    res = cli.run("sandbox", "start", "--name", "killed", "--app", "xcalc")
+    assert res.returncode == 0, res.stdout + res.stderr
+    rec = cli.records()["killed"]
+    os.kill(rec["pid"], signal.SIGKILL)
+    assert _wait(lambda: not supervisor_alive(rec["pid"]), 10)
+    # The kernel's parent-death signal stops Xvfb, openbox and xcalc; list prunes the record and workdir.
+    assert _wait(lambda: _processes_mentioning(rec["display"], rec["workdir"]) == [], 10)
+    assert cli.records() == {}
+    assert not (cli.state_dir / "sandboxes" / "killed.json").exists()
+    assert not Path(rec["workdir"]).exists()
+    res = cli.run("sandbox", "start", "--name", "killed")  # the name is free again
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_stop_all(cli):
+    for name in ("one", "two"):
+        assert cli.run("sandbox", "start", "--name", name).returncode == 0
+    pids = [r["pid"] for r in cli.records().values()]
+    res = cli.run("sandbox", "stop", "--all")
+    assert res.returncode == 0, res.stderr
+    assert "stopped sandbox one" in res.stdout and "stopped sandbox two" in res.stdout
+    assert cli.records() == {}
+    assert not any(supervisor_alive(pid) for pid in pids)
+    assert cli.run("sandbox", "stop", "--all").stdout.strip() == "no sandboxes running"
+
+
 def test_bad_screen_exits_2(cli):
     res = cli.run("sandbox", "start", "--screen", "12x")
     assert res.returncode == 2
