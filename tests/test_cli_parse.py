@@ -1,0 +1,56 @@
+"""`deskpilot parse` through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DESKPILOT = str(Path(sys.executable).parent / "deskpilot")
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([DESKPILOT, "parse", *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_ui_tars_published_example():
+    r = run("--format", "ui-tars", "--screen", "1920x1080", "Thought: OK.\nAction: click(start_box='(197,525)')")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {
+        "format": "ui-tars",
+        "frame": {"convention": "resized_pixels", "screen": "1920x1080", "model_input": "1932x1092"},
+        "thought": "OK.",
+        "actions": [{"kind": "click", "x": 195, "y": 519, "button": "left", "count": 1}],
+        "model_points": [{"x": 197, "y": 525}],
+    }
+
+
+def test_stdin_model_input_override_and_grounding():
+    reply = '<tool_call>{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [658, 364]}}</tool_call>'
+    r = run("-f", "qwen25-computer-use", "--screen", "1920x1080", "--model-input", "1316x728", "-", stdin=reply)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["frame"]["model_input"] == "1316x728" and out["actions"][0]["x"] == 960 and out["actions"][0]["y"] == 540
+    r = run("-f", "showui", "--screen", "800x1280", "--grounding", "[0.25, 0.75]")
+    assert json.loads(r.stdout)["x"] == 200 and json.loads(r.stdout)["y"] == 960
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("-f", "ui-tars", "--screen", "1920x1080", "Action: explode()"), 1, "unknown UI-TARS action"),
+        (("-f", "ui-tars", "--screen", "1920x1080", "Action: click(start_box='(-4,2)')"), 1, "outside"),
+        (("-f", "gpt", "--screen", "1920x1080", "x"), 2, "unknown --format"),
+        (("-f", "ui-tars", "--screen", "big", "x"), 2, "WIDTHxHEIGHT"),
+        (("-f", "ui-tars", "--screen", "1920x1080", "--model-input", "0x5", "x"), 2, "--model-input"),
+        (("-f", "ui-tars", "--screen", "1x1000", "x"), 2, "aspect ratio"),
+    ],
+)
+def test_errors(args, code, message):
+    r = run(*args)
+    assert r.returncode == code
+    assert message in r.stderr.replace("\n", " ") and r.stdout == ""
