@@ -29,3 +29,8 @@ __all__ = [
     "Scroll", "TERMINAL_KINDS", "Type", "UnknownKeyError", "Wait", "action_json_schema", "canonical_key",
     "dump_action", "parse_action",
 ]
+
+from actions.errors import ActionError, ExecutorError, InvalidActionError  # noqa: E402
+from actions.executor import ActionResult, Executor  # noqa: E402
+
+__all__ += ["ActionError", "ActionResult", "Executor", "ExecutorError", "InvalidActionError"]

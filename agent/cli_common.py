@@ -48,7 +48,9 @@ def run_app(app: typer.Typer) -> None:
 
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False a `typer.Exit(code)` comes back as the return value.
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else EXIT_OK)
     except KeyboardInterrupt:
         err_console().print("[yellow]interrupted[/]")
         sys.exit(EXIT_INTERRUPTED)
@@ -65,4 +67,3 @@ def run_app(app: typer.Typer) -> None:
             e.show()
             sys.exit(EXIT_USAGE)
         raise
-    sys.exit(EXIT_OK)

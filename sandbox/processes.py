@@ -38,7 +38,8 @@ def require_program(name: str) -> str:
     return path
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """`preexec_fn` for children of the agent: own session, SIGTERM when the parent dies."""
     # Runs in the child between fork and exec: a fresh session (so killpg reaches every
     # grandchild) and SIGTERM when the parent dies, so a SIGKILLed agent leaves no X server behind
     # (SIGTERM rather than SIGKILL so Xvfb still removes its lock file and socket).
@@ -122,7 +123,7 @@ def spawn(
             stdout=out,
             stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
             pass_fds=tuple(pass_fds),
-            preexec_fn=_die_with_parent if tie_to_parent else _own_session,
+            preexec_fn=die_with_parent if tie_to_parent else _own_session,
             cwd=cwd,
         )
     finally:

@@ -141,6 +141,35 @@ class WindowManagerView:
                 out.append(w)
         return out
 
+    def client_under_pointer(self) -> int | None:
+        """The managed client window whose frame is under the pointer; None over the desktop or a popup.
+
+        Override-redirect windows (menus, tooltips, combobox drop-downs) are not managed and need no
+        activation, so they yield None too. Costs a few round trips, not a walk of the whole tree.
+        """
+        top = self._root.query_pointer().child
+        if top == X.NONE or not top:
+            return None
+        try:
+            if top.get_attributes().override_redirect:
+                return None
+        except xerror.XError:
+            return None
+        return self._find_client(top, set(self.client_ids()))
+
+    def _find_client(self, win, clients: set[int]) -> int | None:
+        if win.id in clients:
+            return win.id
+        try:
+            children = win.query_tree().children
+        except xerror.XError:
+            return None
+        for child in children:
+            found = self._find_client(child, clients)
+            if found is not None:
+                return found
+        return None
+
     def activate(self, wid: int, timeout: float = 2.0) -> bool:
         """Ask the window manager to raise and focus `wid`; True once it reports the window active."""
         data = [2, X.CurrentTime, 0, 0, 0]  # source 2 = pager: the manager obeys without focus-stealing checks

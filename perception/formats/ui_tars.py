@@ -97,12 +97,12 @@ class UITarsFormat(FormatBase):
         """Read `Thought:`/`Reflection:`/`Action_Summary:` then `Action:` with one or more actions."""
         raw = as_text(text)
         thought, action_text = split_sections(strip_fences(raw))
+        hint = ""
         if action_text is None:
-            action_text = strip_fences(raw).strip()  # a bare action with no labels at all
+            action_text, hint = strip_fences(raw).strip(), " (no 'Action:' line)"  # maybe a bare action, unlabelled
         try:
             calls = read_calls(action_text)
         except LiteralError as e:
-            hint = "" if "ction" in raw else " (no 'Action:' line)"
             raise ModelOutputError(f"cannot read the action{hint}: {e}", raw) from None
         if not calls:
             raise ModelOutputError("the reply has no action", raw)

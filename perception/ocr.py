@@ -1,0 +1,182 @@
+"""Find text on the screen with OCR (RapidOCR, an optional extra), returning boxes in screen pixels.
+
+The engine loads its ONNX models on first use (about 1-2 s) and is kept per TextFinder, so keep one finder
+for a session. Matching is fuzzy (see perception.text_match) because screen OCR drops spaces and confuses
+O/0 and l/1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from perception.capture import Screenshot
+from perception.errors import OcrUnavailableError
+from perception.text_match import Box, best_span, sub_box
+
+INSTALL_HINT = "pip install 'deskpilot[ocr]'"
+
+# An engine takes a BGR image array and returns RapidOCR's (results, timings); results is None when no text
+# is found, else a list of [quad of 4 (x, y) points, text, score].
+Engine = Callable[[np.ndarray], tuple[list[list[Any]] | None, Any]]
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """One line of text OCR read: its text, box (x1, y1, x2, y2; x2/y2 exclusive) in screen pixels, and score 0-1."""
+
+    text: str
+    box: Box
+    score: float
+
+    @property
+    def center(self) -> tuple[int, int]:
+        """Integer centre pixel of the box."""
+        return _center(self.box)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """Where a query was found: the OCR text of the matched part, its (estimated) box, similarity 0-1, and line.
+
+    When the query matched part of a longer OCR line, `box` is narrowed to that part by character widths and
+    `line` keeps the whole line OCR read.
+    """
+
+    text: str
+    box: Box
+    similarity: float
+    line: TextBox
+
+    @property
+    def center(self) -> tuple[int, int]:
+        """Integer centre pixel of the matched box: the point to click."""
+        return _center(self.box)
+
+
+def _center(box: Box) -> tuple[int, int]:
+    return (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
+
+
+def load_rapidocr(threads: int | None = None) -> Engine:
+    """Build a RapidOCR engine; raise OcrUnavailableError with the install hint if the extra is missing."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as exc:
+        raise OcrUnavailableError(f"OCR needs rapidocr-onnxruntime, which is not installed: {INSTALL_HINT}") from exc
+    options: dict[str, Any] = {
+        # Screen text is upright: the angle classifier only costs time and can flip short labels.
+        "use_cls": False,
+        # "max" keeps text at its native pixel size (shrinking only images over ~2000 px); RapidOCR's default
+        # "min" upscales a small region crop to 736 px, which is slower and reads screen fonts worse.
+        "det_limit_type": "max",
+        "print_verbose": False,
+    }
+    if threads is not None:
+        options.update(intra_op_num_threads=threads, inter_op_num_threads=1)
+    return RapidOCR(**options)
+
+
+class TextFinder:
+    """Reads text off screenshots and finds a query in it; one OCR engine per instance, loaded lazily.
+
+    `engine` injects a ready engine (a callable behaving like RapidOCR's, e.g. a fake in tests); otherwise
+    RapidOCR is imported and built on first use with `threads` CPU threads (None: onnxruntime's default).
+    `min_score` drops lines OCR itself is unsure of. `close()` drops the engine and may be called twice.
+    """
+
+    def __init__(self, *, threads: int | None = None, min_score: float = 0.5, engine: Engine | None = None) -> None:
+        self._threads = threads
+        self._min_score = min_score
+        self._engine = engine
+        self._closed = False
+
+    def load(self) -> None:
+        """Load the OCR models now instead of on the first read (e.g. to keep that latency off a step)."""
+        self._get_engine()
+
+    def _get_engine(self) -> Engine:
+        if self._closed:
+            raise RuntimeError("TextFinder is closed")
+        if self._engine is None:
+            self._engine = load_rapidocr(self._threads)
+        return self._engine
+
+    def read(self, screenshot: Screenshot | Image.Image, region: Box | None = None) -> list[TextBox]:
+        """All text lines OCR finds, top-to-bottom then left-to-right, with boxes in screen pixels.
+
+        `region` (x1, y1, x2, y2 in screen pixels, clipped to the screen) restricts OCR to that area, which is
+        much faster than a full screen; boxes are still reported in screen coordinates.
+        """
+        image = screenshot.image if isinstance(screenshot, Screenshot) else screenshot
+        left, top = 0, 0
+        if region is not None:
+            left, top, right, bottom = _clip(region, image.size)
+            image = image.crop((left, top, right, bottom))
+        # RapidOCR treats arrays as BGR (OpenCV order).
+        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        results, _timings = self._get_engine()(pixels)
+        lines = []
+        for quad, text, score in results or ():
+            if float(score) < self._min_score or not str(text).strip():
+                continue
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            box = (left + int(np.floor(min(xs))), top + int(np.floor(min(ys))),
+                   left + int(np.ceil(max(xs))), top + int(np.ceil(max(ys))))
+            lines.append(TextBox(str(text), box, float(score)))
+        lines.sort(key=lambda line: (line.box[1], line.box[0]))
+        return lines
+
+    def find_text(
+        self,
+        screenshot: Screenshot | Image.Image,
+        query: str,
+        *,
+        region: Box | None = None,
+        min_similarity: float = 0.75,
+    ) -> list[TextMatch]:
+        """Places where `query` appears, best first; empty when none reaches `min_similarity`.
+
+        Matching ignores case and whitespace and treats OCR confusions (O/0, l/1/I, ...) as equal; a query
+        found inside a longer line gets a box narrowed to its characters.
+        """
+        return match_lines(self.read(screenshot, region), query, min_similarity=min_similarity)
+
+    def close(self) -> None:
+        """Release the engine. Idempotent."""
+        self._engine = None
+        self._closed = True
+
+    def __enter__(self) -> "TextFinder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def match_lines(lines: list[TextBox], query: str, *, min_similarity: float = 0.75) -> list[TextMatch]:
+    """Fuzzy-match `query` against already read lines; best first, ties broken by how much of the line matched."""
+    scored: list[tuple[float, float, TextMatch]] = []
+    for line in lines:
+        span = best_span(query, line.text)
+        if span is None or span.similarity < min_similarity:
+            continue
+        box = sub_box(line.box, line.text, span.start, span.end)
+        coverage = (span.end - span.start) / len(line.text)
+        scored.append((span.similarity, coverage, TextMatch(line.text[span.start : span.end], box, span.similarity, line)))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    return [match for _, _, match in scored]
+
+
+def _clip(region: Box, size: tuple[int, int]) -> Box:
+    x1, y1, x2, y2 = (int(v) for v in region)
+    x1, y1 = max(0, x1), max(0, y1)
+    x2, y2 = min(size[0], x2), min(size[1], y2)
+    if x2 <= x1 or y2 <= y1:
+        raise ValueError(f"region {region} does not overlap the {size[0]}x{size[1]} screen")
+    return x1, y1, x2, y2
