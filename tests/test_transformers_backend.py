@@ -43,7 +43,8 @@ def checkpoints(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def policies(checkpoints) -> dict[str, TransformersPolicy]:
-    loaded = {arch: TransformersPolicy(path, format=FORMAT_OF[arch], max_new_tokens=8) for arch, path in checkpoints.items()}
+    loaded = {arch: TransformersPolicy(path, format=FORMAT_OF[arch], max_new_tokens=8)
+              for arch, path in checkpoints.items()}
     yield loaded
     for policy in loaded.values():
         policy.close()
@@ -125,18 +126,21 @@ def test_other_families_refuse_inputs_without_token_types(arch, policies):
 
 
 def test_history_keeps_last_screenshots_and_older_text(checkpoints):
-    policy = TransformersPolicy(checkpoints["qwen2_5_vl"], format="ui-tars", history_images=2, max_new_tokens=4)
+    # history_images counts the current screenshot, as in the HTTP backend: 2 past ones are kept here.
+    policy = TransformersPolicy(checkpoints["qwen2_5_vl"], format="ui-tars", history_images=3, max_new_tokens=4)
     shots = [Screenshot.from_image(_pattern(280 + 28 * i, 224)) for i in range(4)]
     history = [
-        HistoryItem(thought=f"step {i}", raw_text=f"Thought: step {i}\nAction: click(start_box='(1{i},20)')", actions=(),
-                    screenshot=shots[i])
+        HistoryItem(thought=f"step {i}", raw_text=f"Thought: step {i}\nAction: click(start_box='(1{i},20)')",
+                    actions=(), screenshot=shots[i], feedback="that click did nothing" if i == 1 else None)
         for i in range(3)
     ]
     messages, images, _ = policy.step_conversation(TASK, shots[3], history)
     # The oldest step is text only; the two newest keep their screenshots; the current one comes last.
     assert [size for _, size in images] == [policy.resize.apply(s.size) for s in shots[1:]]
     roles = [m["role"] for m in messages]
-    assert roles == ["user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    # Feedback on step 1 joins the next screenshot's user turn (templates expect alternating turns).
+    assert [p["type"] for p in messages[5]["content"]] == ["text", "image"]
 
     inputs, _ = policy.prepare_step(TASK, shots[3], history)
     grid = inputs.tensors["image_grid_thw"]  # [3, 3]
@@ -144,6 +148,7 @@ def test_history_keeps_last_screenshots_and_older_text(checkpoints):
     assert image_pad_count(policy, inputs.tensors["input_ids"]) == int(grid.prod(dim=-1).sum()) // 4
     for i in range(3):
         assert f"Thought: step {i}" in inputs.prompt
+    assert "that click did nothing" in inputs.prompt
     assert inputs.prompt.index("step 0") < inputs.prompt.index("<|image_pad|>")  # text-only step precedes images
 
 

@@ -18,12 +18,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perception.backends.qwen_inputs import PreparedInputs, build_inputs, to_device
 from perception.capture import Screenshot, Size
 from perception.errors import BackendError
 from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+
+if TYPE_CHECKING:
+    from perception.formats import OutputFormat
 
 # model_type in config.json -> the transformers class that loads it.
 SUPPORTED_MODEL_TYPES: dict[str, str] = {
@@ -132,14 +135,30 @@ def _bind_resize(fmt, policy):
     return dataclasses.replace(fmt, resize=policy)
 
 
+def _merge_user_turns(messages: list[dict]) -> list[dict]:
+    """Join consecutive user turns (chat templates expect user/assistant alternation)."""
+    out: list[dict] = []
+    for m in messages:
+        if out and m["role"] == "user" and out[-1]["role"] == "user":
+            parts = [p for c in (out[-1]["content"], m["content"]) for p in _parts(c)]
+            out[-1] = {"role": "user", "content": parts}
+        else:
+            out.append(m)
+    return out
+
+
+def _parts(content) -> list[dict]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
 class TransformersPolicy:
     """Policy and Grounder over a local Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint.
 
     Args:
         model_dir: checkpoint directory (config.json, weights, tokenizer, preprocessor_config.json).
-        format: output format name (perception.formats.get_format), e.g. "ui-tars" for UI-TARS-1.5.
+        format: output format or its name (perception.formats.get_format), e.g. "ui-tars" for UI-TARS-1.5.
         device, dtype: default CUDA + bfloat16 when available, else CPU + float32.
-        history_images: how many past screenshots are shown (besides the current one); older steps are text only.
+        history_images: screenshots per call, the current one included; older steps are text only.
         max_new_tokens: generation limit per call.
         min_pixels, max_pixels: override the checkpoint's image budget (e.g. a smaller max_pixels on CPU).
         prompt_role: where the format's prompt goes: "system" (a system turn) or "user" (the first user turn,
@@ -151,7 +170,7 @@ class TransformersPolicy:
     def __init__(
         self,
         model_dir: str | Path,
-        format: str = "ui-tars",
+        format: str | OutputFormat = "ui-tars",
         device: str | None = None,
         dtype: Any = None,
         history_images: int = 2,
@@ -164,12 +183,12 @@ class TransformersPolicy:
         from perception.formats import get_format
         from perception.formats.base import prompt_role as format_prompt_role
 
-        if history_images < 0 or max_new_tokens < 1:
-            raise ValueError("history_images must be >= 0 and max_new_tokens >= 1")
+        if history_images < 1 or max_new_tokens < 1:
+            raise ValueError("history_images and max_new_tokens must be >= 1")
         if prompt_role not in (None, "system", "user"):
             raise ValueError(f"prompt_role must be 'system' or 'user', got {prompt_role!r}")
         self.checkpoint = inspect_checkpoint(model_dir)
-        fmt = get_format(format)
+        fmt = get_format(format) if isinstance(format, str) else format
         self.history_images = history_images
         self.max_new_tokens = max_new_tokens
         self.prompt_role = prompt_role or format_prompt_role(fmt)
@@ -236,24 +255,31 @@ class TransformersPolicy:
     def _prompt_turns(self, prompt: str) -> list[dict]:
         if self.prompt_role == "system":
             return [{"role": "system", "content": prompt}]
-        return [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
+        # UI-TARS's reference deployment: a plain system turn, the instruction in the first user turn.
+        return [{"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": [{"type": "text", "text": prompt}]}]
 
     def step_conversation(
         self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]
     ) -> tuple[list[dict], list[tuple[Any, Size]], ModelFrame]:
-        """Messages and images for one agent step: prompt, history, current screenshot (images in prompt order)."""
+        """Messages and images (in prompt order) for one agent step: prompt, history, current screenshot.
+
+        The layout matches the HTTP backend's, so one model answers the same conversation either way.
+        """
         frame = self.frame(screenshot.size)
         messages = self._prompt_turns(self.format.system_prompt(task, frame))
         images: list[tuple[Any, Size]] = []
-        first_with_image = len(history) - self.history_images
+        keep_from = len(history) - (self.history_images - 1)  # history_images counts the current screenshot
         for i, item in enumerate(history):
-            if item.screenshot is not None and i >= first_with_image:
+            if item.screenshot is not None and i >= keep_from:
                 messages.append({"role": "user", "content": [{"type": "image"}]})
-                images.append((item.screenshot.image, self.resize.apply(item.screenshot.size)))
+                images.append((item.screenshot.image, self.frame(item.screenshot.size).model_input))
             messages.append({"role": "assistant", "content": self.format.history_text(item)})
+            if item.feedback:
+                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
         messages.append({"role": "user", "content": [{"type": "image"}]})
         images.append((screenshot.image, frame.model_input))
-        return messages, images, frame
+        return _merge_user_turns(messages), images, frame
 
     def prepare_step(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> tuple[
         PreparedInputs, ModelFrame
