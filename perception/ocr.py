@@ -160,17 +160,24 @@ class TextFinder:
 
 
 def match_lines(lines: list[TextBox], query: str, *, min_similarity: float = 0.75) -> list[TextMatch]:
-    """Fuzzy-match `query` against already read lines; best first, ties broken by how much of the line matched."""
-    scored: list[tuple[float, float, TextMatch]] = []
+    """Fuzzy-match `query` against already read lines, best first.
+
+    Order: similarity, then how much of its line the match covers (a whole-line "Name" before "Username"),
+    then literal equality ignoring case and spaces (OCR's "Name" before its "Narne").
+    """
+    literal = "".join(query.casefold().split())
+    scored: list[tuple[float, float, bool, TextMatch]] = []
     for line in lines:
-        span = best_span(query, line.text)
-        if span is None or span.similarity < min_similarity:
+        span = best_span(query, line.text, min_similarity)
+        if span is None:
             continue
+        text = line.text[span.start : span.end]
         box = sub_box(line.box, line.text, span.start, span.end)
-        coverage = (span.end - span.start) / len(line.text)
-        scored.append((span.similarity, coverage, TextMatch(line.text[span.start : span.end], box, span.similarity, line)))
-    scored.sort(key=lambda item: (-item[0], -item[1]))
-    return [match for _, _, match in scored]
+        coverage = len(text.strip()) / len(line.text.strip())
+        exact = "".join(text.casefold().split()) == literal
+        scored.append((span.similarity, coverage, exact, TextMatch(text, box, span.similarity, line)))
+    scored.sort(key=lambda item: (-item[0], -item[1], not item[2]))
+    return [item[3] for item in scored]
 
 
 def _clip(region: Box, size: tuple[int, int]) -> Box:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from collections import Counter
 from difflib import SequenceMatcher
 
 Box = tuple[int, int, int, int]  # x1, y1, x2, y2 in pixels; x2/y2 exclusive
 
 # Characters screen OCR confuses, folded to one representative (applied after casefold).
 _CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "s": "5", "z": "2", "b": "8"})
-# Letter pairs OCR merges into one glyph, folded to that glyph.
-_DIGRAPHS = (("rn", "m"), ("vv", "w"))
+# Letter pairs OCR sometimes merges ("rn" read as "m") are deliberately not folded: folding them would also
+# rewrite real text ("Username" -> "Usemame") and break substring queries that straddle the pair.
+
 # Rough advance widths relative to an average glyph, for placing a substring inside a line's box.
 _NARROW = set("il1|.,:;'!`()[]{}Ijtf ")
 _WIDE = set("mwMW@%")
@@ -52,14 +54,7 @@ def normalize(text: str) -> Normalized:
                 continue
             chars.append(folded.translate(_CONFUSABLE))
             sources.append(index)
-    out, out_sources, i = [], [], 0
-    while i < len(chars):
-        pair = "".join(chars[i : i + 2])
-        merged = next((glyph for digraph, glyph in _DIGRAPHS if pair == digraph), None)
-        out.append(merged or chars[i])
-        out_sources.append(sources[i])
-        i += 2 if merged else 1
-    return Normalized("".join(out), tuple(out_sources))
+    return Normalized("".join(chars), tuple(sources))
 
 
 def similarity(a: str, b: str) -> float:
@@ -67,11 +62,12 @@ def similarity(a: str, b: str) -> float:
     na, nb = normalize(a).text, normalize(b).text
     if not na or not nb:
         return 1.0 if na == nb else 0.0
-    return _score(na, nb)
+    matcher = SequenceMatcher(None, na, nb, autojunk=False)
+    return _matched(matcher) / max(len(na), len(nb))
 
 
-def best_span(query: str, text: str) -> SpanMatch | None:
-    """The part of `text` most similar to `query`, or None when either is empty after normalisation.
+def best_span(query: str, text: str, min_similarity: float = 0.0) -> SpanMatch | None:
+    """The part of `text` most similar to `query`, or None when nothing reaches `min_similarity`.
 
     Windows of the query's normalised length +-1 slide over the line; ties prefer the window closest to the
     query's length. A whole-line comparison is included so short lines that are near misses still score.
@@ -79,27 +75,41 @@ def best_span(query: str, text: str) -> SpanMatch | None:
     q, t = normalize(query), normalize(text)
     if not q.text or not t.text:
         return None
+    # Cheap bound first: no window can match more characters than the two strings share. On a dense
+    # terminal screen this rejects almost every line before any alignment runs.
+    shared = sum((Counter(q.text) & Counter(t.text)).values())
+    if shared / len(q.text) < min_similarity:
+        return None
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(q.text)  # difflib caches its analysis of seq2: the query, fixed for every window
     best: tuple[float, int, int, int] | None = None  # (similarity, -length gap, start, end) in normalised chars
     lengths = {n for n in (len(q.text) - 1, len(q.text), len(q.text) + 1) if 0 < n <= len(t.text)} or {len(t.text)}
     for length in sorted(lengths):
         for start in range(len(t.text) - length + 1):
-            ratio = _score(q.text, t.text[start : start + length])
+            matcher.set_seq1(t.text[start : start + length])
+            longest = max(length, len(q.text))
+            # quick_ratio() bounds the matched count from above: skip windows that cannot win.
+            if matcher.quick_ratio() * (length + len(q.text)) / 2 / longest < max(min_similarity, best[0] if best else 0.0):
+                continue
+            ratio = _matched(matcher) / longest
             key = (ratio, -abs(length - len(q.text)), start, start + length)
             if best is None or key[:2] > best[:2]:
                 best = key
-    whole = _score(q.text, t.text)
-    if whole > best[0]:
+    matcher.set_seq1(t.text)
+    whole = _matched(matcher) / max(len(t.text), len(q.text))
+    if best is None or whole > best[0]:
         best = (whole, 0, 0, len(t.text))
     ratio, _, start, end = best
+    if ratio < min_similarity:
+        return None
     # Map back to source characters; the end extends to the last source character of the window.
     return SpanMatch(ratio, t.sources[start], t.sources[end - 1] + 1)
 
 
-def _score(query: str, window: str) -> float:
-    # Matched characters over the longer length: unlike difflib's ratio this does not let a short window
-    # ("pr" in "Enterprise") pass for a short query ("Pro") it only partly covers.
-    matched = sum(block.size for block in SequenceMatcher(None, query, window, autojunk=False).get_matching_blocks())
-    return matched / max(len(query), len(window))
+def _matched(matcher: SequenceMatcher) -> int:
+    # Matched characters over the longer length (the callers' score) does not let a short window ("pr" in
+    # "Enterprise") pass for a short query ("Pro") that it only partly covers, as difflib's ratio would.
+    return sum(block.size for block in matcher.get_matching_blocks())
 
 
 def _advance(char: str) -> float:
