@@ -21,8 +21,8 @@ class UsageError(Exception):
 
 
 def err_console() -> Console:
-    """Console on stderr (progress, errors); stdout stays clean for --json."""
-    return Console(stderr=True)
+    """Console on stderr (progress, errors; long lines are not wrapped, so paths stay whole); stdout stays clean for --json."""
+    return Console(stderr=True, soft_wrap=True)
 
 
 def fail_usage(message: str) -> NoReturn:

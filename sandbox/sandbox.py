@@ -191,7 +191,11 @@ class Sandbox:
 
     # ------------------------------------------------------------------ apps and windows
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0, cwd: str | None = None) -> App:
-        """Start `argv` inside the sandbox; with `wait_window`, return once its window is mapped."""
+        """Start `argv` inside the sandbox; with `wait_window`, return once its window is mapped and active.
+
+        Waiting for activation (not just mapping) makes the focus after a launch deterministic, which
+        replays and first keystrokes rely on.
+        """
         self._require_running()
         if isinstance(argv, str):
             raise TypeError("launch() takes an argument list, e.g. ['xcalc'], not a string")
@@ -203,6 +207,8 @@ class Sandbox:
         window = None
         if wait_window:
             window = self._wait(lambda: self._new_window(view, before, child), f"{argv[0]} mapped no window within {timeout:.0f}s", timeout, child, log)
+            if not view.activate(window.id, timeout):
+                raise AppLaunchError(f"{argv[0]}'s window 0x{window.id:x} never became active")
         app = App(tuple(argv), child, window)
         self._apps.append(app)
         return app

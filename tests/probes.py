@@ -1,0 +1,79 @@
+"""Test helpers that read real effects off a sandbox: process tables, pointer position, xcalc's display."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from Xlib import display as xdisplay
+
+
+def processes_with_env(marker: str) -> list[int]:
+    """PIDs of live processes whose environment or command line mentions `marker` (e.g. a sandbox workdir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            blob = (entry / "environ").read_bytes() + (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(") ")[1][0]
+        except OSError:
+            continue
+        if state != "Z" and marker.encode() in blob:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_gone(marker: str, timeout: float = 5.0) -> list[int]:
+    """Wait until no process mentions `marker`; return whatever is left after `timeout`."""
+    deadline = time.monotonic() + timeout
+    left = processes_with_env(marker)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = processes_with_env(marker)
+    return left
+
+
+def pointer(display_name: str) -> tuple[int, int]:
+    """Where the pointer is on a display."""
+    d = xdisplay.Display(display_name)
+    try:
+        p = d.screen().root.query_pointer()
+        return p.root_x, p.root_y
+    finally:
+        d.close()
+
+
+def wait_for_file(path: Path, timeout: float = 5.0, predicate=None) -> str:
+    """Poll until `path` exists (and its text satisfies `predicate`); return its text."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            if predicate is None or predicate(text):
+                return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} not written as expected within {timeout}s")
+        time.sleep(0.05)
+
+
+EVENT_RECORDER = r"""
+import sys, tkinter as tk
+log = open(sys.argv[1], "a", buffering=1)
+root = tk.Tk(); root.title("event recorder"); root.geometry("1000x700+0+0")
+for seq in ("<KeyPress>", "<ButtonPress>", "<Motion>"):
+    root.bind_all(seq, lambda e, s=seq: log.write(f"{s} {e.x_root} {e.y_root} {e.keysym if s == '<KeyPress>' else ''}\n"))
+root.after(100, lambda: (root.focus_force(), log.write("ready\n")))
+root.mainloop()
+"""
+
+
+def read_xcalc(finder, screenshot, window_rect) -> str:
+    """The number xcalc's display shows, read by OCR from its LCD strip."""
+    from sandbox.apps.xcalc import display_box
+
+    box = display_box(window_rect)
+    lines = finder.read(screenshot, region=(box.x, box.y, box.x + box.width, box.y + box.height))
+    numbers = [b.text.strip() for b in lines if any(ch.isdigit() for ch in b.text)]
+    return numbers[0] if numbers else ""
