@@ -35,10 +35,10 @@ class Screenshot:
 
     @classmethod
     def from_image(cls, image: Image.Image, taken_at: float | None = None) -> "Screenshot":
-        """Wrap a PIL image (e.g. a recorded PNG) as a Screenshot."""
-        rgba = image.convert("RGB").convert("RGBA")
-        r, g, b, a = rgba.split()
-        bgra = Image.merge("RGBA", (b, g, r, a)).tobytes()
+        """Wrap a PIL image (e.g. a recorded PNG) as a Screenshot; equal pixels give an equal digest."""
+        r, g, b = image.convert("RGB").split()
+        pad = Image.new("L", image.size, 0)  # X's 24-bit frames carry a zero fourth byte
+        bgra = Image.merge("RGBA", (b, g, r, pad)).tobytes()
         now = time.time() if taken_at is None else taken_at
         return cls(Size(*image.size), bgra, now, time.monotonic())
 
