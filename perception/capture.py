@@ -35,10 +35,9 @@ class Screenshot:
 
     @classmethod
     def from_image(cls, image: Image.Image, taken_at: float | None = None) -> "Screenshot":
-        """Wrap a PIL image (e.g. a recorded PNG) as a Screenshot; equal pixels give an equal digest."""
+        """Wrap a PIL image (e.g. a recorded PNG) as a Screenshot (the unused fourth byte is zero)."""
         r, g, b = image.convert("RGB").split()
-        pad = Image.new("L", image.size, 0)  # X's 24-bit frames carry a zero fourth byte
-        bgra = Image.merge("RGBA", (b, g, r, pad)).tobytes()
+        bgra = Image.merge("RGBA", (b, g, r, Image.new("L", image.size, 0))).tobytes()
         now = time.time() if taken_at is None else taken_at
         return cls(Size(*image.size), bgra, now, time.monotonic())
 
@@ -49,7 +48,10 @@ class Screenshot:
 
     @cached_property
     def digest(self) -> str:
-        """Content hash (blake2b, 16 bytes hex): equal frames have equal digests."""
+        """Hash (blake2b, 16 bytes hex) of the raw frame: equal captures have equal digests.
+
+        X leaves app-drawn data in the unused fourth byte, so compare images, not digests, across sources.
+        """
         return hashlib.blake2b(self.bgra, digest_size=16).hexdigest()
 
 
