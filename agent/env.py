@@ -68,6 +68,10 @@ class DesktopEnv:
             self.capture, interval=s.interval, stable_frames=s.stable_frames, timeout=s.timeout, min_wait=s.min_wait
         )
 
+    def validate(self, action: Action) -> None:
+        """Raise actions.InvalidActionError if `action` cannot be performed on this screen; performs nothing."""
+        self.executor.validate(action)
+
     def act(self, action: Action) -> ActionResult:
         """Validate and perform one action (raises actions.InvalidActionError before doing anything invalid)."""
         return self.executor.execute(action)

@@ -1,20 +1,30 @@
-"""The agent loop: observe -> propose -> act -> record, until the policy ends the run or the budget does."""
+"""The agent loop: observe -> propose -> act, until the policy, a budget or a guard ends the run.
+
+Everything else (recording, budgets, the no-progress guard, confirmations, call_user, Ctrl-C) lives in the
+wrappers of agent.episode.Stepper; `standard_stepper` stacks the usual ones.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from actions.schema import TERMINAL_KINDS, dump_action
 from agent.env import DesktopEnv
-from agent.records import ModelCall, StepRecord
+from agent.episode import ActingStepper, Ending, Stepper, Turn
+from agent.guards import ProgressGuard, StepBudget, StopOnRequest, TimeBudget
+from agent.human import CallUserHandler, Confirmation, NoUser, RiskPolicy, UserChannel
+from agent.recording import NullObserver, Observer, Recording, Reporting
+from agent.retry import DEFAULT_MAX_RETRIES, propose_with_retries
 from agent.trajectory import RunWriter
-from perception.policy import HistoryItem, Policy, Proposal
+from perception.policy import HistoryItem, Policy
+from perception.settle import SettleResult
 
 
 @dataclass(frozen=True)
 class EpisodeResult:
-    """How an episode ended: outcome (done/failed/max_steps/...), the answer if any, and steps taken."""
+    """How an episode ended: outcome (done/failed/max_steps/timeout/interrupted), the answer if any, steps taken."""
 
     outcome: str
     answer: str | None
@@ -22,68 +32,103 @@ class EpisodeResult:
     error: str | None = None
 
 
-def _model_call(proposal: Proposal, i: int) -> ModelCall | None:
-    if not proposal.raw_text and proposal.frame is None:
-        return None
-    frame = proposal.frame
-    return ModelCall(
-        raw_text=proposal.raw_text,
-        thought=proposal.thought,
-        convention=frame.convention if frame else None,
-        model_input=(frame.model_input.width, frame.model_input.height) if frame else None,
-        screen=(frame.screen.width, frame.screen.height) if frame else None,
-        model_points=[proposal.model_points[i]] if i < len(proposal.model_points) else [],
-    )
+def drive(
+    stepper: Stepper,
+    policy: Policy,
+    observe: Callable[[], SettleResult],
+    validate: Callable,
+    task: str,
+    *,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    observer: Observer | None = None,
+) -> Ending:
+    """Run `task` until the stepper returns an Ending; return it.
 
-
-def run_episode(env: DesktopEnv, policy: Policy, writer: RunWriter, task: str, *, max_steps: int = 50) -> EpisodeResult:
-    """Drive `env` with `policy` for at most `max_steps` actions, recording every step to `writer`.
-
-    Each action is one step: the screen it saw (after settling), the action, the result and timings.
-    The caller finishes the writer with the returned outcome.
+    Each action of a proposal is one step. `check()` runs before every model call and every action, so a budget
+    or a stop request never lets a new action start. After a step that produced feedback the rest of the proposal
+    is dropped: the model must read the feedback first.
     """
+    observer = observer or NullObserver()
     history: list[HistoryItem] = []
     index = 0
-    while index < max_steps:
+    while (ending := stepper.check()) is None:
         t_start = time.time()
-        settled = env.observe()
-        t_observed = time.time()
-        proposal = policy.propose(task, settled.screenshot, history)
-        t_proposed = time.time()
-        for i, action in enumerate(proposal.actions):
-            if i > 0:  # later actions of one proposal act on the screen the earlier ones left
+        first = seen = observe()
+        t_seen = time.time()
+        observer.thinking(index)
+        attempt = propose_with_retries(policy, task, seen.screenshot, history, validate=validate, max_retries=max_retries,
+                                       on_reject=lambda r: observer.rejected(index, r))
+        proposal = attempt.proposal
+        observer.proposed(index, proposal)
+        phases = {"observe": _ms(t_seen - t_start), "policy": _ms(time.time() - t_seen)}
+        feedback = None
+        for position, action in enumerate(proposal.actions):
+            if (ending := stepper.check()) is not None:
+                return ending
+            if position > 0:  # later actions act on the screen the earlier ones left
                 t_start = time.time()
-                settled = env.observe()
-                t_observed = t_proposed = time.time()
-            result = None if action.kind in TERMINAL_KINDS else env.act(action)
-            t_done = time.time()
-            writer.record(
-                StepRecord(
-                    index=index,
-                    started_at=t_start,
-                    ended_at=t_done,
-                    screenshot=None,
-                    screen=(settled.screenshot.size.width, settled.screenshot.size.height),
-                    action=dump_action(action),
-                    result={"performed": bool(result and result.performed), "activated_window": result.activated_window if result else None},
-                    model=_model_call(proposal, i),
-                    settle={"settled": settled.settled, "waited_ms": round(settled.waited * 1000, 2), "frames": settled.frames},
-                    durations_ms={
-                        "observe": round((t_observed - t_start) * 1000, 2),
-                        "policy": round((t_proposed - t_observed) * 1000, 2),
-                        "execute": round((t_done - t_proposed) * 1000, 2),
-                    },
-                ),
-                settled.screenshot,
-            )
+                seen = observe()
+                phases = {"observe": _ms(time.time() - t_start), "policy": 0.0}
+            turn = Turn(index, action, proposal, position, seen, t_start, phases, attempt.rejected if position == 0 else ())
+            outcome = stepper.step(turn)
             index += 1
-            if action.kind == "done":
-                return EpisodeResult("done", action.answer, index)
-            if action.kind == "fail":
-                return EpisodeResult("failed", None, index, error=action.reason)
-            if action.kind == "call_user":
-                return EpisodeResult("failed", None, index, error=f"the agent asked for help: {action.question}")
-            if index >= max_steps:
+            if outcome.ending is not None:
+                return outcome.ending
+            if (feedback := outcome.feedback) is not None:
                 break
-        history.append(HistoryItem(thought=proposal.thought, raw_text=proposal.raw_text, actions=proposal.actions, screenshot=settled.screenshot))
-    return EpisodeResult("max_steps", None, index, error=f"step budget of {max_steps} used up")
+        history.append(HistoryItem(proposal.thought, proposal.raw_text, proposal.actions, first.screenshot, feedback))
+    return ending
+
+
+def standard_stepper(
+    env: DesktopEnv,
+    writer: RunWriter,
+    *,
+    max_steps: int = 50,
+    timeout: float | None = None,
+    user: UserChannel | None = None,
+    risk: RiskPolicy | None = None,
+    approve_risky: bool = False,
+    stop: threading.Event | None = None,
+    observer: Observer | None = None,
+) -> Stepper:
+    """The usual wrapper stack, innermost first: act, call_user, confirmation, no-progress guard, step budget,
+    time budget, stop request, reporting, recording (outermost, so every decision below it is recorded)."""
+    user = user or NoUser()
+    stepper: Stepper = ActingStepper(env)
+    stepper = CallUserHandler(stepper, user)
+    stepper = Confirmation(stepper, user, risk, approve_risky)
+    stepper = ProgressGuard(stepper)
+    stepper = StepBudget(stepper, max_steps)
+    if timeout is not None:
+        stepper = TimeBudget(stepper, timeout)
+    if stop is not None:
+        stepper = StopOnRequest(stepper, stop)
+    if observer is not None:
+        stepper = Reporting(stepper, observer)
+    return Recording(stepper, writer)
+
+
+def run_episode(
+    env: DesktopEnv,
+    policy: Policy,
+    writer: RunWriter,
+    task: str,
+    *,
+    max_steps: int = 50,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    observer: Observer | None = None,
+    **stepper_options,
+) -> EpisodeResult:
+    """Drive `env` with `policy` through `standard_stepper`, recording every step to `writer`.
+
+    The caller finishes the writer with the returned outcome. `stepper_options` go to `standard_stepper`
+    (timeout, user, risk, approve_risky, stop).
+    """
+    stepper = standard_stepper(env, writer, max_steps=max_steps, observer=observer, **stepper_options)
+    ending = drive(stepper, policy, env.observe, env.validate, task, max_retries=max_retries, observer=observer)
+    return EpisodeResult(ending.outcome, ending.answer, writer.steps, ending.error)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)

@@ -53,6 +53,7 @@ class ModelCall(_Record):
     model_input: tuple[int, int] | None = None
     screen: tuple[int, int] | None = None
     model_points: list[dict] = Field(default_factory=list)
+    timings_s: dict[str, float] = Field(default_factory=dict)  # the backend's own phases (preprocess, generate, ...)
 
 
 class StepRecord(_Record):
@@ -69,3 +70,5 @@ class StepRecord(_Record):
     settle: dict = Field(default_factory=dict)
     durations_ms: dict[str, float] = Field(default_factory=dict)
     note: str | None = None
+    rejected: list[dict] = Field(default_factory=list)  # model answers refused before this one: raw_text and error
+    feedback: str | None = None  # what the model was told about this step on its next call

@@ -78,7 +78,9 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
                 diff = screen_difference(seen.screenshot.image, Image.open(recorded)) if recorded else None
                 cmp = StepComparison(step.index, action.kind, diff, diff is not None and diff > tolerance)
                 report.comparisons.append(cmp)
-                result = None if action.kind in TERMINAL_KINDS else env.act(action)
+                # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
+                refused = action.kind not in TERMINAL_KINDS and step.result.get("performed") is False
+                result = None if action.kind in TERMINAL_KINDS or refused else env.act(action)
                 writer.record(
                     StepRecord(
                         index=step.index, started_at=t0, ended_at=time.time(), screenshot=None,

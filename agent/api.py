@@ -1,0 +1,69 @@
+"""The Python API: `agent.run(task, apps=[...], model=...)` runs a task in a fresh sandbox and returns its trajectory."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from agent.human import NoUser, UserChannel
+from agent.records import AppSpec
+from agent.session import RunSettings, run_task, start_run_dir
+from agent.trajectory import Trajectory, load_run
+from perception.policy import Policy
+from sandbox import ScreenSpec
+
+
+def as_app_spec(app: str | Sequence[str] | AppSpec) -> AppSpec:
+    """An AppSpec from a command line ("xcalc -geometry 300x400"), an argv list, or an AppSpec."""
+    if isinstance(app, AppSpec):
+        return app
+    argv = shlex.split(app) if isinstance(app, str) else list(app)
+    if not argv:
+        raise ValueError("an app needs a command, e.g. 'xcalc'")
+    return AppSpec(argv=argv)
+
+
+def run(
+    task: str,
+    apps: Sequence[str | Sequence[str] | AppSpec] = (),
+    model: str | None = None,
+    *,
+    endpoint: str | None = None,
+    model_name: str | None = None,
+    format: str | None = None,
+    policy: Policy | None = None,
+    max_steps: int = 30,
+    timeout: float | None = None,
+    screen: str | ScreenSpec = "1280x800",
+    runs_dir: str | Path = "runs",
+    history: int = 2,
+    yes: bool = False,
+    user: UserChannel | None = None,
+    settings: RunSettings | None = None,
+) -> Trajectory:
+    """Run `task` in a fresh sandbox with `apps` launched, and return the recorded trajectory.
+
+    The policy is `policy` when given (any object with `propose`), else built from `model` / `endpoint` /
+    `model_name` / `format` exactly as `deskpilot run` builds it. Nobody is asked anything unless `user` is given
+    (call_user then fails the run; risky actions are refused unless `yes`). Check `trajectory.meta.outcome`.
+    Raises perception.errors.BackendError when the model cannot be loaded.
+    """
+    specs = [as_app_spec(a) for a in apps]
+    spec = screen if isinstance(screen, ScreenSpec) else ScreenSpec.parse(screen)
+    settings = settings or RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes)
+    model_info = {"source": "python", "class": type(policy).__name__} if policy is not None else None
+    owned = policy is None
+    if owned:
+        from perception.backends.factory import load_policy, resolve_source
+
+        source = resolve_source(model, endpoint, model_name, format)
+        policy, model_info = load_policy(source, history), source.describe()
+    try:
+        run_dir = start_run_dir(Path(runs_dir), task)
+        run_task(task, policy, run_dir, apps=specs, screen=spec, settings=settings, model_info=model_info,
+                 user=user or NoUser())
+    finally:
+        if owned:
+            getattr(policy, "close", lambda: None)()
+    return load_run(run_dir)

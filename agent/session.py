@@ -1,0 +1,122 @@
+"""One task, start to finish: a run directory, a sandbox (fresh or given), apps, the loop, a finished trajectory.
+
+Shared by `deskpilot run`, `deskpilot shell` and the Python API. Failures of the machinery around the model
+(backend unreachable, executor or sandbox gone) end the run as `failed` with the error in meta.json rather than
+as a traceback; a forced interrupt (KeyboardInterrupt) still finalises the run (`interrupted`) and tears the
+sandbox down before it propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from actions.errors import ActionError
+from agent.env import DesktopEnv, SettleConfig, launch_apps
+from agent.human import RiskPolicy, UserChannel
+from agent.loop import run_episode
+from agent.records import AppSpec, RunMeta
+from agent.recording import Observer
+from agent.retry import DEFAULT_MAX_RETRIES
+from agent.trajectory import RunWriter, new_run_dir, utc_now
+from agent.versions import runtime_versions
+from perception.errors import BackendError
+from perception.policy import Policy
+from sandbox import Sandbox, ScreenSpec
+from sandbox.errors import SandboxError
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Budgets and policies of one run."""
+
+    max_steps: int = 50
+    timeout: float | None = None
+    max_retries: int = DEFAULT_MAX_RETRIES
+    approve_risky: bool = False
+    risk: RiskPolicy = field(default_factory=RiskPolicy)
+    settle: SettleConfig = field(default_factory=SettleConfig)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run ended, for the terminal summary and `--json`."""
+
+    run_dir: Path
+    outcome: str
+    steps: int
+    answer: str | None
+    error: str | None
+    wall_s: float
+
+    def to_json(self) -> dict:
+        """The `--json` object: run_dir, outcome, steps, answer (as every run command prints), error, wall_s."""
+        return {"run_dir": str(self.run_dir), "outcome": self.outcome, "steps": self.steps, "answer": self.answer,
+                "error": self.error, "wall_s": round(self.wall_s, 3)}
+
+
+def summary_of(run_dir: Path, wall_s: float) -> RunSummary:
+    """The summary of a finished run directory (used after a forced interrupt, when run_task did not return)."""
+    from agent.trajectory import load_run
+
+    meta = load_run(run_dir).meta
+    return RunSummary(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, wall_s)
+
+
+def run_task(
+    task: str,
+    policy: Policy,
+    run_dir: Path,
+    *,
+    apps: list[AppSpec] = (),
+    launch: bool = True,
+    screen: ScreenSpec | None = None,
+    host=None,
+    settings: RunSettings | None = None,
+    model_info: dict | None = None,
+    user: UserChannel | None = None,
+    stop: threading.Event | None = None,
+    observer: Observer | None = None,
+) -> RunSummary:
+    """Run `task` with `policy` and record it in `run_dir` (made by agent.trajectory.new_run_dir).
+
+    `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
+    `screen`-sized Sandbox is started and torn down. `apps` are launched first when `launch` (and recorded in
+    meta.json either way, so a replay starts them).
+    """
+    settings = settings or RunSettings()
+    t0 = time.monotonic()
+    if host is None:
+        own = Sandbox(screen or ScreenSpec(1280, 800))
+        size = (own.screen.width, own.screen.height)
+    else:
+        own = contextlib.nullcontext(host)
+        size = None
+    meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=list(apps), screen=size or (0, 0),
+                   model=model_info, versions=runtime_versions(), started_at=utc_now())
+    with RunWriter(run_dir, meta) as writer:
+        try:
+            with own as sb, DesktopEnv(sb, settings.settle) as env:
+                writer.meta = writer.meta.model_copy(update={"screen": env.screen})
+                if launch:
+                    launch_apps(sb, list(apps), run_dir)
+                result = run_episode(
+                    env, policy, writer, task, max_steps=settings.max_steps, max_retries=settings.max_retries,
+                    observer=observer, timeout=settings.timeout, user=user, risk=settings.risk,
+                    approve_risky=settings.approve_risky, stop=stop,
+                )
+                writer.record_final_screen(env.capture.grab())
+            writer.finish(result.outcome, answer=result.answer, error=result.error)
+        except (BackendError, ActionError, SandboxError) as e:
+            # The model server, the executor or the display failed: the run ends, the agent does not crash.
+            writer.finish("failed", error=f"{type(e).__name__}: {e}")
+    meta = writer.meta
+    return RunSummary(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
+
+
+def start_run_dir(runs_dir: Path, task: str) -> Path:
+    """A fresh run directory for `task` under `runs_dir`."""
+    return new_run_dir(Path(runs_dir), task)
