@@ -1,6 +1,6 @@
 """OCR latency on a real 1280x800 sandbox screen (the demo form beside an xterm full of text).
 
-    .venv/bin/python benchmarks/ocr_latency.py [--runs 10] [--threads N]
+    .venv/bin/python benchmarks/ocr_latency.py [--runs 10] [--threads N] [--listing-lines 60]
 
 Prints: cold load (import + model load, in this fresh process), the first read (onnxruntime warm-up),
 then p50/p95 of full-screen reads, of a read of the form window only, and of a read around the Submit button.
@@ -54,10 +54,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads (default: all cores)")
+    parser.add_argument("--listing-lines", type=int, default=60,
+                        help="lines of `ls -l` in the xterm; recognition time grows with the text on screen")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
     with Sandbox(ScreenSpec(1280, 800)) as sb, ScreenCapture(sb.display) as capture:
-        sb.launch(["xterm", "-geometry", "100x40+0+0", "-e", "sh", "-c", "ls -l /usr/bin | head -60; exec sleep 3600"])
+        listing = f"ls -l /usr/bin | head -{args.listing_lines}; " if args.listing_lines > 0 else ""
+        sb.launch(["xterm", "-geometry", "100x40+0+0", "-e", "sh", "-c", f"{listing}exec sleep 3600"])
         form = sb.launch(demo_form_argv(str(tmp / "state.json"), str(tmp / "layout.json")))
         layout = wait_for_layout(tmp / "layout.json")
         sb.activate(form)
@@ -78,7 +81,7 @@ def main() -> None:
     button_region = (b["x"] - 20, b["y"] - 10, b["x"] + b["width"] + 20, b["y"] + b["height"] + 10)
 
     print(f"OCR latency, {shot.size} screen, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
-          f"threads={args.threads or 'default'}; screenshot {tmp / 'screen.png'}")
+          f"threads={args.threads or 'default'}, xterm listing {args.listing_lines} lines; screenshot {tmp / 'screen.png'}")
     print(f"{'cold load (import + models)':<34} {cold * 1000:7.0f} ms")
     print(f"{'first full-screen read':<34} {first_read * 1000:7.0f} ms   ({len(first)} lines)")
     for label, region in (("full screen 1280x800", None),
