@@ -7,11 +7,11 @@ O/0 and l/1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from perception.capture import Screenshot
@@ -20,9 +20,10 @@ from perception.text_match import Box, best_span, sub_box
 
 INSTALL_HINT = "pip install 'deskpilot[ocr]'"
 
-# An engine takes a BGR image array and returns RapidOCR's (results, timings); results is None when no text
-# is found, else a list of [quad of 4 (x, y) points, text, score].
-Engine = Callable[[np.ndarray], tuple[list[list[Any]] | None, Any]]
+# An engine takes a BGR numpy image array [H, W, 3] and returns RapidOCR's (results, timings); results is None
+# when no text is found, else a list of [quad of 4 (x, y) points, text, score]. numpy comes with the OCR extra,
+# so it is imported only when reading.
+Engine = Callable[[Any], tuple[list[list[Any]] | None, Any]]
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,19 @@ class TextFinder:
         if region is not None:
             left, top, right, bottom = _clip(region, image.size)
             image = image.crop((left, top, right, bottom))
+        engine = self._get_engine()
+        import numpy as np  # installed with the OCR extra, like the engine
+
         # RapidOCR treats arrays as BGR (OpenCV order).
-        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        results, _timings = self._get_engine()(pixels)
+        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])  # [H, W, 3] uint8
+        results, _timings = engine(pixels)
         lines = []
         for quad, text, score in results or ():
             if float(score) < self._min_score or not str(text).strip():
                 continue
             xs = [p[0] for p in quad]
             ys = [p[1] for p in quad]
-            box = (left + int(np.floor(min(xs))), top + int(np.floor(min(ys))),
-                   left + int(np.ceil(max(xs))), top + int(np.ceil(max(ys))))
+            box = (left + math.floor(min(xs)), top + math.floor(min(ys)), left + math.ceil(max(xs)), top + math.ceil(max(ys)))
             lines.append(TextBox(str(text), box, float(score)))
         lines.sort(key=lambda line: (line.box[1], line.box[0]))
         return lines

@@ -7,7 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -85,7 +84,7 @@ class FakeEngine:
 
     def __init__(self, results):
         self.results = results
-        self.seen: list[np.ndarray] = []
+        self.seen: list = []
 
     def __call__(self, pixels):
         self.seen.append(pixels)
@@ -93,6 +92,7 @@ class FakeEngine:
 
 
 def test_region_boxes_are_mapped_back_to_screen_coordinates_and_pixels_are_bgr():
+    pytest.importorskip("numpy", reason="numpy comes with the OCR extra")
     image = Image.new("RGB", (200, 100), "white")
     image.putpixel((50, 20), (255, 0, 0))
     engine = FakeEngine([[[[1.2, 2.0], [30.0, 2.0], [30.0, 12.6], [1.2, 12.6]], "Save", 0.9],
@@ -107,6 +107,7 @@ def test_region_boxes_are_mapped_back_to_screen_coordinates_and_pixels_are_bgr()
 
 
 def test_no_text_region_clipping_and_close():
+    pytest.importorskip("numpy", reason="numpy comes with the OCR extra")
     finder = TextFinder(engine=FakeEngine(None))
     image = Image.new("RGB", (64, 48), "black")
     assert finder.read(image) == [] and finder.find_text(image, "anything") == []
