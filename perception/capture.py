@@ -29,7 +29,7 @@ class Screenshot:
     """
 
     size: Size
-    bgra: bytes = field(repr=False)
+    bgra: bytes | bytearray = field(repr=False)  # never mutated; mss hands out a fresh buffer per grab
     taken_at: float  # time.time() of the grab
     monotonic: float = field(repr=False, default=0.0)
 
@@ -75,7 +75,9 @@ class ScreenCapture:
         if self._mss is None:
             raise RuntimeError("ScreenCapture is closed")
         shot = self._mss.grab(self._monitor)
-        return Screenshot(Size(shot.width, shot.height), bytes(shot.raw), time.time(), time.monotonic())
+        # mss returns a new bytearray per grab, so it is kept as is: copying 4 MB into `bytes`
+        # cost 13 ms a frame (fresh pages), ten times the grab itself.
+        return Screenshot(Size(shot.width, shot.height), shot.raw, time.time(), time.monotonic())
 
     def close(self) -> None:
         """Release the X connection. Idempotent."""

@@ -158,16 +158,22 @@ class WindowManagerView:
         return self._find_client(top, set(self.client_ids()))
 
     def _find_client(self, win, clients: set[int]) -> int | None:
-        if win.id in clients:
-            return win.id
-        try:
-            children = win.query_tree().children
-        except xerror.XError:
-            return None
-        for child in children:
-            found = self._find_client(child, clients)
-            if found is not None:
-                return found
+        # Breadth first: the client is a direct child of the manager's frame, while the frame's
+        # decoration windows come first and a depth-first walk would query all of them.
+        level = [win]
+        for _ in range(4):
+            if not level:
+                return None
+            nxt = []
+            for w in level:
+                if w.id in clients:
+                    return w.id
+            for w in level:
+                try:
+                    nxt.extend(w.query_tree().children)
+                except xerror.XError:
+                    continue
+            level = nxt
         return None
 
     def activate(self, wid: int, timeout: float = 2.0) -> bool:
