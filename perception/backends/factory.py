@@ -114,7 +114,7 @@ def load_policy(
         from perception.backends.script import ScriptedTextPolicy
 
         return ScriptedTextPolicy.from_file(source.location, source.format)
-    return load_builtin(history=history, device=device)
+    return load_builtin(history_images=history, device=device)
 
 
 def load_builtin(module_name: str = BUILTIN_MODULE, **kwargs) -> Policy:

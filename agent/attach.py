@@ -1,0 +1,79 @@
+"""Use a persistent sandbox (`deskpilot sandbox start --name NAME`) from another process: its display, and apps
+launched into it that stay there after the run (they belong to the sandbox, not to the run)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.errors import AppLaunchError
+from sandbox.processes import Child, spawn
+from sandbox.registry import SandboxRecord
+from sandbox.windows import WindowInfo, WindowManagerView
+
+
+@dataclass
+class AttachedApp:
+    """An app this run launched into an attached sandbox."""
+
+    argv: tuple[str, ...]
+    process: Child
+    window: WindowInfo | None
+
+
+class AttachedSandbox:
+    """The display of a running persistent sandbox. `close()` releases this process's X connection only."""
+
+    def __init__(self, record: SandboxRecord) -> None:
+        self.record = record
+        self._view: WindowManagerView | None = WindowManagerView(record.display)
+
+    @property
+    def display(self) -> str:
+        """The sandbox's X display, e.g. ':7'."""
+        return self.record.display
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for programs run in the sandbox: its display, private HOME and XDG directories."""
+        root = self.record.workdir
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY")}
+        env.update(DISPLAY=self.display, HOME=f"{root}/home", XDG_CONFIG_HOME=f"{root}/config",
+                   XDG_DATA_HOME=f"{root}/data", XDG_CACHE_HOME=f"{root}/cache", XDG_RUNTIME_DIR=f"{root}/runtime",
+                   XAUTHORITY=f"{root}/Xauthority", LANG="C.UTF-8", LC_ALL="C.UTF-8", NO_AT_BRIDGE="1")
+        return env
+
+    def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0) -> AttachedApp:
+        """Start `argv` in the sandbox, detached from this process (it lives as long as the sandbox)."""
+        if self._view is None:
+            raise AppLaunchError("the attached sandbox was closed")
+        before = set(self._view.client_ids())
+        log = Path(self.record.workdir) / "logs" / f"{Path(argv[0]).name}-attached.log"
+        child = spawn(Path(argv[0]).name, list(argv), self.env, tie_to_parent=False,
+                      log_path=str(log) if log.parent.is_dir() else None, cwd=f"{self.record.workdir}/home")
+        window = None
+        deadline = time.monotonic() + timeout
+        while wait_window and window is None:
+            window = next((i for w in self._view.client_ids() if w not in before and (i := self._view.info(w))), None)
+            if window is None:
+                if not child.alive():
+                    raise AppLaunchError(f"{argv[0]} exited with code {child.popen.returncode} before mapping a window")
+                if time.monotonic() >= deadline:
+                    raise AppLaunchError(f"{argv[0]} mapped no window within {timeout:.0f}s")
+                time.sleep(0.01)
+        return AttachedApp(tuple(argv), child, window)
+
+    def close(self) -> None:
+        """Close this process's connection to the display (the sandbox keeps running). Idempotent."""
+        if self._view is not None:
+            self._view.close()
+            self._view = None
+
+    def __enter__(self) -> "AttachedSandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
