@@ -65,7 +65,8 @@ class DesktopEnv:
         """Wait until the screen stops changing (or the settle timeout), then return the frame."""
         s = self.settle
         return wait_until_settled(
-            self.capture, interval=s.interval, stable_frames=s.stable_frames, timeout=s.timeout, min_wait=s.min_wait
+            self.capture, interval=s.interval, stable_frames=s.stable_frames, timeout=s.timeout, min_wait=s.min_wait,
+            busy=getattr(self.sandbox, "gui_busy", None),
         )
 
     def validate(self, action: Action) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from perception.capture import ScreenCapture, Screenshot
@@ -25,18 +26,21 @@ def wait_until_settled(
     stable_frames: int = 2,
     timeout: float = 3.0,
     min_wait: float = 0.0,
+    busy: Callable[[], bool] | None = None,
 ) -> SettleResult:
     """Poll frames every `interval` s until `stable_frames` consecutive frames are identical.
 
-    `min_wait` gives an app time to start reacting before the first frame counts (a screen that has
-    not begun to change yet looks settled). Returns the last frame even on timeout (`settled=False`).
+    A screen that has not begun to change yet looks settled, so two more signals help: `min_wait`
+    gives apps time before the first frame counts, and `busy` (e.g. Sandbox.gui_busy: is an app
+    still running on a CPU?) vetoes "settled" while it returns True. Returns the last frame even on
+    timeout (`settled=False`).
     """
     start = time.monotonic()
     if min_wait > 0:
         time.sleep(min_wait)
     frame = capture.grab()
     frames, same = 1, 1
-    while same < stable_frames:
+    while same < stable_frames or (busy is not None and busy()):
         if time.monotonic() - start >= timeout:
             return SettleResult(frame, False, time.monotonic() - start, frames)
         time.sleep(interval)

@@ -247,6 +247,23 @@ class Sandbox:
         if not self._views[0].activate(wid, timeout):
             raise AppLaunchError(f"window 0x{wid:x} could not be activated")
 
+    def gui_busy(self) -> bool:
+        """True while the X server, the window manager or a launched app is running on a CPU.
+
+        An app still working through the input it was sent shows as running ('R'); one waiting for
+        events sleeps. Screen-settling uses this, because an app that has not started redrawing
+        yet looks exactly like a settled screen (seen under load: Tk lagged more than 30 ms).
+        """
+        for child in self._children:
+            try:
+                with open(f"/proc/{child.pid}/stat", "rb") as f:
+                    state = f.read().rsplit(b") ", 1)[1][:1]
+            except (OSError, IndexError):
+                continue
+            if state == b"R":
+                return True
+        return False
+
     # ------------------------------------------------------------------ helpers
     def _require_running(self) -> None:
         if self._closed or not self._started:
