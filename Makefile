@@ -34,6 +34,8 @@ $(STAMP): pyproject.toml
 setup: system-deps $(STAMP)
 
 test: setup
+	@# pyflakes-level checks (undefined names, unused imports) before the suite
+	$(VENV)/bin/ruff check --quiet --select F,E9 sandbox actions perception agent tests benchmarks
 	$(VENV)/bin/python -m pytest -q
 
 demo: setup

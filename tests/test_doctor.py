@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.doctor import Check, all_required_ok, check_distribution, check_program, check_python_xlib, run_checks
+from agent.doctor import Check, all_required_ok, check_distribution, check_program, check_python_xlib
 
 VENV_BIN = Path(sys.executable).parent
 DESKPILOT = str(VENV_BIN / "deskpilot")

@@ -12,12 +12,10 @@ Both files are replaced atomically, so a reader never sees a half-written file.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 import tkinter as tk
 from dataclasses import dataclass
-from pathlib import Path
+
+from sandbox.files import write_json_atomic
 
 PLANS = ("Basic", "Pro", "Enterprise")
 # Negative sizes are pixels: the form looks the same whatever DPI the X server reports.
@@ -40,24 +38,6 @@ THEMES = {
     "light": Theme("#f2f2f2", "#111111", "#ffffff", "#2f6fd6", "#ffffff", "#dddddd"),
     "dark": Theme("#1e1f22", "#e8e8e8", "#2b2d31", "#4a88f0", "#ffffff", "#3a3c42"),
 }
-
-
-def write_json_atomic(path: str | os.PathLike[str], data: object) -> None:
-    """Write `data` as UTF-8 JSON to `path` via a temp file in the same directory, fsync and os.replace."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _box(widget: tk.Misc) -> dict[str, int]:
