@@ -22,9 +22,9 @@ def _root() -> None:
 
 def _register_all() -> None:
     # Imported here so `import agent` stays light; each module adds its commands to `app`.
-    from agent import cli_doctor, cli_misc, cli_parse, cli_run, cli_runs, cli_sandbox
+    from agent import cli_doctor, cli_eval, cli_misc, cli_parse, cli_run, cli_runs, cli_sandbox
 
-    for module in (cli_runs, cli_run, cli_misc, cli_sandbox, cli_doctor, cli_parse):
+    for module in (cli_runs, cli_run, cli_misc, cli_sandbox, cli_doctor, cli_parse, cli_eval):
         module.register(app)
 
 

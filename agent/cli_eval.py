@@ -1,0 +1,106 @@
+"""`deskpilot eval grounding`, `deskpilot datagen` and `deskpilot train`: data, training and measurement of models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from agent.cli_common import err_console, fail_usage, print_json
+
+eval_app = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
+
+
+def make_grounder(model: str, fmt: str):
+    """A Grounder by name: 'ocr' (OCR baseline), 'builtin' (shipped model), or a checkpoint directory."""
+    if model == "ocr":
+        from agent.eval.baselines import OcrGrounder
+
+        return OcrGrounder()
+    if model == "builtin":
+        from perception.backends.builtin import load_builtin_policy
+
+        return load_builtin_policy()
+    path = Path(model)
+    if (path / "builtin.json").is_file():  # a checkpoint written by `deskpilot train`
+        from perception.backends.builtin import BuiltinPolicy
+
+        return BuiltinPolicy(path)
+    if path.is_dir():
+        from perception.backends.transformers_local import TransformersPolicy
+
+        return TransformersPolicy(path, format=fmt)
+    fail_usage(f"--model must be 'ocr', 'builtin' or a checkpoint directory; got {model!r}")
+
+
+@eval_app.command("grounding")
+def grounding(
+    dataset: Path = typer.Argument(..., exists=True, dir_okay=False, help="ScreenSpot-format JSON rows."),
+    model: str = typer.Option("builtin", "--model", "-m", help="'builtin', 'ocr' (baseline) or a checkpoint directory."),
+    fmt: str = typer.Option("ui-tars", "--format", "-f", help="Output format for a plain checkpoint directory."),
+    images: Path | None = typer.Option(None, "--images", help="Image directory (default: the dataset's directory)."),
+    jpeg: list[int] = typer.Option([], "--jpeg", help="Also evaluate with screenshots re-encoded at this JPEG quality."),
+    limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first N rows."),
+    out: Path | None = typer.Option(None, "--out", help="Write the JSON report (and per-row results) here."),
+) -> None:
+    """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
+    from agent.eval.grounding import evaluate, load_rows
+
+    try:
+        rows = load_rows(dataset)
+    except (ValueError, KeyError) as e:
+        fail_usage(f"{dataset}: {e}")
+    rows = rows[:limit] if limit else rows
+    grounder = make_grounder(model, fmt)
+    report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
+    summary = {"dataset": str(dataset), "model": model, **report.to_json()}
+    if out:
+        per_row = [{"row": r.index, "hit": r.hit, "point": r.point, "error": r.error} for r in report.results]
+        out.write_text(json.dumps({**summary, "results": per_row}, indent=1))
+    print_json(summary)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `eval`, `datagen` and `train` to the `deskpilot` app."""
+    app.add_typer(eval_app, name="eval")
+
+    @app.command("datagen")
+    def datagen(
+        out: Path = typer.Argument(..., help="Output directory (images/, dataset.json, screens.jsonl, manifest.json)."),
+        seed: int = typer.Option(0, "--seed"),
+        split: str = typer.Option("train", "--split", help="'train' or 'heldout' (held-out uses reserved label words)."),
+        screens: str = typer.Option("60,20,20", "--screens", help="Screens at 1280x800,1024x768,1920x1080."),
+        xcalc: int = typer.Option(4, "--xcalc", help="Screens of the real xcalc."),
+    ) -> None:
+        """Render a grounding dataset in sandboxes with exact ground truth."""
+        from agent.datagen.generate import GenSpec, generate
+
+        if split not in ("train", "heldout"):
+            fail_usage("--split must be 'train' or 'heldout'")
+        try:
+            counts = tuple(int(c) for c in screens.split(","))
+        except ValueError:
+            fail_usage(f"--screens must be three comma-separated counts, got {screens!r}")
+        if len(counts) != 3:
+            fail_usage(f"--screens must be three comma-separated counts, got {screens!r}")
+        print_json(generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
+                            log=lambda m: err_console().print(m, highlight=False)))
+
+    @app.command("train")
+    def train_cmd(
+        data: Path = typer.Option(Path("data/train"), "--data", help="Dataset directory from `deskpilot datagen`."),
+        out: Path = typer.Option(Path("data/builtin-run"), "--out", help="Checkpoint directory to write."),
+        seed: int = typer.Option(0, "--seed"),
+        minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget."),
+        max_steps: int = typer.Option(4000, "--max-steps"),
+        batch: int = typer.Option(16, "--batch"),
+    ) -> None:
+        """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
+        from agent.train.loop import TrainConfig, train
+
+        if not (data / "dataset.json").is_file():
+            fail_usage(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
+        cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch)
+        path = train(cfg, log=lambda m: err_console().print(m, highlight=False))
+        print_json({"checkpoint": str(path)})

@@ -1,0 +1,1 @@
+"""Evaluation: grounding accuracy on ScreenSpot-format datasets, reference baselines."""

@@ -1,0 +1,137 @@
+"""Point-in-box grounding accuracy on ScreenSpot-format datasets, with breakdowns.
+
+A dataset is a JSON list of rows {img_filename, bbox: [x, y, w, h], instruction, data_type, ...}; images are
+resolved against an images directory (default: the dataset file's directory). Any perception Grounder can be
+evaluated. Optional fields (theme, screen, data_source) become breakdowns when present; the screen size is
+read from the image when absent. `jpeg_qualities` re-encodes every screenshot at those qualities as extra passes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from perception.capture import Screenshot
+from perception.errors import ModelOutputError
+from perception.policy import Grounder
+
+BREAKDOWNS = ("data_type", "screen", "jpeg", "theme", "data_source")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One row's outcome: the predicted point (None when the grounder gave no answer) and whether it hit."""
+
+    index: int
+    hit: bool
+    point: tuple[int, int] | None
+    seconds: float
+    groups: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class GroundingReport:
+    """Accuracy overall and per breakdown value, with timings."""
+
+    results: list[RowResult]
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of rows whose predicted point lies in the box."""
+        return sum(r.hit for r in self.results) / max(1, len(self.results))
+
+    def breakdown(self, key: str) -> dict[str, tuple[float, int]]:
+        """{group value: (accuracy, rows)} for one breakdown key."""
+        groups: dict[str, list[bool]] = defaultdict(list)
+        for r in self.results:
+            if key in r.groups:
+                groups[r.groups[key]].append(r.hit)
+        return {k: (sum(v) / len(v), len(v)) for k, v in sorted(groups.items())}
+
+    def to_json(self) -> dict:
+        """Summary: accuracy, rows, median seconds per row, breakdowns."""
+        secs = sorted(r.seconds for r in self.results)
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "rows": len(self.results),
+            "errors": sum(bool(r.error) for r in self.results),
+            "median_seconds": round(secs[len(secs) // 2], 4) if secs else None,
+            "breakdown": {k: {g: {"accuracy": round(a, 4), "rows": n} for g, (a, n) in self.breakdown(k).items()}
+                          for k in BREAKDOWNS if self.breakdown(k)},
+        }
+
+
+def load_rows(dataset: str | Path) -> list[dict]:
+    """Rows of a ScreenSpot-format JSON file (a list, or {"rows": [...]})."""
+    data = json.loads(Path(dataset).read_text(encoding="utf-8"))
+    rows = data["rows"] if isinstance(data, dict) else data
+    for i, row in enumerate(rows):
+        missing = {"img_filename", "bbox", "instruction"} - row.keys()
+        if missing:
+            raise ValueError(f"row {i} lacks {sorted(missing)}")
+    return rows
+
+
+def in_box(point: tuple[int, int], bbox: Sequence[float]) -> bool:
+    """True when `point` lies inside the [x, y, w, h] box (edges included)."""
+    x, y, w, h = bbox
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+def _reencode(image: Image.Image, quality: int) -> Image.Image:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def evaluate(
+    grounder: Grounder,
+    rows: Sequence[dict],
+    images_dir: str | Path,
+    *,
+    jpeg_qualities: Sequence[int] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> GroundingReport:
+    """Ground every row (once per image variant) and score point-in-box.
+
+    Rows are grouped by image, so a grounder that caches per-screenshot work (OCR) pays for it once per image.
+    """
+    images_dir = Path(images_dir)
+    by_image: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_image[row["img_filename"]].append(i)
+    variants: list[int | None] = [None, *jpeg_qualities]
+    results: list[RowResult] = []
+    done, total = 0, len(rows) * len(variants)
+    for name, indices in by_image.items():
+        original = Image.open(images_dir / name).convert("RGB")
+        for quality in variants:
+            image = original if quality is None else _reencode(original, quality)
+            shot = Screenshot.from_image(image, taken_at=0.0)
+            for i in indices:
+                row = rows[i]
+                groups = {"jpeg": "png" if quality is None else f"q{quality}",
+                          "screen": row.get("screen") or f"{image.width}x{image.height}"}
+                groups.update({k: str(row[k]) for k in ("data_type", "theme", "data_source") if row.get(k) is not None})
+                start = time.perf_counter()
+                try:
+                    g = grounder.ground(shot, row["instruction"])
+                    point, error = (g.x, g.y), ""
+                except ModelOutputError as e:  # a wrong answer, not a crash: it counts as a miss
+                    point, error = None, str(e)[:200]
+                seconds = time.perf_counter() - start
+                hit = point is not None and in_box(point, row["bbox"])
+                results.append(RowResult(i, hit, point, seconds, groups, error))
+                done += 1
+                if progress:
+                    progress(done, total)
+    return GroundingReport(results)

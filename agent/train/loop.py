@@ -1,0 +1,118 @@
+"""Train the built-in model from scratch on a generated grounding dataset, on CPU, within a time budget.
+
+Inputs are built with perception.backends.qwen_inputs.build_inputs (exactly what inference feeds the model),
+then the answer tokens are appended; the loss covers the answer only. Deterministic for a given seed and
+thread count (sample order and OCR noise are seeded; torch is seeded).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.train.model import BuiltinModelConfig, new_checkpoint, save_checkpoint
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings."""
+
+    data: str = "data/train"
+    out: str = "data/builtin-run"
+    seed: int = 0
+    batch: int = 16
+    lr: float = 2e-3
+    warmup: int = 100
+    max_steps: int = 4000
+    minutes: float = 60.0  # wall-clock budget: training stops (and saves) when it runs out
+    bf16: bool = False  # measured: bf16 autocast is ~4x slower on these CPUs (no AMX)
+    threads: int = 2
+
+
+def collate(samples, tokenizer, image_processor, image_token_id: int):
+    """Pad a list of Samples into one batch dict with `labels` (-100 outside the answer)."""
+    import torch
+
+    from perception.backends.qwen_inputs import build_inputs
+
+    seqs, labels, pixels, grids, types = [], [], [], [], []
+    for s in samples:
+        prep = build_inputs(tokenizer, image_processor, s.messages, [(s.image, s.size)], image_token_id)
+        t = prep.tensors
+        ans = tokenizer(s.answer + "<|im_end|>", add_special_tokens=False, return_tensors="pt")["input_ids"][0]
+        ids = torch.cat([t["input_ids"][0], ans])  # [T]
+        seqs.append(ids)
+        labels.append(torch.cat([torch.full_like(t["input_ids"][0], -100), ans]))
+        types.append(torch.cat([t["mm_token_type_ids"][0], torch.zeros_like(ans)]))
+        pixels.append(t["pixel_values"])
+        grids.append(t["image_grid_thw"])
+    n = max(len(s) for s in seqs)
+    pad = tokenizer.pad_token_id
+
+    def padded(xs, value):
+        return torch.stack([torch.cat([x, torch.full((n - len(x),), value, dtype=x.dtype)]) for x in xs])  # [B, n]
+
+    ids = padded(seqs, pad)
+    return {"input_ids": ids, "attention_mask": padded([torch.ones_like(s) for s in seqs], 0),
+            "mm_token_type_ids": padded(types, 0), "labels": padded(labels, -100),
+            "pixel_values": torch.cat(pixels), "image_grid_thw": torch.cat(grids)}
+
+
+def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig(), log=print) -> Path:
+    """Train and write the checkpoint to cfg.out; returns that directory."""
+    import torch
+    from transformers import AutoImageProcessor
+
+    from agent.train.data import GroundingSamples
+    from perception.formats.resize import ResizePolicy
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    model, tok = new_checkpoint(model_cfg, out, seed=cfg.seed)
+    image_processor = AutoImageProcessor.from_pretrained(str(out), local_files_only=True)
+    policy = ResizePolicy(28, model_cfg.min_tokens * 28 * 28, model_cfg.max_tokens * 28 * 28)
+    data = GroundingSamples(cfg.data, policy, cfg.seed)
+    image_token_id = int(model.config.image_token_id)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    order_rng = random.Random(cfg.seed)
+    order: list[int] = []
+    epoch, step, start, ema = 0, 0, time.monotonic(), None
+    history = []
+    model.train()
+    while step < cfg.max_steps and time.monotonic() - start < cfg.minutes * 60:
+        if len(order) < cfg.batch:
+            fresh = list(range(len(data)))
+            order_rng.shuffle(fresh)
+            order += fresh
+            epoch += 1
+        idx, order = order[: cfg.batch], order[cfg.batch:]
+        batch = collate([data.sample(i, epoch) for i in idx], tok, image_processor, image_token_id)
+        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.max_steps)))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = model(**batch).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        if step % 20 == 0:
+            elapsed = time.monotonic() - start
+            history.append({"step": step, "loss": round(ema, 4), "seconds": round(elapsed, 1)})
+            log(f"step {step} epoch {epoch} loss {ema:.4f} lr {lr:.2e} {elapsed:.0f}s "
+                f"({step * cfg.batch / elapsed:.1f} samples/s)")
+        if step % 500 == 0:
+            save_checkpoint(model, model_cfg, out, {"train": cfg.__dict__, "steps": step, "history": history})
+    model.eval()
+    meta = {"train": cfg.__dict__, "steps": step, "seconds": round(time.monotonic() - start, 1),
+            "samples_seen": step * cfg.batch, "dataset_rows": len(data), "history": history}
+    save_checkpoint(model, model_cfg, out, meta)
+    (out / "train_log.json").write_text(json.dumps(meta, indent=1))
+    return out

@@ -1,0 +1,59 @@
+"""The built-in model's tokenizer: byte-level BPE with single-digit tokens and the Qwen-VL special tokens.
+
+Digits are split one per token so coordinates are copied digit by digit (a tiny model learns that far more
+easily than multi-digit tokens). Byte-level fallback means any text encodes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Same special tokens and chat template as the Qwen-VL tokenizers (see tests/tiny_vlm.py for the reference set).
+SPECIAL_TOKENS = (
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
+    "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
+    "<|image_pad|>", "<|video_pad|>",
+)
+CHAT_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
+    "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def corpus() -> list[str]:
+    """Text the BPE merges are learned from: prompts, answers, label words, instruction templates."""
+    from agent.datagen.phrasing import TEMPLATES
+    from agent.datagen.scenes import WORDS
+    from perception.backends.builtin import GROUNDING_PROMPT, STEP_PROMPT
+    from perception.formats.ui_tars import COMPUTER_USE_PROMPT
+
+    answers = "Action: click(start_box='(12,34)') type(content='x') hotkey(key='ctrl a') finished(content='') Thought:"
+    words = " ".join(WORDS)
+    return [GROUNDING_PROMPT, STEP_PROMPT, COMPUTER_USE_PROMPT, answers, words, words.title(), words.upper(),
+            *[t for ts in TEMPLATES.values() for t in ts], "You are a helpful assistant. @(1,2)\n"] * 8
+
+
+def build_tokenizer(directory: str | Path, vocab_size: int = 1024):
+    """Train the tokenizer and save it (tokenizer.json, tokenizer_config.json) into `directory`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(corpus(), trainer=trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                   additional_special_tokens=list(SPECIAL_TOKENS[1:]))
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(str(directory))
+    return fast
