@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, ContextManager, Protocol
 
+from rich.markup import escape
+
 from actions.schema import Action
 from agent.episode import Ending, Stepper, StepOutcome, StepperWrapper, Turn
 
@@ -61,13 +63,13 @@ class TerminalUser:
 
     def ask(self, question: str) -> str | None:
         """Print the question, return the typed line (None at end of input)."""
-        self.console.print(f"[bold magenta]the agent asks:[/] {question or '(it needs your help; no question given)'}",
+        self.console.print(f"[bold magenta]the agent asks:[/] {escape(question or '(it needs your help; no question given)')}",
                            highlight=False)
         return self._read("[bold]your answer>[/] ")
 
     def confirm(self, description: str) -> bool | None:
         """y/yes allows; anything else refuses (None at end of input)."""
-        answer = self._read(f"[bold yellow]allow this risky action?[/] {description} [y/N] ")
+        answer = self._read(f"[bold yellow]allow this risky action?[/] {escape(description)} \\[y/N] ")
         return None if answer is None else answer.strip().lower() in ("y", "yes")
 
 
@@ -141,6 +143,12 @@ def describe(action: Action) -> str:
         return "press " + "+".join(action.keys)
     if action.kind == "key":
         return f"press {action.key}"
+    if action.kind == "done":
+        return "done" if action.answer is None else f"done, answer {action.answer!r}"
+    if action.kind == "fail":
+        return f"give up: {action.reason}"
+    if action.kind == "call_user":
+        return f"ask the user: {action.question!r}"
     point = f" at ({action.point[0]}, {action.point[1]})" if action.point else ""
     return f"{action.kind}{point}"
 

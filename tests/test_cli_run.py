@@ -151,26 +151,45 @@ def test_call_user_without_a_terminal_fails_with_the_question(tmp_path):
     assert res.returncode == 1 and out["error"] == "the agent asked for help: Which number?"
 
 
-def test_call_user_on_a_terminal_asks_and_passes_the_answer_back(tmp_path):
+def run_on_terminal(tmp_path: Path, replies: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes]:
+    """Run the CLI with stdin and stderr on a pty; answer each prompt (in order) once it appears."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [DESKPILOT, "run", "t", "--app", "xcalc", "--model", script(tmp_path, ["Action: call_user(content='Which number?')", FINISH]),
-         "--runs-dir", str(tmp_path / "runs"), "--json"],
+        [DESKPILOT, "run", "t", "--app", "xcalc", "--model", script(tmp_path, replies), "--runs-dir", str(tmp_path / "runs"), "--json"],
         stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=env_for(tmp_path), text=True)
     os.close(slave)
     seen = b""
-    deadline = time.monotonic() + 60
-    while b"your answer>" not in seen and time.monotonic() < deadline:
-        if select.select([master], [], [], 0.5)[0]:
-            seen += os.read(master, 4096)
-    assert b"Which number?" in seen
-    os.write(master, b"42\n")
-    stdout, _ = proc.communicate(timeout=60)
-    os.close(master)
-    assert proc.returncode == 0
-    out = json.loads(stdout)
+    try:
+        for prompt, answer in answers:
+            deadline = time.monotonic() + 60
+            while prompt not in seen and time.monotonic() < deadline:
+                if select.select([master], [], [], 0.5)[0]:
+                    seen += os.read(master, 4096)
+            assert prompt in seen, seen
+            seen = seen.replace(prompt, b"<answered>")
+            os.write(master, answer)
+        stdout, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, json.loads(stdout), seen
+
+
+def test_call_user_on_a_terminal_asks_and_passes_the_answer_back(tmp_path):
+    rc, out, seen = run_on_terminal(tmp_path, ["Action: call_user(content='Which number?')", FINISH], [(b"your answer>", b"42\n")])
+    assert rc == 0 and b"Which number?" in seen
     step = load_run(out["run_dir"]).steps[0]
     assert step.result["answer"] == "42" and step.feedback == "The user answered: 42"
+
+
+def test_risky_action_declined_on_a_terminal_is_not_run(tmp_path):
+    replies = ["Action: hotkey(key='alt f4')", FINISH]
+    rc, out, seen = run_on_terminal(tmp_path, replies, [(b"[y/N]", b"n\n")])
+    assert rc == 0 and b"press alt+f4 (closes a window or application)" in seen
+    step = load_run(out["run_dir"]).steps[0]
+    assert step.result == {"performed": False, "risk": "closes a window or application", "approved": False}
+    assert "declined" in step.feedback
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -233,3 +252,45 @@ def test_tiny_qwen25_vl_checkpoint_end_to_end(tmp_path):
     assert traj.steps, "a run always records at least the step that ended it"
     raw = [s.model.raw_text for s in traj.steps if s.model] + [r["raw_text"] for s in traj.steps for r in s.rejected]
     assert raw and all(isinstance(t, str) for t in raw)
+
+
+def test_run_in_a_persistent_sandbox_leaves_it_and_its_new_app_running(tmp_path):
+    started = cli(tmp_path, "sandbox", "start", "--name", "runbox", "--json")
+    assert started.returncode == 0, started.stderr
+    record = json.loads(started.stdout)
+    try:
+        res = cli(tmp_path, "run", "t", "--sandbox", "runbox", "--app", "xcalc", "--model", script(tmp_path, [click(*BLANK[0]), FINISH]),
+                  "--runs-dir", str(tmp_path / "runs"), "--json")
+        assert res.returncode == 0, res.stderr
+        out = json.loads(res.stdout)
+        assert load_run(out["run_dir"]).meta.screen == (1280, 800)
+        from sandbox.windows import WindowManagerView
+
+        view = WindowManagerView(record["display"])
+        try:
+            assert [w.wm_class for w in view.windows()] == ["XCalc"]  # the app stays in the sandbox after the run
+        finally:
+            view.close()
+    finally:
+        assert cli(tmp_path, "sandbox", "stop", "runbox").returncode == 0
+
+
+def test_second_ctrl_c_stops_at_once_and_still_finalises(tmp_path):
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [DESKPILOT, "run", "t", "--app", "xcalc", "--model", script(tmp_path, [click(*BLANK[0]), FINISH], delay_s=30),
+         "--runs-dir", str(runs), "--json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True)
+    deadline = time.monotonic() + 60
+    while not list(runs.glob("*/screens")) and time.monotonic() < deadline:  # the run has started
+        time.sleep(0.05)
+    time.sleep(1.0)  # the scripted model is now "thinking" for 30 s
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - t0 < 15, stderr
+    assert "Traceback" not in stderr
+    out = json.loads(stdout)
+    assert out["outcome"] == "interrupted" and load_run(out["run_dir"]).meta.outcome == "interrupted"
