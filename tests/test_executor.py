@@ -19,17 +19,17 @@ from sandbox.apps.xcalc import button_box
 HARD_TEXT = "a<b>c|d&e$f'g\"h\\i`j~k #%^*()_+{}[]:;?,./ é € 日本 Ünïcødé ß"
 
 
-def drive(display: str, actions) -> None:
+def drive(sb: Sandbox, actions) -> None:
     """Perform actions the way the agent loop does: each one after the screen has settled.
 
     Chaining clicks and typing without waiting races toolkits' own typeahead rules: Tk routes keys
     that reached it before it handled a focus-changing click to the previously focused widget.
     """
-    with Executor(display) as ex, ScreenCapture(display) as cap:
+    with Executor(sb.display) as ex, ScreenCapture(sb.display) as cap:
         for action in actions:
-            wait_until_settled(cap, min_wait=0.02)
+            wait_until_settled(cap, min_wait=0.02, busy=sb.gui_busy)
             ex.execute(action)
-        wait_until_settled(cap, min_wait=0.02)
+        wait_until_settled(cap, min_wait=0.02, busy=sb.gui_busy)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_text_arrives_exactly_in_the_tk_demo_form(sandbox, tmp_path):
     name_xy = box_center(layout_widget(layout, "name_entry")["box"])
     city_xy = box_center(layout_widget(layout, "city_entry")["box"])
     submit_xy = box_center(layout_widget(layout, "submit")["box"])
-    drive(sandbox.display, [
+    drive(sandbox, [
         Click(x=name_xy[0], y=name_xy[1]),
         Type(text=HARD_TEXT),
         Click(x=city_xy[0], y=city_xy[1]),
@@ -101,7 +101,7 @@ def test_double_click_selects_a_word_and_ctrl_shortcuts_work(sandbox, tmp_path):
     x, y = box_center(layout_widget(layout, "name_entry")["box"])
     box = layout_widget(layout, "name_entry")["box"]
     sx, sy = box_center(layout_widget(layout, "submit")["box"])
-    drive(sandbox.display, [
+    drive(sandbox, [
         Click(x=x, y=y),
         Type(text="alpha beta"),
         Click(x=box["x"] + 12, y=y, count=2),  # double-click the first word
