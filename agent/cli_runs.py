@@ -111,6 +111,33 @@ def register(app: typer.Typer) -> None:
             table.add_row(Path(r["run_dir"]).name, r["kind"], r["outcome"], str(r["steps"]), r["task"][:60])
         err_console().print(table if rows else f"no runs in {runs_dir}")
 
+    @runs_app.command("prune")
+    def runs_prune(
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        older_than: float = typer.Option(None, "--older-than", help="delete runs older than this many days"),
+        keep: int = typer.Option(None, "--keep", help="always keep the newest N runs"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="only list what would be deleted"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Delete old runs (their screenshots may hold sensitive data)."""
+        from agent.retention import plan_prune, prune
+
+        if older_than is not None and older_than < 0 or keep is not None and keep < 0:
+            raise UsageError("--older-than and --keep must not be negative")
+        try:
+            plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if not dry_run:
+            prune(plan)
+        if as_json:
+            print_json({"deleted" if not dry_run else "would_delete": [str(p) for p in plan.delete], "kept": [str(p) for p in plan.keep]})
+            return
+        verb = "would delete" if dry_run else "deleted"
+        err_console().print(f"{verb} {len(plan.delete)} run(s), kept {len(plan.keep)}")
+        for p in plan.delete:
+            err_console().print(f"  {p}")
+
     @runs_app.command("show")
     def runs_show(
         run: Path = typer.Argument(..., help="a run directory"),
