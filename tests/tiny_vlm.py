@@ -4,13 +4,22 @@
 UI-TARS-1.5-7B holds: config.json, generation_config.json, model.safetensors, tokenizer files with
 the Qwen special tokens and chat template, and preprocessor_config.json. The backend then loads it
 through exactly the path it uses for real weights. Nothing touches a network.
+
+`teach_tiny_checkpoint(arch, directory, task=..., screenshot=..., target=...)` builds one and then overfits it,
+with a short real training loop on the backend's own inputs, to answer one click in its family's format, so a
+tiny model can drive a real sandbox step the way a 7B checkpoint does.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from perception.capture import Screenshot
 
 Arch = Literal["qwen2_vl", "qwen2_5_vl", "qwen3_vl"]
 ARCHES: tuple[Arch, ...] = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl")
@@ -122,8 +131,14 @@ def _text_and_vision(arch: Arch, hidden: int) -> tuple[dict, dict]:
     return text, vision
 
 
-def build_tiny_checkpoint(arch: Arch, directory: str | Path, *, hidden: int = 64, seed: int = 0) -> Path:
-    """Write a tiny random `arch` checkpoint (a few hundred K parameters) into `directory` and return it."""
+def build_tiny_checkpoint(
+    arch: Arch, directory: str | Path, *, hidden: int = 64, seed: int = 0, max_pixels: int | None = None
+) -> Path:
+    """Write a tiny random `arch` checkpoint (a few hundred K parameters) into `directory` and return it.
+
+    `max_pixels` replaces the published image budget in preprocessor_config.json (a small one keeps CPU steps
+    cheap); the backend reads it from there exactly as it reads a real checkpoint's.
+    """
     import torch
     from transformers import (
         Qwen2_5_VLConfig,
@@ -170,9 +185,9 @@ def build_tiny_checkpoint(arch: Arch, directory: str | Path, *, hidden: int = 64
         "image_std": [0.5, 0.5, 0.5] if arch == "qwen3_vl" else [0.26862954, 0.26130258, 0.27577711],
     }
     if arch == "qwen3_vl":
-        pre["size"] = {"shortest_edge": 65536, "longest_edge": 16777216}
+        pre["size"] = {"shortest_edge": 65536, "longest_edge": max_pixels or 16777216}
     else:
-        pre.update(min_pixels=3136, max_pixels=12845056)
+        pre.update(min_pixels=3136, max_pixels=max_pixels or 12845056)
     (directory / "preprocessor_config.json").write_text(json.dumps(pre, indent=2))
     return directory
 
@@ -185,3 +200,140 @@ def count_parameters(directory: str | Path) -> int:
 
     with safe_open(str(Path(directory) / "model.safetensors"), framework="pt") as f:
         return sum(math.prod(f.get_slice(name).get_shape()) for name in f.keys())
+
+
+# ----- taught checkpoints: tiny models overfit to answer one step correctly -----
+
+# The format each architecture is taught in (one family per architecture, as the published checkpoints are).
+TEACH_FORMATS: dict[Arch, str] = {"qwen2_vl": "os-atlas", "qwen2_5_vl": "ui-tars", "qwen3_vl": "qwen3"}
+# 256 merged tokens per screenshot: a 1280x800 screen becomes 560x336 (factor 28) or 640x384 (factor 32),
+# 240 image tokens, so one training step (forward and backward) takes about 0.15 s on one CPU core.
+TEACH_MAX_PIXELS: dict[Arch, int] = {"qwen2_vl": 256 * 28 * 28, "qwen2_5_vl": 256 * 28 * 28, "qwen3_vl": 256 * 32 * 32}
+
+
+def reply_in_format(format_name: str, x: int, y: int, thought: str = "press seven") -> str:
+    """A one-click answer at model-space (x, y) spelled the way `format_name`'s family writes it."""
+    if format_name == "ui-tars":
+        return f"Thought: {thought}\nAction: click(start_box='({x},{y})')"
+    if format_name == "os-atlas":
+        return f"thoughts:\n{thought}\nactions:\nCLICK <point>[[{x},{y}]]</point>"
+    if format_name == "uground":
+        return f"({x}, {y})"
+    if format_name in ("qwen3", "qwen25-computer-use"):
+        call = {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [x, y]}}
+        return f"{thought}\n<tool_call>\n{json.dumps(call)}\n</tool_call>"
+    raise ValueError(f"no taught reply for format {format_name!r}")
+
+
+def model_space_point(screen_point: tuple[int, int], screen: tuple[int, int], extent: tuple[int, int]) -> tuple[int, int]:
+    """The integer model-space point nearest `screen_point` when the model's space is `extent` (w, h) wide.
+
+    Written out here rather than taken from perception.formats.mapping, so a taught model checks that code
+    instead of echoing it: extent is the resized image for resized-pixel formats, (1000, 1000) for 0..1000 ones.
+    """
+    return tuple(round(p * e / s) for p, s, e in zip(screen_point, screen, extent))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A taught checkpoint: what it answers for the screenshot it was taught on, and what teaching cost."""
+
+    directory: Path
+    format: str
+    reply: str  # the exact text greedy decoding reproduces
+    model_point: tuple[int, int]  # the model-space numbers in `reply`
+    model_input: tuple[int, int]  # (w, h) of the image the model saw
+    steps: int  # optimizer steps taken
+    loss: float  # last training loss (mean over the reply's tokens)
+    seconds: float  # wall time: build, load, train and save
+
+
+def teach_tiny_checkpoint(
+    arch: Arch,
+    directory: str | Path,
+    *,
+    task: str,
+    screenshot: Screenshot,
+    target: tuple[int, int],
+    format: str | None = None,
+    thought: str = "press seven",
+    max_steps: int = 300,
+    lr: float = 3e-3,
+    stop_margin: float = 2.0,
+    seed: int = 0,
+) -> Lesson:
+    """Build a tiny `arch` checkpoint and overfit it to answer one click on screen pixel `target`.
+
+    `format` is the answer's family (default TEACH_FORMATS[arch]; e.g. "uground" also fits qwen2_vl).
+
+    The training inputs are TransformersPolicy.prepare_step's for (task, screenshot, no history): exactly the
+    prompt, image tokens and M-RoPE token types the backend builds at inference, so nothing test-only sits
+    between training and the step. The loss is causal-LM cross-entropy on the reply tokens (and the closing
+    <|im_end|>, which stops generation) only. Training stops once every reply token is the argmax under teacher
+    forcing by at least `stop_margin` logits (greedy decoding then reproduces the reply, with room for the float
+    noise between a full forward and cached decoding); RuntimeError if `max_steps` are not enough.
+    """
+    import torch
+
+    from perception.backends.transformers_local import TransformersPolicy
+
+    start = time.perf_counter()
+    directory = build_tiny_checkpoint(arch, directory, seed=seed, max_pixels=TEACH_MAX_PIXELS[arch])
+    format_name = format or TEACH_FORMATS[arch]
+    policy = TransformersPolicy(directory, format=format_name, device="cpu", dtype="float32")
+    inputs, frame = policy.prepare_step(task, screenshot, [])
+    screen = (frame.screen.width, frame.screen.height)
+    model_input = (frame.model_input.width, frame.model_input.height)
+    extent = model_input if frame.convention == "resized_pixels" else (1000, 1000)
+    point = model_space_point(target, screen, extent)
+    reply = reply_in_format(format_name, *point, thought=thought)
+
+    tokenizer, model = policy.tokenizer, policy.model
+    answer = tokenizer(reply + "<|im_end|>", add_special_tokens=False, return_tensors="pt")["input_ids"]  # [1, R]
+    prompt_len = inputs.num_tokens
+    tensors = dict(inputs.tensors)
+    tensors["input_ids"] = torch.cat([tensors["input_ids"], answer], dim=1)  # [1, T + R]
+    tensors["attention_mask"] = torch.ones_like(tensors["input_ids"])
+    tensors["mm_token_type_ids"] = torch.cat([tensors["mm_token_type_ids"], torch.zeros_like(answer)], dim=1)
+    labels = torch.full_like(tensors["input_ids"], -100)  # -100: ignored by the loss (the prompt)
+    labels[:, prompt_len:] = answer
+
+    torch.manual_seed(seed)
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    steps, loss = 0, float("inf")
+    # One intra-op thread: on a shared 2-core machine two threads spin against other processes and run ~3x slower.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        while steps < max_steps:
+            out = model(**tensors, labels=labels)
+            loss = out.loss.detach().item()
+            # logits[t] predicts token t + 1, so the reply's predictions start one position before it.
+            if _margin(out.logits[0, prompt_len - 1 : -1], answer[0]) > stop_margin:
+                break
+            out.loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            steps += 1
+        else:
+            raise RuntimeError(f"{arch} did not learn {reply!r} in {max_steps} steps (loss {loss:.3f})")
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    model.save_pretrained(directory)
+    policy.close()
+    return Lesson(directory, format_name, reply, point, model_input, steps, loss, time.perf_counter() - start)
+
+
+def _margin(logits, targets) -> float:
+    """Smallest lead of the target token's logit over the best other token, across positions (negative = a miss).
+
+    logits: [R, V] (row i predicts targets[i]), targets: [R].
+    """
+    import torch
+
+    logits = logits.detach()
+    target = logits.gather(1, targets[:, None])[:, 0]  # [R]
+    others = logits.scatter(1, targets[:, None], float("-inf")).max(dim=1).values  # [R]
+    return float(torch.min(target - others))
