@@ -26,7 +26,8 @@ class SettleConfig:
 
 def expand_argv(spec: AppSpec, run_dir: Path | None) -> list[str]:
     """Substitute {python} (this interpreter) and {run_dir} in an app's argv template."""
-    values = {"python": sys.executable, "run_dir": str(run_dir) if run_dir else ""}
+    # Absolute: apps run with the sandbox's private HOME as their working directory.
+    values = {"python": sys.executable, "run_dir": str(Path(run_dir).resolve()) if run_dir else ""}
     out = []
     for arg in spec.argv:
         for key, value in values.items():

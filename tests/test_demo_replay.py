@@ -89,3 +89,15 @@ def test_runs_list_and_show(demo_run):
     assert shown["meta"]["answer"] == "15" and len(shown["steps"]) == 14
     res = cli("runs", "show", out["run_dir"])
     assert res.returncode == 0 and "Ada Lovelace" in res.stderr
+
+
+def test_demo_and_replay_with_a_relative_runs_dir(tmp_path):
+    """`make demo` uses ./runs: {run_dir} must reach apps as an absolute path (they run in the sandbox's HOME)."""
+    res = subprocess.run([DESKPILOT, "demo", "--json"], capture_output=True, text=True, cwd=tmp_path, timeout=180)
+    assert res.returncode == 0, res.stderr
+    run_dir = tmp_path / json.loads(res.stdout)["run_dir"]
+    assert json.loads((run_dir / "form-state.json").read_text())["city"] == "Zürich"
+    res = subprocess.run([DESKPILOT, "replay", str(run_dir.relative_to(tmp_path)), "--json"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["outcome"] == "replayed"
