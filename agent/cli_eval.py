@@ -95,12 +95,15 @@ def register(app: typer.Typer) -> None:
         minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget."),
         max_steps: int = typer.Option(4000, "--max-steps"),
         batch: int = typer.Option(16, "--batch"),
+        lr: float = typer.Option(2e-3, "--lr"),
+        device: str = typer.Option("cpu", "--device", help="'cpu' (the shipped recipe) or 'cuda' (experiments)."),
     ) -> None:
         """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
         from agent.train.loop import TrainConfig, train
 
         if not (data / "dataset.json").is_file():
             fail_usage(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
-        cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch)
+        cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
+                          lr=lr, device=device)
         path = train(cfg, log=lambda m: err_console().print(m, highlight=False))
         print_json({"checkpoint": str(path)})

@@ -31,6 +31,7 @@ class TrainConfig:
     minutes: float = 60.0  # wall-clock budget: training stops (and saves) when it runs out
     bf16: bool = False  # measured: bf16 autocast is ~4x slower on these CPUs (no AMX)
     threads: int = 2
+    device: str = "cpu"  # "cuda" for quick recipe experiments; shipped weights must come from the CPU recipe
 
 
 def collate(samples, tokenizer, image_processor, image_token_id: int):
@@ -74,6 +75,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
     model, tok = new_checkpoint(model_cfg, out, seed=cfg.seed)
+    model.to(cfg.device)
     image_processor = AutoImageProcessor.from_pretrained(str(out), local_files_only=True)
     policy = ResizePolicy(28, model_cfg.min_tokens * 28 * 28, model_cfg.max_tokens * 28 * 28)
     data = GroundingSamples(cfg.data, policy, cfg.seed)
@@ -92,6 +94,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
             epoch += 1
         idx, order = order[: cfg.batch], order[cfg.batch:]
         batch = collate([data.sample(i, epoch) for i in idx], tok, image_processor, image_token_id)
+        batch = {k: v.to(cfg.device) for k, v in batch.items()}
         lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.max_steps)))
         for group in opt.param_groups:
             group["lr"] = lr
@@ -111,6 +114,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
         if step % 500 == 0:
             save_checkpoint(model, model_cfg, out, {"train": cfg.__dict__, "steps": step, "history": history})
     model.eval()
+    model.to("cpu")
     meta = {"train": cfg.__dict__, "steps": step, "seconds": round(time.monotonic() - start, 1),
             "samples_seen": step * cfg.batch, "dataset_rows": len(data), "history": history}
     save_checkpoint(model, model_cfg, out, meta)
