@@ -18,7 +18,7 @@ from sandbox.sandbox import App, Sandbox
 class SettleConfig:
     """How to decide the screen has settled after an action (see perception.settle)."""
 
-    interval: float = 0.008
+    interval: float = 0.005  # with the busy check a short interval is safe: a reacting app reads as busy
     stable_frames: int = 2
     timeout: float = 3.0
     min_wait: float = 0.0

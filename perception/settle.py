@@ -38,12 +38,16 @@ def wait_until_settled(
     start = time.monotonic()
     if min_wait > 0:
         time.sleep(min_wait)
+    # `busy` is sampled just before each grab: right after a grab the X server itself is still
+    # finishing our request and would read as busy, costing a needless extra poll.
+    idle = busy is None or not busy()
     frame = capture.grab()
     frames, same = 1, 1
-    while same < stable_frames or (busy is not None and busy()):
+    while same < stable_frames or not idle:
         if time.monotonic() - start >= timeout:
             return SettleResult(frame, False, time.monotonic() - start, frames)
         time.sleep(interval)
+        idle = busy is None or not busy()
         nxt = capture.grab()
         frames += 1
         same = same + 1 if nxt.bgra == frame.bgra else 1
