@@ -1,0 +1,51 @@
+"""Validation during recipe work: greedy answers of a checkpoint on a dataset with *simulated* OCR listings.
+
+This isolates the model from real OCR (use `deskpilot eval grounding` for the end-to-end number). Run it on a
+validation split generated with the train word list and another seed, never on the held-out sets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_POINT = re.compile(r"\((\d+),\s*(\d+)\)")
+
+
+def validate(checkpoint: str | Path, data: str | Path, rows: int = 300, device: str = "cpu") -> dict:
+    """Point-in-box accuracy of greedy answers on the first `rows` rows of `data`, by data_type."""
+    from collections import defaultdict
+
+    import torch
+    from transformers import AutoImageProcessor, AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+
+    from agent.train.data import GroundingSamples
+    from perception.backends.qwen_inputs import build_inputs
+    from perception.backends.transformers_local import _budget
+
+    path = str(checkpoint)
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    proc = AutoImageProcessor.from_pretrained(path, local_files_only=True)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True).to(device).eval()
+    policy = _budget(proc, None, None)  # the checkpoint's own pixel budget, read as TransformersPolicy reads it
+    samples = GroundingSamples(data, policy, seed=12345)
+    hits: dict[str, list[bool]] = defaultdict(list)
+    eos = tok.convert_tokens_to_ids("<|im_end|>")
+    for i in range(min(rows, len(samples))):
+        s, row = samples.sample(i), samples.rows[i]
+        t = build_inputs(tok, proc, s.messages, [(s.image, s.size)], int(model.config.image_token_id)).tensors
+        t = {k: v.to(device) for k, v in t.items()}
+        with torch.inference_mode():
+            out = model.generate(**t, max_new_tokens=24, do_sample=False, eos_token_id=eos, pad_token_id=tok.pad_token_id)
+        text = tok.decode(out[0, t["input_ids"].shape[1]:], skip_special_tokens=True)
+        m = _POINT.search(text)
+        screen = samples.screens[row["scene_id"]]["screen"]
+        hit = False
+        if m:
+            x = int(m.group(1)) * screen[0] / s.size.width
+            y = int(m.group(2)) * screen[1] / s.size.height
+            bx, by, bw, bh = row["bbox"]
+            hit = bx <= x <= bx + bw and by <= y <= by + bh
+        hits[row["data_type"]].append(hit)
+        hits["all"].append(hit)
+    return {k: {"accuracy": round(sum(v) / len(v), 4), "rows": len(v)} for k, v in sorted(hits.items())}
