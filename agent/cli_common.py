@@ -37,6 +37,41 @@ def print_json(obj: dict) -> None:
     sys.stdout.flush()
 
 
+def parse_screen(text: str):
+    """`--screen WxH` as a sandbox ScreenSpec, or UsageError."""
+    from sandbox.xserver import ScreenSpec
+
+    try:
+        return ScreenSpec.parse(text)
+    except ValueError as e:
+        raise UsageError(f"bad --screen: {e}") from None
+
+
+def parse_app_commands(commands: list[str]) -> list[list[str]]:
+    """`--app CMD` strings as argv lists; a program that is not installed is reported now, with its
+    install command when deskpilot knows the package, rather than as an app that failed to start."""
+    import os
+    import shlex
+    import shutil
+
+    from sandbox.processes import PACKAGE_OF, require_program
+
+    out = []
+    for cmd in commands:
+        try:
+            argv = shlex.split(cmd)
+        except ValueError as e:
+            raise UsageError(f"bad --app {cmd!r}: {e}") from None
+        if not argv:
+            raise UsageError("--app needs a command, e.g. --app xcalc")
+        if os.sep not in argv[0] and shutil.which(argv[0]) is None:
+            if argv[0] in PACKAGE_OF:
+                require_program(argv[0])  # raises MissingDependencyError naming the apt-get command
+            raise UsageError(f"--app {cmd!r}: program {argv[0]!r} not found on PATH")
+        out.append(argv)
+    return out
+
+
 def _sigterm_as_interrupt(signum, frame) -> None:
     # SIGTERM unwinds like Ctrl-C so context managers tear sandboxes down and trajectories close.
     raise KeyboardInterrupt

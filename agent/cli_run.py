@@ -8,8 +8,6 @@ the trajectory is finalised (outcome `interrupted`) and the sandbox torn down.
 from __future__ import annotations
 
 import contextlib
-import shlex
-import shutil
 import signal
 import sys
 import threading
@@ -20,7 +18,9 @@ from typing import Optional
 
 import typer
 
-from agent.cli_common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, err_console, print_json
+from agent.cli_common import (
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, err_console, parse_app_commands, parse_screen, print_json,
+)
 
 EXIT_OF = {"done": EXIT_OK, "interrupted": EXIT_INTERRUPTED}
 MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B), or, as a debugging "
@@ -81,7 +81,6 @@ def _setup(model, endpoint, model_name, format, max_steps, timeout, screen, runs
     from agent.records import AppSpec
     from agent.session import RunSettings
     from perception.backends.factory import PolicyConfigError, resolve_source
-    from sandbox import ScreenSpec
 
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, got {max_steps}")
@@ -91,21 +90,8 @@ def _setup(model, endpoint, model_name, format, max_steps, timeout, screen, runs
         raise UsageError(f"--history must be at least 1 (screenshots per model call), got {history}")
     if sandbox is not None and screen is not None:
         raise UsageError("--screen does not apply with --sandbox (the sandbox has its own screen size)")
-    try:
-        spec = ScreenSpec.parse(screen or "1280x800")
-    except ValueError as e:
-        raise UsageError(f"bad --screen: {e}") from None
-    specs = []
-    for cmd in apps:
-        try:
-            argv = shlex.split(cmd)
-        except ValueError as e:
-            raise UsageError(f"bad --app {cmd!r}: {e}") from None
-        if not argv:
-            raise UsageError("--app needs a command, e.g. --app xcalc")
-        if "/" not in argv[0] and shutil.which(argv[0]) is None:
-            raise UsageError(f"--app {cmd!r}: program {argv[0]!r} not found on PATH")
-        specs.append(AppSpec(argv=argv))
+    spec = parse_screen(screen or "1280x800")
+    specs = [AppSpec(argv=argv) for argv in parse_app_commands(apps)]
     if sandbox is not None:
         from sandbox.registry import validate_name
 

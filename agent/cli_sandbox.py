@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +14,9 @@ from typing import Optional
 
 import typer
 
-from agent.cli_common import EXIT_FAILED, EXIT_USAGE, UsageError, err_console, print_json
+from agent.cli_common import (
+    EXIT_FAILED, EXIT_USAGE, UsageError, err_console, parse_app_commands, parse_screen, print_json,
+)
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
@@ -75,25 +75,10 @@ def _wait_gone(pid: int, name: str, timeout: float) -> bool:
 
 
 def _start(name: Optional[str], screen: str, apps: list[str], view: bool, as_json: bool) -> None:
-    from sandbox.processes import PACKAGE_OF, require_program
-    from sandbox.xserver import ScreenSpec
+    from sandbox.processes import require_program
 
-    try:
-        spec = ScreenSpec.parse(screen)
-    except ValueError as e:
-        raise UsageError(f"bad --screen: {e}") from e
-    for cmd in apps:
-        try:
-            argv = shlex.split(cmd)
-        except ValueError as e:
-            raise UsageError(f"bad --app {cmd!r}: {e}") from e
-        if not argv:
-            raise UsageError("--app needs a command, e.g. --app xcalc")
-        # Fail fast here rather than make the user read a supervisor log.
-        if os.sep not in argv[0] and shutil.which(argv[0]) is None:
-            if argv[0] in PACKAGE_OF:
-                require_program(argv[0])  # raises with the apt-get command
-            raise UsageError(f"--app {cmd!r}: program {argv[0]!r} not found on PATH")
+    spec = parse_screen(screen)
+    parse_app_commands(apps)  # fail fast here rather than make the user read a supervisor log
     if view:
         require_program("x11vnc")
     registry = _registry()

@@ -72,6 +72,20 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def wait_until_looping(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until the run's loop is live: its executor worker (started after the sandbox and apps) exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in descendants(proc.pid):
+            try:
+                if b"actions.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise AssertionError("the run never started its loop")
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -281,9 +295,7 @@ def test_second_ctrl_c_stops_at_once_and_still_finalises(tmp_path):
         [DESKPILOT, "run", "t", "--app", "xcalc", "--model", script(tmp_path, [click(*BLANK[0]), FINISH], delay_s=30),
          "--runs-dir", str(runs), "--json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True)
-    deadline = time.monotonic() + 60
-    while not list(runs.glob("*/screens")) and time.monotonic() < deadline:  # the run has started
-        time.sleep(0.05)
+    wait_until_looping(proc)
     time.sleep(1.0)  # the scripted model is now "thinking" for 30 s
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
