@@ -74,19 +74,24 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
             for step, action in zip(traj.steps, actions):
                 t0 = time.time()
                 seen = env.observe()
+                t_seen = time.time()
                 recorded = traj.screenshot_path(step)
                 diff = screen_difference(seen.screenshot.image, Image.open(recorded)) if recorded else None
                 cmp = StepComparison(step.index, action.kind, diff, diff is not None and diff > tolerance)
                 report.comparisons.append(cmp)
                 # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
                 refused = action.kind not in TERMINAL_KINDS and step.result.get("performed") is False
+                t_act = time.time()
                 result = None if action.kind in TERMINAL_KINDS or refused else env.act(action)
+                t_done = time.time()
                 writer.record(
                     StepRecord(
-                        index=step.index, started_at=t0, ended_at=time.time(), screenshot=None,
+                        index=step.index, started_at=t0, ended_at=t_done, screenshot=None,
                         screen=meta.screen, action=step.action,
                         result={"performed": bool(result and result.performed), "diff_fraction": diff, "diverged": cmp.diverged},
                         settle={"settled": seen.settled, "waited_ms": round(seen.waited * 1000, 2)},
+                        durations_ms={"observe": round((t_seen - t0) * 1000, 2), "compare": round((t_act - t_seen) * 1000, 2),
+                                      "execute": round((t_done - t_act) * 1000, 2)},
                         note=f"replay of step {step.index}",
                     ),
                     seen.screenshot,
