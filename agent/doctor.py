@@ -25,7 +25,7 @@ OCR_MODELS = ("ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx", "ch_pp
 # (program, required): what the sandbox spawns; optional ones only enable extra features.
 PROGRAMS = (
     ("Xvfb", True), ("openbox", True), ("xdotool", True), ("xterm", True), ("xcalc", True), ("xdpyinfo", True),
-    ("x11vnc", False), ("galculator", False), ("mousepad", False),
+    ("x11vnc", False), ("galculator", False), ("mousepad", False), ("scrot", False), ("chromium", False),
 )
 
 

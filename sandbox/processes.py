@@ -27,6 +27,8 @@ PACKAGE_OF = {
     "x11vnc": "x11vnc",
     "galculator": "galculator",
     "mousepad": "mousepad",
+    "scrot": "scrot",
+    "chromium": "chromium",
 }
 
 
