@@ -94,7 +94,9 @@ def run_task(
         size = (own.screen.width, own.screen.height)
     else:
         own = contextlib.nullcontext(host)
-        size = None
+        # A persistent sandbox's record names its screen ("1280x800x24"); a started Sandbox has `.screen`.
+        spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
+        size = (spec.width, spec.height)
     meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
     with RunWriter(run_dir, meta) as writer:
