@@ -97,13 +97,21 @@ def register(app: typer.Typer) -> None:
         batch: int = typer.Option(16, "--batch"),
         lr: float = typer.Option(2e-3, "--lr"),
         device: str = typer.Option("cpu", "--device", help="'cpu' (the shipped recipe) or 'cuda' (experiments)."),
+        warmup: int = typer.Option(100, "--warmup", help="Linear lr warm-up steps."),
+        threads: int = typer.Option(2, "--threads", help="torch CPU threads."),
+        snapshot_every: int = typer.Option(0, "--snapshot-every", help="Also save OUT/step-N every N steps."),
+        number_tokens: int = typer.Option(0, "--number-tokens",
+                                          help="Integers 0..N-1 are one token each; 0 = one token per digit."),
     ) -> None:
         """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
         from agent.train.loop import TrainConfig, train
+        from agent.train.model import BuiltinModelConfig
 
         if not (data / "dataset.json").is_file():
             fail_usage(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
         cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
-                          lr=lr, device=device)
-        path = train(cfg, log=lambda m: err_console().print(m, highlight=False))
+                          lr=lr, device=device, warmup=warmup, threads=threads,
+                          snapshot_every=snapshot_every)
+        path = train(cfg, BuiltinModelConfig(number_tokens=number_tokens),
+                     log=lambda m: err_console().print(m, highlight=False))
         print_json({"checkpoint": str(path)})

@@ -66,3 +66,20 @@ def test_trained_checkpoint_loads_through_transformers_policy_with_ocr_prompt(ti
     assert "## Screen text\nSubmit @(" in inputs.prompt
     policy.close()
     policy.close()
+
+
+def test_tokenizer_makes_each_coordinate_one_token_and_decodes_unchanged(tmp_path):
+    from transformers import AutoTokenizer
+
+    from agent.train.tokenizer import build_tokenizer
+
+    build_tokenizer(tmp_path, number_tokens=1000)
+    tok = AutoTokenizer.from_pretrained(str(tmp_path), local_files_only=True)
+    listing = "Save File @(123,45)\nx² 1234 007 @(0,999)"
+    answer = "Action: click(start_box='(412,7)')"
+    for text in (listing, answer):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        assert tok.decode(ids) == text
+    pieces = tok.convert_ids_to_tokens(tok(answer, add_special_tokens=False)["input_ids"])
+    assert "412" in pieces and "7" in pieces and "4" not in pieces
+    assert "123" in tok.convert_ids_to_tokens(tok(listing, add_special_tokens=False)["input_ids"])

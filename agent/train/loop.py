@@ -31,6 +31,7 @@ class TrainConfig:
     minutes: float = 60.0  # wall-clock budget: training stops (and saves) when it runs out
     bf16: bool = False  # measured: bf16 autocast is ~4x slower on these CPUs (no AMX)
     threads: int = 2
+    snapshot_every: int = 0  # also save a copy to OUT/step-N every N steps (equal-step validation of recipes)
     device: str = "cpu"  # "cuda" for quick recipe experiments; shipped weights must come from the CPU recipe
 
 
@@ -80,10 +81,12 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
     policy = ResizePolicy(28, model_cfg.min_tokens * 28 * 28, model_cfg.max_tokens * 28 * 28)
     data = GroundingSamples(cfg.data, policy, cfg.seed)
     image_token_id = int(model.config.image_token_id)
+    # Ids of all-digit tokens: the loss on them, summed per coordinate, compares tokenizers fairly ("coord nats").
+    digit_ids = torch.tensor([i for i, t in enumerate(tok.convert_ids_to_tokens(list(range(len(tok))))) if t.isdigit()])
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01, betas=(0.9, 0.98))
     order_rng = random.Random(cfg.seed)
     order: list[int] = []
-    epoch, step, start, ema = 0, 0, time.monotonic(), None
+    epoch, step, start, ema, ema_coord, ema_rest = 0, 0, time.monotonic(), None, None, None
     history = []
     model.train()
     while step < cfg.max_steps and time.monotonic() - start < cfg.minutes * 60:
@@ -99,18 +102,33 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
         for group in opt.param_groups:
             group["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            loss = model(**batch).loss
+            output = model(**batch)
+            loss = output.loss
+        with torch.no_grad():  # answer loss split into coordinate digits (nats per coordinate) and the rest (per answer)
+            targets = batch["labels"][:, 1:]
+            ce = torch.nn.functional.cross_entropy(output.logits[:, :-1].float().transpose(1, 2),
+                                                   targets.clamp(min=0), reduction="none")  # [B, T-1]
+            answer = targets != -100
+            coord = answer & torch.isin(targets, digit_ids.to(targets.device))
+            coord_nats = (ce[coord].sum() / (2 * len(idx))).item()  # two coordinates per grounding answer
+            rest_nats = (ce[answer & ~coord].sum() / len(idx)).item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
         ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        ema_coord = coord_nats if ema_coord is None else 0.95 * ema_coord + 0.05 * coord_nats
+        ema_rest = rest_nats if ema_rest is None else 0.95 * ema_rest + 0.05 * rest_nats
         if step % 20 == 0:
             elapsed = time.monotonic() - start
-            history.append({"step": step, "loss": round(ema, 4), "seconds": round(elapsed, 1)})
-            log(f"step {step} epoch {epoch} loss {ema:.4f} lr {lr:.2e} {elapsed:.0f}s "
-                f"({step * cfg.batch / elapsed:.1f} samples/s)")
+            history.append({"step": step, "loss": round(ema, 4), "coord_nats": round(ema_coord, 3),
+                            "other_nats": round(ema_rest, 3), "seconds": round(elapsed, 1)})
+            log(f"step {step} epoch {epoch} loss {ema:.4f} (per coordinate {ema_coord:.3f} nats, rest of answer "
+                f"{ema_rest:.3f}) lr {lr:.2e} {elapsed:.0f}s ({step * cfg.batch / elapsed:.1f} samples/s)")
+        if cfg.snapshot_every and step % cfg.snapshot_every == 0:
+            save_checkpoint(model, model_cfg, out / f"step-{step}", {"train": cfg.__dict__, "steps": step})
+            tok.save_pretrained(str(out / f"step-{step}"))
         if step % 500 == 0:
             save_checkpoint(model, model_cfg, out, {"train": cfg.__dict__, "steps": step, "history": history})
     model.eval()

@@ -1,7 +1,10 @@
-"""The built-in model's tokenizer: byte-level BPE with single-digit tokens and the Qwen-VL special tokens.
+"""The built-in model's tokenizer: byte-level BPE, the Qwen-VL special tokens, and whole-number tokens.
 
-Digits are split one per token so coordinates are copied digit by digit (a tiny model learns that far more
-easily than multi-digit tokens). Byte-level fallback means any text encodes.
+With `number_tokens=N` every integer 0..N-1 is ONE token (added tokens, matched longest-first before the BPE),
+so a coordinate in the OCR listing and in the answer is a single token and copying it is one attention hop;
+longer digit runs split into such pieces. With `number_tokens=0` digits are one token each (the first recipe,
+kept for comparison: the coordinate lookup then needs three dependent digit copies and was not learned).
+Byte-level fallback means any text encodes; decoded text is unchanged either way.
 """
 
 from __future__ import annotations
@@ -40,9 +43,19 @@ def corpus() -> list[str]:
             *[t for ts in TEMPLATES.values() for t in ts], "You are a helpful assistant. @(1,2)\n"] * 8
 
 
-def build_tokenizer(directory: str | Path, vocab_size: int = 1024):
-    """Train the tokenizer and save it (tokenizer.json, tokenizer_config.json) into `directory`."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+def build_tokenizer(directory: str | Path, vocab_size: int = 1024, number_tokens: int = 0):
+    """Train the tokenizer and save it (tokenizer.json, tokenizer_config.json) into `directory`.
+
+    `vocab_size` is the BPE part; `number_tokens` whole-number tokens ("0".."N-1") are added on top.
+    """
+    from tokenizers import (
+        AddedToken,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
@@ -52,6 +65,8 @@ def build_tokenizer(directory: str | Path, vocab_size: int = 1024):
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(corpus(), trainer=trainer)
+    if number_tokens:
+        tok.add_tokens([AddedToken(str(i), normalized=False) for i in range(number_tokens)])
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                    additional_special_tokens=list(SPECIAL_TOKENS[1:]))
     fast.chat_template = CHAT_TEMPLATE
