@@ -41,7 +41,8 @@ def grounding(
     fmt: str = typer.Option("ui-tars", "--format", "-f", help="Output format for a plain checkpoint directory."),
     images: Path | None = typer.Option(None, "--images", help="Image directory (default: the dataset's directory)."),
     jpeg: list[int] = typer.Option([], "--jpeg", help="Also evaluate with screenshots re-encoded at this JPEG quality."),
-    limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first N rows."),
+    limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first N rows (after --stride)."),
+    stride: int = typer.Option(1, "--stride", min=1, help="Evaluate every K-th row: an even subset of all screens."),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report (and per-row results) here."),
 ) -> None:
     """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
@@ -51,6 +52,7 @@ def grounding(
         rows = load_rows(dataset)
     except (ValueError, KeyError) as e:
         fail_usage(f"{dataset}: {e}")
+    rows = rows[::stride]
     rows = rows[:limit] if limit else rows
     grounder = make_grounder(model, fmt)
     report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
@@ -58,6 +60,33 @@ def grounding(
     if out:
         per_row = [{"row": r.index, "hit": r.hit, "point": r.point, "error": r.error} for r in report.results]
         out.write_text(json.dumps({**summary, "results": per_row}, indent=1))
+    print_json(summary)
+
+
+@eval_app.command("actions")
+def actions_cmd(
+    data: Path = typer.Argument(..., exists=True, file_okay=False, help="Held-out dataset directory (deskpilot datagen)."),
+    model: str = typer.Option("builtin", "--model", "-m", help="'builtin' or a checkpoint directory from `deskpilot train`."),
+    episodes: int = typer.Option(8, "--episodes", help="Arithmetic episodes per xcalc screen."),
+    clicks: int = typer.Option(200, "--clicks", help="Grounding rows used as one-click tasks (0 = none)."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path | None = typer.Option(None, "--out", help="Write the JSON report here."),
+) -> None:
+    """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced."""
+    from agent.eval.actions import evaluate_actions
+    from perception.backends.builtin import BuiltinPolicy
+
+    if not (data / "screens.jsonl").is_file():
+        fail_usage(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
+    if model != "builtin" and not (Path(model) / "builtin.json").is_file():
+        fail_usage(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
+    policy = make_grounder(model, "ui-tars")
+    assert isinstance(policy, BuiltinPolicy)
+    report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
+                              log=lambda m: err_console().print(m, highlight=False))
+    summary = {"dataset": str(data), "model": model, **report}
+    if out:
+        out.write_text(json.dumps(summary, indent=1))
     print_json(summary)
 
 
@@ -87,6 +116,21 @@ def register(app: typer.Typer) -> None:
         print_json(generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
                             log=lambda m: err_console().print(m, highlight=False)))
 
+    @app.command("ocr-cache")
+    def ocr_cache_cmd(
+        data: Path = typer.Argument(..., help="Dataset directory from `deskpilot datagen`."),
+        kinds: str = typer.Option("xcalc", "--kinds", help="Comma-separated screen kinds to OCR ('' = all)."),
+        limit: int = typer.Option(0, "--limit", help="At most this many new screens (0 = no limit)."),
+    ) -> None:
+        """Run real OCR on a dataset's screens once and cache it (ocr.jsonl) for training listings."""
+        from agent.train.ocr_cache import build_ocr_cache
+
+        if not (data / "screens.jsonl").is_file():
+            fail_usage(f"{data} has no screens.jsonl: run `deskpilot datagen {data}` first")
+        path = build_ocr_cache(data, tuple(k for k in kinds.split(",") if k), limit or None,
+                               log=lambda m: err_console().print(m, highlight=False))
+        print_json({"ocr_cache": str(path)})
+
     @app.command("train")
     def train_cmd(
         data: Path = typer.Option(Path("data/train"), "--data", help="Dataset directory from `deskpilot datagen`."),
@@ -95,13 +139,13 @@ def register(app: typer.Typer) -> None:
         minutes: float = typer.Option(60.0, "--minutes", help="Wall-clock budget."),
         max_steps: int = typer.Option(4000, "--max-steps"),
         batch: int = typer.Option(16, "--batch"),
-        lr: float = typer.Option(2e-3, "--lr"),
+        lr: float = typer.Option(1e-3, "--lr"),
         device: str = typer.Option("cpu", "--device", help="'cpu' (the shipped recipe) or 'cuda' (experiments)."),
         warmup: int = typer.Option(100, "--warmup", help="Linear lr warm-up steps."),
         threads: int = typer.Option(2, "--threads", help="torch CPU threads."),
         snapshot_every: int = typer.Option(0, "--snapshot-every", help="Also save OUT/step-N every N steps."),
-        number_tokens: int = typer.Option(0, "--number-tokens",
-                                          help="Integers 0..N-1 are one token each; 0 = one token per digit."),
+        coord_tokens: int = typer.Option(512, "--coord-tokens",
+                                         help="Point halves `(x` and `,y)` below N are one token each; 0 = digits."),
     ) -> None:
         """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
         from agent.train.loop import TrainConfig, train
@@ -112,6 +156,6 @@ def register(app: typer.Typer) -> None:
         cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
                           lr=lr, device=device, warmup=warmup, threads=threads,
                           snapshot_every=snapshot_every)
-        path = train(cfg, BuiltinModelConfig(number_tokens=number_tokens),
+        path = train(cfg, BuiltinModelConfig(coord_tokens=coord_tokens),
                      log=lambda m: err_console().print(m, highlight=False))
         print_json({"checkpoint": str(path)})

@@ -150,6 +150,14 @@ class TextFinder:
         """
         return match_lines(self.read(screenshot, region), query, min_similarity=min_similarity)
 
+    def read_boxes(self, screenshot: Screenshot | Image.Image, boxes: list[Box]) -> list[TextBox]:
+        """The text inside each box (buttons, keys), recognised without the detector, which misses lone glyphs."""
+        from perception.boxes import rapidocr_recognizer, texts_in_boxes
+
+        image = screenshot.image if isinstance(screenshot, Screenshot) else screenshot
+        found = texts_in_boxes(image, boxes, rapidocr_recognizer(self._get_engine()), min_score=self._min_score)
+        return [TextBox(text, box, 1.0) for text, box in found]
+
     def close(self) -> None:
         """Release the engine. Idempotent."""
         self._engine = None

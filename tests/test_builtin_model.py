@@ -19,16 +19,25 @@ def test_screen_text_lists_centres_in_model_pixels_top_to_bottom():
 
 
 class FakeOcr:
-    """Stands in for perception.ocr.TextFinder: fixed lines, counts reads."""
+    """Stands in for perception.ocr.TextFinder: fixed lines, records reads and their regions."""
 
     def __init__(self):
         self.reads = 0
+        self.regions = []
 
-    def read(self, screenshot):
+    def read(self, screenshot, region=None):
         from perception.ocr import TextBox
 
         self.reads += 1
-        return [TextBox("Submit", (100, 100, 160, 120), 0.99)]
+        self.regions.append(region)
+        lines = [TextBox("Submit", (100, 100, 160, 120), 0.99), TextBox("7", (600, 400, 610, 420), 0.99)]
+        if region is None:
+            return lines
+        return [t for t in lines if region[0] <= t.box[0] and t.box[2] <= region[2]
+                and region[1] <= t.box[1] and t.box[3] <= region[3]]
+
+    def read_boxes(self, screenshot, boxes):
+        return []
 
     def close(self):
         pass
@@ -60,7 +69,7 @@ def test_trained_checkpoint_loads_through_transformers_policy_with_ocr_prompt(ti
         except ModelOutputError:
             pass  # a random model need not answer in the grammar; the path up to parsing is what is tested
     assert ocr.reads == 1  # unchanged screen: OCR is cached
-    assert policy.inner.frame(shot.size).model_input == Size(448, 280)  # the checkpoint's 160-token budget
+    assert policy.inner.frame(shot.size).model_input == Size(280, 168)  # the checkpoint's 64-token budget
     assert "Submit @(" in policy.inner.format.screen_text
     inputs, _ = policy.inner.prepare_grounding(shot, "Click the 'Submit' button")
     assert "## Screen text\nSubmit @(" in inputs.prompt
@@ -68,18 +77,129 @@ def test_trained_checkpoint_loads_through_transformers_policy_with_ocr_prompt(ti
     policy.close()
 
 
-def test_tokenizer_makes_each_coordinate_one_token_and_decodes_unchanged(tmp_path):
+def test_tokenizer_makes_each_point_half_one_token_and_keeps_task_digits(tmp_path):
     from transformers import AutoTokenizer
 
     from agent.train.tokenizer import build_tokenizer
 
-    build_tokenizer(tmp_path, number_tokens=1000)
+    build_tokenizer(tmp_path, coord_tokens=512)
     tok = AutoTokenizer.from_pretrained(str(tmp_path), local_files_only=True)
-    listing = "Save File @(123,45)\nx² 1234 007 @(0,999)"
+    listing = "Save File @(123,45)\nx² 1234 007 @(0,511)"
     answer = "Action: click(start_box='(412,7)')"
-    for text in (listing, answer):
+    task = "compute 12 times 7 (in xcalc)"
+    for text in (listing, answer, task):
         ids = tok(text, add_special_tokens=False)["input_ids"]
         assert tok.decode(ids) == text
     pieces = tok.convert_ids_to_tokens(tok(answer, add_special_tokens=False)["input_ids"])
-    assert "412" in pieces and "7" in pieces and "4" not in pieces
-    assert "123" in tok.convert_ids_to_tokens(tok(listing, add_special_tokens=False)["input_ids"])
+    assert "(412" in pieces and ",7)" in pieces
+    listed = tok.convert_ids_to_tokens(tok(listing, add_special_tokens=False)["input_ids"])
+    assert "(123" in listed and ",45)" in listed and ",511)" in listed
+    # A task's numbers stay digits, so "12" can become the key presses 1 and 2.
+    task_pieces = tok.convert_ids_to_tokens(tok(task, add_special_tokens=False)["input_ids"])
+    assert "1" in task_pieces and "2" in task_pieces and "12" not in task_pieces
+
+
+def test_changed_screens_are_read_again_only_where_they_changed(tiny_checkpoint):
+    from PIL import ImageDraw
+
+    from perception.backends.builtin import load_builtin_policy
+
+    ocr = FakeOcr()
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr)
+    first = Image.new("RGB", (1280, 800), "white")
+    assert [ln.text for ln in policy.read_text(Screenshot.from_image(first))] == ["Submit", "7"]
+    second = first.copy()
+    ImageDraw.Draw(second).rectangle((590, 395, 620, 425), fill="black")  # only around the "7"
+    lines = policy.read_text(Screenshot.from_image(second))
+    assert ocr.regions[0] is None
+    x1, y1, x2, y2 = ocr.regions[1]
+    assert x1 <= 590 and x2 >= 621 and y1 <= 395 and y2 >= 426 and (x2 - x1) * (y2 - y1) < 1280 * 800 / 10
+    assert sorted(ln.text for ln in lines) == ["7", "Submit"]  # "Submit" kept from the first read
+    policy.close()
+
+
+def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_checkpoint, tmp_path):
+    """The cached decode loop must give exactly what recomputing the whole sequence per token gives."""
+    import shutil
+
+    import torch
+
+    from perception.backends.builtin import load_builtin_policy
+    from perception.backends.copy_head import copy_sources, make_copy_head, save_copy_head
+
+    from transformers import Qwen2_5_VLForConditionalGeneration
+
+    model_dir = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, model_dir)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(model_dir), local_files_only=True)
+    torch.manual_seed(3)
+    with torch.no_grad():  # large random LM weights and an even gate: the model emits varied, partly copied tokens
+        for p in model.model.language_model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.5)
+    model.save_pretrained(str(model_dir))
+    head = make_copy_head(64)
+    with torch.no_grad():
+        head.gate.bias.fill_(0.0)
+    save_copy_head(head, model_dir)
+    policy = load_builtin_policy(model_dir=model_dir, ocr=FakeOcr(), max_new_tokens=12)
+    inner = policy.inner
+    assert inner.copy_head is not None
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), (30, 90, 200)))
+    policy._with_text(shot)
+    inputs, _ = inner.prepare_grounding(shot, "Click the 'Submit' button")
+    text, n = inner.generate(inputs)
+    assert n == 12 and len(set(inner.tokenizer(text)["input_ids"])) > 2
+
+    t = {k: v for k, v in inputs.tensors.items()}
+    ids, new = t["input_ids"], []
+    src = copy_sources(t["input_ids"], t["mm_token_type_ids"], t["attention_mask"], inner._special)
+    with torch.inference_mode():
+        for _ in range(n):
+            extra = ids.shape[1] - t["input_ids"].shape[1]
+            inner.model.model.rope_deltas = None
+            h = inner.model.model(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                  mm_token_type_ids=torch.nn.functional.pad(t["mm_token_type_ids"], (0, extra)),
+                                  pixel_values=t["pixel_values"], image_grid_thw=t["image_grid_thw"]).last_hidden_state
+            keys = inner.copy_head.keys(h[:, : t["input_ids"].shape[1]])
+            logp = inner.copy_head.log_probs(h[:, -1:], inner.model.lm_head(h[:, -1:]), keys, t["input_ids"],
+                                             src[:, None, :])
+            token = int(logp[0, -1].argmax())
+            new.append(token)
+            ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
+    assert inner.tokenizer.decode(new, skip_special_tokens=True) == text
+    policy.close()
+
+
+def test_training_sequences_are_the_inference_conversations_token_for_token(tiny_checkpoint):
+    """A whole episode trained as one sequence (agent.train) equals, token for token, the conversation the policy
+    builds at its last step plus the reply; and each reply's labels cover exactly that reply."""
+    from agent.train.loop import turns_after_prompt
+    from agent.train.mix import SYSTEM, TrainingMix
+    from perception.backends.builtin import load_builtin_policy
+    from perception.backends.qwen_inputs import build_inputs
+    from perception.policy import HistoryItem
+
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=FakeOcr())
+    inner = policy.inner
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    frame = inner.frame(shot.size)
+    history = ["Thought: 2+3=\nAction: click(start_box='(10,20)')", "Thought: +3=\nAction: click(start_box='(30,40)')"]
+    answer = "Thought: 3=\nAction: click(start_box='(50,60)')"
+    policy._with_text(shot)
+    messages, images, _ = inner.step_conversation(
+        "compute 2 plus 3", shot, [HistoryItem(thought="", raw_text=h, actions=()) for h in history])
+    assert messages[0]["content"] == SYSTEM and len(images) == 1
+    at_inference = build_inputs(inner.tokenizer, inner.image_processor, messages, images, inner.image_token_id)
+    want = at_inference.tensors["input_ids"][0].tolist() + inner.tokenizer(answer + "<|im_end|>")["input_ids"]
+
+    mix = TrainingMix.__new__(TrainingMix)  # only the message builder is exercised: no dataset needed
+    mix.grounding = type("G", (), {"fmt": policy._base_format})()
+    prompt = build_inputs(inner.tokenizer, inner.image_processor,
+                          mix._step_messages("compute 2 plus 3", inner.format.screen_text, frame), images,
+                          inner.image_token_id).tensors["input_ids"][0].tolist()
+    more, labels = turns_after_prompt(inner.tokenizer, [{"role": "assistant", "content": h} for h in history], answer)
+    assert prompt + more == want
+    supervised = inner.tokenizer.decode([t for t, lab in zip(more, labels) if lab != -100])
+    assert supervised == "".join(h + "<|im_end|>" for h in [*history, answer])
+    policy.close()

@@ -1,9 +1,11 @@
 """Training samples for the built-in model from a generated dataset directory (agent.datagen output).
 
 Each sample is one grounding row: the screenshot resized to the model's input, the prompt the inference path
-builds (perception.backends.builtin), and the answer `Action: click(start_box='(x,y)')` in model pixels.
-The OCR listing is simulated from the renderer's exact text boxes with OCR-like noise (dropped lines, lost
-spaces, O/0 and l/1 confusions, jittered boxes): running real OCR on every training screen would cost ~1 s each.
+builds (perception.backends.builtin), and the answer `Thought: <target text>\nAction: click(start_box='(x,y)')`
+in model pixels.
+The OCR listing is the screen's cached real OCR (agent.train.ocr_cache; xcalc screens by default) with jittered
+boxes and dropped lines, else simulated from the renderer's exact text boxes with OCR-like noise (dropped lines,
+lost spaces, O/0 and l/1 confusions, jittered boxes): running real OCR on every training screen costs seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from perception.backends.builtin import OcrLine, builtin_format, screen_text
+from perception.backends.builtin import GROUNDING_FOLLOW_UP, OcrLine, builtin_format, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
@@ -52,6 +54,17 @@ def simulated_ocr(rng: random.Random, screen: dict, keep: str | None) -> list[Oc
     return lines
 
 
+def cached_ocr(rng: random.Random, lines: list) -> list[OcrLine]:
+    """Real OCR lines of a screen with a little noise: 3% dropped, boxes jittered by up to 2 px."""
+    out = []
+    for text, (x1, y1, x2, y2) in lines:
+        if rng.random() < 0.03:
+            continue
+        j = [rng.randint(-2, 2) for _ in range(4)]
+        out.append(OcrLine(text, (x1 + j[0], y1 + j[1], x2 + j[2], y2 + j[3])))
+    return out
+
+
 def answer_point(row: dict) -> tuple[float, float]:
     """Screen point the answer clicks: the text centre when it lies inside the box (easy to copy), else the box centre."""
     x, y, w, h = row["bbox"]
@@ -63,14 +76,34 @@ def answer_point(row: dict) -> tuple[float, float]:
     return x + w / 2, y + h / 2
 
 
+def listed_point(lines: list[OcrLine], box, frame: ModelFrame, near: tuple[float, float]) -> tuple[int, int] | None:
+    """The listing's own point (model pixels) for the line centred inside `box` nearest `near`, else None.
+
+    Answers copy this point exactly, so the copy head's target is always a token of the prompt.
+    """
+    from perception.backends.builtin import to_model_xy
+
+    x, y, w, h = box
+    inside = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]
+    inside = [c for c in inside if x <= c[0] <= x + w and y <= c[1] <= y + h]
+    if not inside:
+        return None
+    best = min(inside, key=lambda c: (c[0] - near[0]) ** 2 + (c[1] - near[1]) ** 2)
+    return to_model_xy(best[0], best[1], frame)
+
+
 @dataclass
 class Sample:
-    """Token ids (prompt + answer), which are labels, and the image."""
+    """The image, the prompt messages (up to the first reply), supervised turns after it, and the last reply.
+
+    `turns` are assistant replies (supervised) and user follow-ups (context) between the prompt and `answer`.
+    """
 
     image: Image.Image
     size: Size
     messages: list
     answer: str
+    turns: tuple = ()
 
 
 class GroundingSamples:
@@ -87,6 +120,12 @@ class GroundingSamples:
         self.fmt = builtin_format(policy)
         self.directory = directory
         self.seed = seed
+        from agent.train.ocr_cache import load_ocr_cache
+
+        self.ocr_cache = load_ocr_cache(directory)
+        self.by_screen: dict[str, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            self.by_screen.setdefault(row["scene_id"], []).append(i)
         self._images: dict[str, Image.Image] = {}
 
     def __len__(self) -> int:
@@ -99,8 +138,17 @@ class GroundingSamples:
             self._images[name] = img.resize((size.width, size.height), Image.Resampling.BICUBIC)
         return self._images[name]
 
-    def sample(self, index: int, epoch: int = 0) -> Sample:
-        """Sample `index`; the OCR noise differs per epoch but is fixed by (seed, epoch, index)."""
+    def listing(self, rng: random.Random, screen: dict, keep: str | None = None) -> list[OcrLine]:
+        """OCR lines for a screen: its cached real OCR when there is one, else simulated."""
+        cached = self.ocr_cache.get(screen["scene_id"])
+        return cached_ocr(rng, cached) if cached is not None else simulated_ocr(rng, screen, keep)
+
+    def sample(self, index: int, epoch: int = 0, more: int = 0) -> Sample:
+        """Sample `index`; the OCR noise differs per epoch but is fixed by (seed, epoch, index).
+
+        `more` > 0 adds up to that many other rows of the same screen as follow-up instructions in the same
+        conversation (each reply supervised): several answers for one pass over the listing and image.
+        """
         import dataclasses
 
         row = self.rows[index]
@@ -108,11 +156,29 @@ class GroundingSamples:
         screen = self.screens[row["scene_id"]]
         size = Size(*screen["screen"])
         frame = ModelFrame("resized_pixels", size, self.policy.apply(size))
-        lines = simulated_ocr(rng, screen, row.get("target_text"))
+        lines = self.listing(rng, screen, row.get("target_text"))
         fmt = dataclasses.replace(self.fmt, screen_text=screen_text(lines, frame))
         text = fmt.grounding_prompt(row["instruction"], frame)
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        others = [i for i in self.by_screen.get(row["scene_id"], []) if i != index]
+        rng.shuffle(others)
+        replies = [self.answer(self.rows[i], lines, frame) for i in [index, *others[:more]]]
+        turns: list[dict] = []
+        for i, reply in zip(others[:more], replies[:-1]):
+            turns += [{"role": "assistant", "content": reply},
+                      {"role": "user", "content": GROUNDING_FOLLOW_UP.format(instruction=self.rows[i]["instruction"])}]
+        # turns pair reply k with instruction k+1; the last instruction's reply is the answer
+        return Sample(self.image(row["img_filename"], frame.model_input), frame.model_input, messages,
+                      replies[-1], tuple(turns))
+
+    def answer(self, row: dict, lines: list[OcrLine], frame: ModelFrame) -> str:
+        """The reply for one row: `Thought: <target text>` then the click, at the listing's own point for text."""
+        size = frame.screen
         mx, my = answer_point(row)
         x, y = round(mx * frame.model_input.width / size.width), round(my * frame.model_input.height / size.height)
-        return Sample(self.image(row["img_filename"], frame.model_input), frame.model_input, messages,
-                      f"Action: click(start_box='({x},{y})')")
+        if row["data_type"] != "entry":
+            x, y = listed_point(lines, row["bbox"], frame, (mx, my)) or (x, y)
+        # The thought names the target first: the point's look-up then keys on text just generated, close by,
+        # instead of on words somewhere in the instruction.
+        thought = " ".join((row.get("target_text") or "").split())
+        return (f"Thought: {thought}\n" if thought else "") + f"Action: click(start_box='({x},{y})')"

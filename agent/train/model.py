@@ -20,10 +20,9 @@ from pathlib import Path
 class BuiltinModelConfig:
     """All sizes of the built-in model. Pixel budget in merged 28x28 tokens per image."""
 
-    vocab_size: int = 1024  # BPE tokens; the model's vocabulary adds `number_tokens` (and is len(tokenizer))
-    # >0: integers 0..N-1 are one token each (coordinates are < 500 at this pixel budget). Default 0 (one token
-    # per digit) until a run shows the whole-number tokens learn the lookup; 1000 measured equal so far (MODEL.md).
-    number_tokens: int = 0
+    vocab_size: int = 1024  # BPE tokens; the model's vocabulary adds 2 * `coord_tokens` (and is len(tokenizer))
+    # >0: `(x` and `,y)` are one token each for x, y < N (agent.train.tokenizer); model pixels stay below 512.
+    coord_tokens: int = 512
     hidden: int = 256
     layers: int = 4
     heads: int = 4  # head_dim = hidden / heads = 64; mrope_section must sum to 32
@@ -35,7 +34,7 @@ class BuiltinModelConfig:
     vision_heads: int = 4
     vision_intermediate: int = 384
     min_tokens: int = 16
-    max_tokens: int = 160  # 1280x800 -> 448x280 px = 16x10 merged tokens
+    max_tokens: int = 64  # 1280x800 -> 280x168 px = 10x6 merged tokens: layout only; text comes from OCR
     max_positions: int = 2048
 
     def to_json(self) -> dict:
@@ -52,7 +51,7 @@ def new_checkpoint(cfg: BuiltinModelConfig, directory: str | Path, seed: int = 0
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tok = build_tokenizer(directory, cfg.vocab_size, cfg.number_tokens)
+    tok = build_tokenizer(directory, cfg.vocab_size, cfg.coord_tokens)
     ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     text = dict(hidden_size=cfg.hidden, intermediate_size=cfg.intermediate, num_hidden_layers=cfg.layers,
                 num_attention_heads=cfg.heads, num_key_value_heads=cfg.kv_heads, max_position_embeddings=cfg.max_positions,

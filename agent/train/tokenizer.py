@@ -1,9 +1,10 @@
-"""The built-in model's tokenizer: byte-level BPE, the Qwen-VL special tokens, and whole-number tokens.
+"""The built-in model's tokenizer: byte-level BPE, the Qwen-VL special tokens, and coordinate tokens.
 
-With `number_tokens=N` every integer 0..N-1 is ONE token (added tokens, matched longest-first before the BPE),
-so a coordinate in the OCR listing and in the answer is a single token and copying it is one attention hop;
-longer digit runs split into such pieces. With `number_tokens=0` digits are one token each (the first recipe,
-kept for comparison: the coordinate lookup then needs three dependent digit copies and was not learned).
+With `coord_tokens=N` the two halves of a point `(x,y)` with x, y < N are ONE token each: `(x` and `,y)` (added
+tokens, matched longest-first before the BPE). A point in the OCR listing and the same point in the answer are
+then the same two tokens, so copying a point is two attention hops, and x and y tokens never mix. Numbers
+elsewhere (a task's "12 times 7") are untouched: digits are one token each, so "12" can become the key presses
+1, 2. (Whole-number tokens for every integer, tried first, merged those digits and measured no gain.)
 Byte-level fallback means any text encodes; decoded text is unchanged either way.
 """
 
@@ -43,10 +44,10 @@ def corpus() -> list[str]:
             *[t for ts in TEMPLATES.values() for t in ts], "You are a helpful assistant. @(1,2)\n"] * 8
 
 
-def build_tokenizer(directory: str | Path, vocab_size: int = 1024, number_tokens: int = 0):
+def build_tokenizer(directory: str | Path, vocab_size: int = 1024, coord_tokens: int = 0):
     """Train the tokenizer and save it (tokenizer.json, tokenizer_config.json) into `directory`.
 
-    `vocab_size` is the BPE part; `number_tokens` whole-number tokens ("0".."N-1") are added on top.
+    `vocab_size` is the BPE part; 2 * `coord_tokens` point tokens (`(0`.. and `,0)`..) are added on top.
     """
     from tokenizers import (
         AddedToken,
@@ -65,8 +66,9 @@ def build_tokenizer(directory: str | Path, vocab_size: int = 1024, number_tokens
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(corpus(), trainer=trainer)
-    if number_tokens:
-        tok.add_tokens([AddedToken(str(i), normalized=False) for i in range(number_tokens)])
+    if coord_tokens:
+        tok.add_tokens([AddedToken(f"({i}", normalized=False) for i in range(coord_tokens)]
+                       + [AddedToken(f",{i})", normalized=False) for i in range(coord_tokens)])
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                    additional_special_tokens=list(SPECIAL_TOKENS[1:]))
     fast.chat_template = CHAT_TEMPLATE

@@ -21,28 +21,18 @@ def validate(checkpoint: str | Path, data: str | Path, rows: int = 300, device: 
     """
     from collections import defaultdict
 
-    import torch
-    from transformers import AutoImageProcessor, AutoTokenizer, Qwen2_5_VLForConditionalGeneration
-
     from agent.train.data import GroundingSamples
+    from perception.backends.builtin import BuiltinPolicy
     from perception.backends.qwen_inputs import build_inputs
-    from perception.backends.transformers_local import _budget
 
-    path = str(checkpoint)
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    proc = AutoImageProcessor.from_pretrained(path, local_files_only=True)
-    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True).to(device).eval()
-    policy = _budget(proc, None, None)  # the checkpoint's own pixel budget, read as TransformersPolicy reads it
-    samples = GroundingSamples(data, policy, seed=12345)
+    builtin = BuiltinPolicy(checkpoint, use_ocr=False, device=device)
+    inner = builtin.inner  # its generate() is the one inference uses (copy head included)
+    samples = GroundingSamples(data, inner.resize, seed=12345)
     hits: dict[str, list[bool]] = defaultdict(list)
-    eos = tok.convert_tokens_to_ids("<|im_end|>")
     for i in range(min(rows, len(samples))):
         s, row = samples.sample(i), samples.rows[i]
-        t = build_inputs(tok, proc, s.messages, [(s.image, s.size)], int(model.config.image_token_id)).tensors
-        t = {k: v.to(device) for k, v in t.items()}
-        with torch.inference_mode():
-            out = model.generate(**t, max_new_tokens=24, do_sample=False, eos_token_id=eos, pad_token_id=tok.pad_token_id)
-        text = tok.decode(out[0, t["input_ids"].shape[1]:], skip_special_tokens=True)
+        text, _ = inner.generate(build_inputs(inner.tokenizer, inner.image_processor, s.messages,
+                                              [(s.image, s.size)], inner.image_token_id))
         m = _POINT.search(text)
         screen = samples.screens[row["scene_id"]]["screen"]
         hit = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,10 @@ from perception.formats.ui_tars import UITarsFormat
 from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
-MAX_OCR_LINES = 48  # longer listings cost prompt tokens for little gain on one window
+MAX_OCR_LINES = 64  # an xcalc window alone shows ~55 labels; more lines cost prompt tokens for little gain
 
 GROUNDING_PROMPT = "Click the element.\n## Instruction\n{instruction}\n## Screen text\n{screen_text}\n"
+GROUNDING_FOLLOW_UP = "Click the element.\n## Instruction\n{instruction}\n"  # a further instruction, same screen
 STEP_PROMPT = "Do the next step of the task.\n## Task\n{instruction}\n## Screen text\n{screen_text}\n"
 
 
@@ -35,6 +37,42 @@ class OcrLine:
 
     text: str
     box: tuple[int, int, int, int]
+
+
+# OCR look-alikes of keys people type: dashes for minus (NFKC leaves them alone).
+_LOOKALIKES = str.maketrans({"一": "-", "—": "-", "–": "-", "−": "-"})
+
+
+def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = None) -> list[OcrLine]:
+    """Everything the built-in model is told about a screen's text: OCR lines, plus the text of bordered boxes
+    (buttons, keys) in which OCR's detector found nothing (perception.boxes). Used at inference and for training.
+
+    `region` (x1, y1, x2, y2) limits both passes to that part of the screen; boxes stay in screen pixels.
+    """
+    from perception.boxes import find_boxes
+
+    pil = image.image if hasattr(image, "image") else image
+    left, top = (region[0], region[1]) if region else (0, 0)
+    lines = [OcrLine(t.text, tuple(t.box)) for t in finder.read(image, region=region)]
+    centres = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]
+    crop = pil.crop(region) if region else pil
+    boxes = [(b[0] + left, b[1] + top, b[2] + left, b[3] + top) for b in find_boxes(crop)]
+    empty = [b for b in boxes if not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for x, y in centres)]
+    return lines + [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
+
+
+def changed_region(before, after, pad: int = 24) -> tuple[int, int, int, int] | None:
+    """Bounding box (x1, y1, x2, y2) of the pixels that differ between two same-size PIL images, padded."""
+    from PIL import ImageChops
+
+    box = ImageChops.difference(before.convert("RGB"), after.convert("RGB")).getbbox()
+    if box is None:
+        return None
+    return (max(0, box[0] - pad), max(0, box[1] - pad), min(after.width, box[2] + pad), min(after.height, box[3] + pad))
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def to_model_xy(x: float, y: float, frame: ModelFrame) -> tuple[int, int]:
@@ -49,7 +87,9 @@ def screen_text(lines: Sequence[OcrLine], frame: ModelFrame, max_lines: int = MA
     out = []
     for ln in ordered:
         x, y = to_model_xy((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2, frame)
-        out.append(f"{' '.join(ln.text.split())} @({x},{y})")
+        # NFKC: OCR returns full-width look-alikes (`）`, `Ｅ`) for some glyphs; the model knows the plain ones.
+        text = unicodedata.normalize("NFKC", ln.text).translate(_LOOKALIKES)
+        out.append(f"{' '.join(text.split())} @({x},{y})")
     return "\n".join(out) if out else "(none)"
 
 
@@ -73,6 +113,47 @@ def builtin_format(policy: resize.ResizePolicy) -> BuiltinFormat:
     return BuiltinFormat(name="builtin", convention="resized_pixels", resize=policy)
 
 
+def _copying_policy(model_dir: str | Path, **kwargs):
+    """A TransformersPolicy whose greedy decoding uses the checkpoint's copy head (perception.backends.copy_head)."""
+    from perception.backends.copy_head import greedy_decode, load_copy_head
+    from perception.backends.qwen_inputs import to_device
+    from perception.backends.transformers_local import TransformersPolicy
+
+    class CopyingPolicy(TransformersPolicy):
+        """Same prompts, images and parsing as TransformersPolicy; only `generate` differs."""
+
+        def __init__(self) -> None:
+            super().__init__(model_dir, **kwargs)
+            self.copy_head = load_copy_head(model_dir)
+            if self.copy_head is not None:
+                self.copy_head.to(self.device)
+            self._special = {self.tokenizer.convert_tokens_to_ids(t) for t in self.tokenizer.all_special_tokens}
+
+        def step_conversation(self, task, screenshot, history):
+            """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
+            assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
+            a whole episode in one sequence (agent.train.loop.turns_after_prompt)."""
+            frame = self.frame(screenshot.size)
+            messages = [{"role": "system", "content": "You are a helpful assistant."},
+                        {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},
+                                                     {"type": "image"}]}]
+            for item in history:
+                messages.append({"role": "assistant", "content": self.format.history_text(item)})
+                if item.feedback:
+                    messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
+            return messages, [(screenshot.image, frame.model_input)], frame
+
+        def generate(self, inputs):
+            """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
+            if self.copy_head is None:
+                return super().generate(inputs)
+            tensors = to_device(inputs, self.device, self.dtype)
+            new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
+            return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
+
+    return CopyingPolicy()
+
+
 class BuiltinPolicy:
     """Policy and Grounder: OCR the screen (cached by screenshot digest), then ask the tiny VLM.
 
@@ -80,33 +161,53 @@ class BuiltinPolicy:
     """
 
     def __init__(self, model_dir: str | Path = BUILTIN_MODEL_DIR, *, ocr=None, use_ocr: bool = True, **kwargs) -> None:
-        from perception.backends.transformers_local import TransformersPolicy
-
         if not (Path(model_dir) / "config.json").is_file():
             raise BackendError(f"no built-in model weights in {str(model_dir)!r}; train them with `deskpilot train`")
         kwargs.setdefault("max_new_tokens", 40)
-        self.inner = TransformersPolicy(model_dir, format=builtin_format(resize.QWEN25_VL), **kwargs)
+        # Trained with the current screenshot only: earlier steps come back as text (its own replies).
+        kwargs["history_images"] = 1
+        self.inner = _copying_policy(model_dir, format=builtin_format(resize.QWEN25_VL), **kwargs)
         self._base_format = self.inner.format
         if ocr is None and use_ocr:
             from perception.ocr import TextFinder
 
             ocr = TextFinder()
         self.ocr = ocr
-        self._ocr_cache: tuple[str, list[OcrLine]] | None = None
+        self._ocr_cache: tuple[str, list[OcrLine], object] | None = None  # digest, lines, image
         self.last_timings: dict[str, float] = {}
 
     def read_text(self, screenshot: Screenshot) -> list[OcrLine]:
-        """OCR lines of the screenshot; the last screen's result is reused while the pixels are unchanged."""
+        """OCR lines of the screenshot. Unchanged pixels reuse the last screen's lines; when less than a third of
+        the screen changed (a calculator's display, a ticked box) only the changed region is read again."""
         if self.ocr is None:
             return []
-        if self._ocr_cache is None or self._ocr_cache[0] != screenshot.digest:
-            lines = [OcrLine(t.text, tuple(t.box)) for t in self.ocr.read(screenshot)]
-            self._ocr_cache = (screenshot.digest, lines)
-        return self._ocr_cache[1]
+        cache = self._ocr_cache
+        if cache is not None and cache[0] == screenshot.digest:
+            return cache[1]
+        image = screenshot.image
+        region = None
+        if cache is not None and cache[2].size == image.size:
+            region = changed_region(cache[2], image)
+        if region is not None:
+            area = (region[2] - region[0]) * (region[3] - region[1])
+            if area > image.width * image.height / 3:
+                region = None
+        if region is None:
+            lines = read_screen_lines(self.ocr, screenshot)
+        else:
+            # Re-read whole lines: grow the region over every old line it touches, then replace those lines.
+            for ln in cache[1]:
+                if _overlaps(ln.box, region):
+                    region = (min(region[0], ln.box[0]), min(region[1], ln.box[1]),
+                              max(region[2], ln.box[2]), max(region[3], ln.box[3]))
+            kept = [ln for ln in cache[1] if not _overlaps(ln.box, region)]
+            lines = kept + read_screen_lines(self.ocr, screenshot, region)
+        self._ocr_cache = (screenshot.digest, lines, image.copy())
+        return lines
 
-    def _with_text(self, screenshot: Screenshot) -> None:
+    def _with_text(self, screenshot: Screenshot, lines: Sequence[OcrLine] | None = None) -> None:
         start = time.perf_counter()
-        lines = self.read_text(screenshot)
+        lines = self.read_text(screenshot) if lines is None else lines
         frame = self.inner.frame(screenshot.size)
         self.inner.format = dataclasses.replace(self._base_format, screen_text=screen_text(lines, frame))
         self.last_timings = {"ocr": time.perf_counter() - start}
@@ -119,6 +220,13 @@ class BuiltinPolicy:
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
         """The next action(s) in screen pixels."""
         self._with_text(screenshot)
+        proposal = self.inner.propose(task, screenshot, history)
+        return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
+
+    def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],
+                           lines: Sequence[OcrLine]) -> Proposal:
+        """`propose` with given screen text instead of OCR (evaluation with cached or edited OCR)."""
+        self._with_text(screenshot, lines)
         proposal = self.inner.propose(task, screenshot, history)
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
 

@@ -1,0 +1,171 @@
+"""Next-action accuracy on held-out episodes (`deskpilot eval actions`).
+
+Episodes come from a generated dataset directory (agent.datagen), never the training one:
+- `calc`: arithmetic on the held-out xcalc screens (agent.train.episodes), every step of every episode;
+- `click`: each held-out grounding row as a one-click task (click, then finish).
+Each step is teacher-forced: the history holds the expert's earlier replies, so one mistake costs one step,
+and the step counts as correct only when the action type, its target and its text are all right: a click
+inside the expected element's box, `finished` with the expected content.
+
+The built-in model reads screen text; for calc steps it gets the screen's cached real OCR with the display
+line set to what xcalc would show at that step (the screenshot itself is the fresh-launch one).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from actions.schema import Click, Done
+from perception.capture import Screenshot
+from perception.errors import ModelOutputError
+from perception.policy import HistoryItem
+
+
+@dataclass(frozen=True)
+class StepCase:
+    """One step to predict: inputs, expert history, and what counts as correct."""
+
+    kind: str  # "calc" or "click"
+    task: str
+    image: str
+    history: tuple[tuple[str, tuple[int, int, int, int] | None], ...]  # (reply with {point}, box it clicked)
+    expect: str  # "click" or "done"
+    box: tuple[int, int, int, int] | None = None  # x, y, w, h in screen pixels, for clicks
+    answer: str = ""  # for done
+    display: str | None = None  # calc: the value xcalc shows at this step
+
+
+def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[StepCase]:
+    """Every step of `episodes_per_screen` random arithmetic episodes on each xcalc screen of `directory`."""
+    import json
+
+    from agent.train.episodes import calc_episode, step_answer
+
+    screens = [json.loads(x) for x in (directory / "screens.jsonl").read_text().splitlines()]
+    images = {r["scene_id"]: r["img_filename"] for r in json.loads((directory / "dataset.json").read_text())}
+    rng = random.Random(f"eval-actions/{seed}")
+    cases = []
+    for screen in (s for s in screens if s["kind"] == "xcalc"):
+        boxes = {el["text"]: tuple(el["box"]) for el in screen["elements"]}
+        for _ in range(episodes_per_screen):
+            ep = calc_episode(rng)
+            history: list[str] = []
+            for step in range(len(ep.keys) + 1):
+                done = step == len(ep.keys)
+                box = None if done else boxes[ep.keys[step]]
+                cases.append(StepCase("calc", ep.task, images[screen["scene_id"]], tuple(history),
+                                      "done" if done else "click", box, ep.result, ep.displays[step]))
+                if not done:  # the expert's reply; {point} becomes the key's centre in the policy's model pixels
+                    history.append((step_answer(ep, step, None).replace("'(0,0)'", "'{point}'"), box))
+    return cases
+
+
+def click_cases(directory: Path, limit: int | None) -> list[StepCase]:
+    """Each grounding row as a task: step 0 must click inside its box, step 1 must finish."""
+    import json
+
+    rows = json.loads((directory / "dataset.json").read_text())
+    rows = [r for r in rows if r.get("data_source") != "xcalc"][:limit]
+    cases = []
+    for r in rows:
+        first = (f"Thought: {r.get('target_text') or r['instruction']}\nAction: click(start_box='{{point}}')",
+                 tuple(r["bbox"]))
+        cases.append(StepCase("click", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"])))
+        cases.append(StepCase("click", r["instruction"], r["img_filename"], (first,), "done", None, ""))
+    return cases
+
+
+def _correct(case: StepCase, proposal) -> bool:
+    if not proposal.actions:
+        return False
+    action = proposal.actions[0]
+    if case.expect == "done":
+        return isinstance(action, Done) and (action.answer or "").strip() == case.answer
+    if not isinstance(action, Click) or case.box is None:
+        return False
+    x, y, w, h = case.box
+    return x <= action.x <= x + w and y <= action.y <= y + h
+
+
+def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int = 8, click_limit: int | None = 200,
+                     seed: int = 0, log=None) -> dict:
+    """Step accuracy overall and per kind, plus episode-level success for calc, on `directory`'s held-out data.
+
+    `policy` is a BuiltinPolicy (the expert replies in the history are in its grammar and model pixels).
+    """
+    from agent.train.mix import with_display
+
+    directory = Path(directory)
+    cases = calc_cases(directory, episodes_per_screen, seed) + click_cases(directory, click_limit)
+    ocr_cache = _ocr_cache(directory)
+    hits: dict[str, list[bool]] = defaultdict(list)
+    seconds: list[float] = []
+    shots: dict[str, Screenshot] = {}
+    for n, case in enumerate(cases):
+        shot = shots.get(case.image)
+        if shot is None:
+            shot = shots[case.image] = Screenshot.from_image(Image.open(directory / case.image).convert("RGB"))
+        history = [HistoryItem(thought="", raw_text=h, actions=()) for h in _with_points(case, policy, shot)]
+        start = time.perf_counter()
+        try:
+            if case.display is not None:
+                scene = case.image.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                lines = with_display(_lines(ocr_cache.get(scene), policy, shot), _window(directory, scene), case.display)
+                proposal = policy.propose_with_lines(case.task, shot, history, lines)
+            else:
+                proposal = policy.propose(case.task, shot, history)
+            ok = _correct(case, proposal)
+        except ModelOutputError:
+            ok = False
+        seconds.append(time.perf_counter() - start)
+        hits[case.kind].append(ok)
+        hits["all"].append(ok)
+        if log and (n + 1) % 50 == 0:
+            log(f"{n + 1}/{len(cases)} steps, accuracy so far {sum(hits['all']) / len(hits['all']):.3f}")
+    seconds.sort()
+    return {"steps": len(cases),
+            "accuracy": {k: {"accuracy": round(sum(v) / len(v), 4), "steps": len(v)} for k, v in sorted(hits.items())},
+            "median_seconds": round(seconds[len(seconds) // 2], 3) if seconds else None}
+
+
+def _with_points(case: StepCase, policy, shot: Screenshot) -> list[str]:
+    """History replies with each click at its box centre in the policy's model pixels."""
+    from perception.backends.builtin import to_model_xy
+
+    frame = policy.inner.frame(shot.size)
+    out = []
+    for text, box in case.history:
+        x, y, w, h = box or (0, 0, 0, 0)
+        px, py = to_model_xy(x + w / 2, y + h / 2, frame)
+        out.append(text.replace("{point}", f"({px},{py})"))
+    return out
+
+
+def _ocr_cache(directory: Path) -> dict:
+    from agent.train.ocr_cache import load_ocr_cache
+
+    return load_ocr_cache(directory)
+
+
+def _lines(cached, policy, shot: Screenshot):
+    from perception.backends.builtin import OcrLine
+
+    if cached is not None:
+        return [OcrLine(text, tuple(box)) for text, box in cached]
+    return policy.read_text(shot)
+
+
+def _window(directory: Path, scene: str) -> list[int]:
+    import json
+
+    for line in (directory / "screens.jsonl").read_text().splitlines():
+        s = json.loads(line)
+        if s["scene_id"] == scene:
+            return s["window"]
+    raise KeyError(scene)

@@ -1,0 +1,1 @@
+"""The built-in model's shipped checkpoint (weights, tokenizer, copy head) and its model card, MODEL.md."""

@@ -1,0 +1,130 @@
+"""The built-in model's training data: arithmetic episodes, the sample mix, and box text on the real xcalc."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+from PIL import Image
+
+from agent.train.episodes import calc_episode, step_answer
+from perception.backends.builtin import OcrLine
+
+
+def test_calc_episodes_press_the_digits_and_show_what_xcalc_shows():
+    rng = random.Random(7)
+    for _ in range(200):
+        ep = calc_episode(rng)
+        m = re.fullmatch(r"(\d+)([-+*/])(\d+)=", ep.keys)
+        assert m, ep.keys
+        a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+        assert len(ep.displays) == len(ep.keys) + 1 and ep.displays[0] == "0"
+        assert ep.displays[len(m.group(1))] == str(a)  # after typing the first operand
+        assert ep.displays[-2] == str(b)  # after typing the second
+        expected = {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0}[op]
+        assert ep.result == str(expected)
+        if op == "/":
+            assert b and a % b == 0  # whole results only
+        assert str(a) in ep.task and str(b) in ep.task
+    ep = calc_episode(random.Random(1))
+    assert step_answer(ep, 0, (10, 20)) == f"Thought: {ep.keys}\nAction: click(start_box='(10,20)')"
+    assert step_answer(ep, 1, (3, 4)).startswith(f"Thought: {ep.keys[1:]}\n")
+    assert step_answer(ep, len(ep.keys), None) == f"Thought: done\nAction: finished(content='{ep.result}')"
+
+
+def test_display_line_is_replaced_inside_the_lcd_only():
+    from agent.train.mix import with_display
+
+    window = [100, 50, 245, 410]  # xcalc at its reference size: LCD is (100, 50)-(345, 110)
+    lines = [OcrLine("0", (320, 64, 332, 85)), OcrLine("DEG", (130, 95, 160, 110)), OcrLine("7", (150, 330, 160, 350))]
+    out = with_display(lines, window, "1234")
+    texts = sorted(ln.text for ln in out)
+    assert texts == ["1234", "7", "DEG"]
+    (lcd,) = [ln for ln in out if ln.text == "1234"]
+    assert lcd.box[2] == 332 and lcd.box[1:4:2] == (64, 85)  # right-aligned where OCR saw the old value
+
+
+def _tiny_dataset(tmp_path):
+    """One xcalc screen and one Tk screen, as agent.datagen writes them (plain-colour images)."""
+    from sandbox.apps.xcalc import BUTTONS, button_box
+    from sandbox.windows import Rect
+
+    (tmp_path / "images").mkdir()
+    for name in ("calc", "tk"):
+        Image.new("RGB", (1280, 800), "white").save(tmp_path / "images" / f"{name}.png")
+    rect = Rect(600, 50, 245, 410)
+    calc_els = []
+    for row in BUTTONS:
+        for label in row:
+            r = button_box(rect, label)
+            calc_els.append({"kind": "calc_button", "text": label, "box": [r.x, r.y, r.width, r.height], "text_box": None})
+    tk_els = [{"kind": "button", "text": "Save", "box": [100, 100, 60, 24], "text_box": [112, 104, 36, 16]},
+              {"kind": "label", "text": "Name", "box": [100, 140, 50, 20], "text_box": [100, 142, 40, 16]}]
+    screens = [{"scene_id": "calc", "screen": [1280, 800], "kind": "xcalc", "window": [600, 50, 245, 410],
+                "elements": calc_els},
+               {"scene_id": "tk", "screen": [1280, 800], "kind": "form", "elements": tk_els}]
+    (tmp_path / "screens.jsonl").write_text("".join(json.dumps(s) + "\n" for s in screens))
+    rows = [{"img_filename": "images/tk.png", "bbox": [100, 100, 60, 24], "instruction": "Click the 'Save' button",
+             "data_type": "button", "scene_id": "tk", "target_text": "Save", "text_box": [112, 104, 36, 16]},
+            {"img_filename": "images/calc.png", "bbox": calc_els[0]["box"], "instruction": "press 1/x",
+             "data_type": "calc_button", "scene_id": "calc", "target_text": "1/x", "text_box": None}]
+    (tmp_path / "dataset.json").write_text(json.dumps(rows))
+    return tmp_path
+
+
+def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
+    from agent.train.mix import TrainingMix
+    from perception.formats.resize import ResizePolicy
+
+    mix = TrainingMix(_tiny_dataset(tmp_path), ResizePolicy(28, 16 * 784, 64 * 784), seed=0)
+    seen = set()
+    for i in range(40):
+        for kind in ("grounding", "lookup", "episode", "click_task"):
+            s = mix.sample(i % 2, epoch=i, kind=kind)
+            prompt = "".join(c["text"] for m in s.messages if m["role"] != "assistant" and not isinstance(m["content"], str)
+                             for c in m["content"] if c.get("type") == "text")
+            assert s.size.width == 280 and s.image.size == (280, 168)
+            replies = [t["content"] for t in s.turns if t["role"] == "assistant"] + [s.answer]
+            for reply in replies:
+                for x, y in re.findall(r"start_box='\((\d+),(\d+)\)'", reply):
+                    seen.add(kind)
+                    target = reply.split("\n")[0].removeprefix("Thought: ")
+                    target = target[:1] if kind == "episode" else target
+                    listed = [ln.rsplit(" @", 1)[0] for ln in prompt.splitlines() if " @(" in ln]
+                    if target in listed:  # a target the (simulated) OCR dropped is answered from its box instead
+                        assert f"@({x},{y})" in prompt, (kind, reply)
+            if kind == "episode":  # the whole episode: one click per key, then finished with the display's value
+                assert len(replies) >= 4 and all(r.startswith("Thought: ") for r in replies)
+                assert replies[-1].startswith("Thought: done\nAction: finished(content='")
+            if kind == "click_task":
+                assert len(replies) == 2 and replies[-1] == "Thought: done\nAction: finished(content='')"
+    assert seen == {"grounding", "lookup", "episode", "click_task"} - {"lookup"}
+    assert mix.sample(1, 3).answer == mix.sample(1, 3).answer  # deterministic per (seed, epoch, index)
+
+
+@pytest.mark.display
+def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
+    pytest.importorskip("rapidocr_onnxruntime")
+    from perception.backends.builtin import read_screen_lines
+    from perception.boxes import find_boxes
+    from perception.capture import ScreenCapture
+    from perception.ocr import TextFinder
+    from sandbox.apps.xcalc import BUTTONS, button_box
+
+    app = sandbox.launch(["xcalc"])
+    with ScreenCapture(sandbox.display) as cap:
+        shot = cap.grab()
+    boxes = find_boxes(shot.image)
+    truth = [button_box(app.window.rect, label) for row in BUTTONS for label in row]
+    matched = [t for t in truth if any(abs(b[0] - t.x) <= 4 and abs(b[1] - t.y) <= 4
+                                       and abs(b[2] - (t.x + t.width)) <= 4 and abs(b[3] - (t.y + t.height)) <= 4
+                                       for b in boxes)]
+    assert len(matched) >= 50, f"{len(matched)} of 55 xcalc buttons found as boxes"
+    with TextFinder() as finder:
+        lines = read_screen_lines(finder, shot)
+    eq = button_box(app.window.rect, "=")
+    inside = [ln.text for ln in lines if eq.x <= (ln.box[0] + ln.box[2]) / 2 <= eq.x + eq.width
+              and eq.y <= (ln.box[1] + ln.box[3]) / 2 <= eq.y + eq.height]
+    assert inside == ["="]
