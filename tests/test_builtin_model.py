@@ -162,7 +162,8 @@ def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_ch
                                   mm_token_type_ids=torch.nn.functional.pad(t["mm_token_type_ids"], (0, extra)),
                                   pixel_values=t["pixel_values"], image_grid_thw=t["image_grid_thw"]).last_hidden_state
             keys = inner.copy_head.keys(h[:, : t["input_ids"].shape[1]])
-            logp = inner.copy_head.log_probs(h[:, -1:], inner.model.lm_head(h[:, -1:]), keys, t["input_ids"],
+            query = inner.copy_head.queries(h)[:, -1:]
+            logp = inner.copy_head.log_probs(h[:, -1:], query, inner.model.lm_head(h[:, -1:]), keys, t["input_ids"],
                                              src[:, None, :])
             token = int(logp[0, -1].argmax())
             new.append(token)

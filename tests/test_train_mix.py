@@ -29,8 +29,8 @@ def test_calc_episodes_press_the_digits_and_show_what_xcalc_shows():
             assert b and a % b == 0  # whole results only
         assert str(a) in ep.task and str(b) in ep.task
     ep = calc_episode(random.Random(1))
-    assert step_answer(ep, 0, (10, 20)) == f"Thought: {ep.keys}\nAction: click(start_box='(10,20)')"
-    assert step_answer(ep, 1, (3, 4)).startswith(f"Thought: {ep.keys[1:]}\n")
+    assert step_answer(ep, 0, (10, 20)) == f"Thought: {ep.keys} press {ep.keys[0]}\nAction: click(start_box='(10,20)')"
+    assert step_answer(ep, 1, (3, 4)).startswith(f"Thought: {ep.keys[1:]} press {ep.keys[1]}\n")
     assert step_answer(ep, len(ep.keys), None) == f"Thought: done\nAction: finished(content='{ep.result}')"
 
 
@@ -91,7 +91,7 @@ def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
                 for x, y in re.findall(r"start_box='\((\d+),(\d+)\)'", reply):
                     seen.add(kind)
                     target = reply.split("\n")[0].removeprefix("Thought: ")
-                    target = target[:1] if kind == "episode" else target
+                    target = target.rsplit(" press ", 1)[-1] if kind == "episode" else target
                     listed = [ln.rsplit(" @", 1)[0] for ln in prompt.splitlines() if " @(" in ln]
                     if target in listed:  # a target the (simulated) OCR dropped is answered from its box instead
                         assert f"@({x},{y})" in prompt, (kind, reply)

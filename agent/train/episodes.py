@@ -3,13 +3,14 @@
 The expert's thought is the keys still to press, so each step's answer is a small, checkable transformation:
 
     task "compute 12 times 7 in the calculator"
-    step 0  Thought: 12*7=   Action: click(start_box='(x,y)')   # the point of "1" from the screen-text listing
-    step 1  Thought: 2*7=    Action: click(...)                 # previous thought minus its first key
+    step 0  Thought: 12*7= press 1   Action: click(start_box='(x,y)')   # the point of "1" from the listing
+    step 1  Thought: 2*7= press 2    Action: click(...)                 # previous keys minus the first
     ...
     step 5  Thought: done    Action: finished(content='84')     # the display's value, read from the listing
 
 Earlier steps come back as assistant turns (perception.backends.transformers_local.step_conversation), so the
-model sees its previous thought and only has to drop its first key, then look that key up in the listing.
+model sees its previous thought and only has to drop its first key, name the next one, and look it up in the
+listing. Naming the key last puts it at a fixed distance before the point, where the copy head's query looks.
 The display value at every step is simulated exactly as xcalc shows it (digits typed so far, the result).
 """
 
@@ -82,4 +83,4 @@ def step_answer(episode: CalcEpisode, step: int, point: tuple[int, int] | None) 
     if step >= len(episode.keys):
         return f"Thought: done\nAction: finished(content='{episode.result}')"
     x, y = point if point is not None else (0, 0)
-    return f"Thought: {episode.keys[step:]}\nAction: click(start_box='({x},{y})')"
+    return f"Thought: {episode.keys[step:]} press {episode.keys[step]}\nAction: click(start_box='({x},{y})')"

@@ -148,8 +148,10 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
             sources &= labels == -100  # copy from the prompt only
             b_idx, t_idx = torch.nonzero(labels[:, 1:] != -100, as_tuple=True)  # [N]: predict labels[b, t+1] from h[b, t]
             h_q = h[b_idx, t_idx][:, None]  # [N, 1, hidden]
+            queries = head.queries(h)[b_idx, t_idx][:, None]  # [N, 1, dim]
             keys = head.keys(h)[b_idx]  # [N, T, dim]
-            logp = head.log_probs(h_q, model.lm_head(h_q), keys, batch["input_ids"][b_idx], sources[b_idx][:, None])
+            logp = head.log_probs(h_q, queries, model.lm_head(h_q), keys, batch["input_ids"][b_idx],
+                                  sources[b_idx][:, None])
             targets = labels[b_idx, t_idx + 1]  # [N]
             ce = torch.nn.functional.nll_loss(logp[:, 0], targets, reduction="none")  # [N]
             loss = ce.mean()

@@ -11,7 +11,8 @@ points at earlier prompt tokens (OCR listing points, task text, the model's own 
 Why: a plain tiny decoder must discover a two-layer induction circuit to copy a point from the listing, and
 did not within CPU budgets (MODEL.md: 5.2% after 25.6k samples on an H200, 0-6% after ~10k on CPU). With the
 pointer the same lookup is one learned bilinear match; the key also sees the `window` states before a token
-(the label before a point), which the decoder would otherwise have to learn to move there first.
+(the label before a point) and the query the `query_window` states before it (the label the reply's thought just
+named), which the decoder would otherwise have to learn to move there first.
 Answers stay plain UI-TARS text; only decoding differs from `model.generate`.
 
 torch is imported inside functions: importing this module stays cheap.
@@ -26,8 +27,8 @@ COPY_HEAD_FILE = "copy_head.safetensors"
 COPY_HEAD_CONFIG = "copy_head.json"
 
 
-def make_copy_head(hidden: int, dim: int = 64, window: int = 3):
-    """A fresh copy head module for an LM with `hidden`-wide states; keys see `window` earlier states."""
+def make_copy_head(hidden: int, dim: int = 64, window: int = 3, query_window: int = 16):
+    """A fresh copy head for an LM with `hidden`-wide states; keys see `window`, queries `query_window` earlier states."""
     import torch
 
     class CopyHead(torch.nn.Module):
@@ -41,21 +42,32 @@ def make_copy_head(hidden: int, dim: int = 64, window: int = 3):
             self.gate = torch.nn.Linear(hidden, 1)
             self.window = window
             self.k_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(window))
+            self.query_window = query_window
+            self.q_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(query_window))
+
+        @staticmethod
+        def _windowed(h, first, rest):
+            out = first(h)
+            for d, lin in enumerate(rest, 1):
+                out = out + torch.nn.functional.pad(lin(h), (0, 0, d, 0))[:, : h.shape[1]]
+            return out
 
         def keys(self, h):
             """[B, T, dim] keys: each state plus the `window` states before it (zeros before the start)."""
-            k = self.k(h)
-            for d, lin in enumerate(self.k_prev, 1):
-                k = k + torch.nn.functional.pad(lin(h), (0, 0, d, 0))[:, : h.shape[1]]
-            return k
+            return self._windowed(h, self.k, self.k_prev)
 
-        def log_probs(self, h_query, logits, keys, source_ids, source_mask):
+        def queries(self, h):
+            """[B, T, dim] queries: each state plus the `query_window` states before it."""
+            return self._windowed(h, self.q, self.q_prev)
+
+        def log_probs(self, h_query, queries, logits, keys, source_ids, source_mask):
             """log p over the vocabulary for each query state.
 
-            h_query [B, Tq, H], logits [B, Tq, V], keys [B, Ts, dim] (= self.keys(source states)), source_ids
-            [B, Ts] long, source_mask [B, Tq or 1, Ts] bool (which sources each query may copy). Returns [B, Tq, V].
+            h_query [B, Tq, H] (for the gate), queries [B, Tq, dim] (= self.queries(states)[..]), logits [B, Tq, V],
+            keys [B, Ts, dim] (= self.keys(source states)), source_ids [B, Ts] long, source_mask [B, Tq or 1, Ts]
+            bool (which sources each query may copy). Returns [B, Tq, V].
             """
-            scores = self.q(h_query) @ keys.transpose(1, 2) / self.dim ** 0.5  # [B, Tq, Ts]
+            scores = queries @ keys.transpose(1, 2) / self.dim ** 0.5  # [B, Tq, Ts]
             scores = scores.float().masked_fill(~source_mask, float("-inf"))
             any_source = source_mask.any(-1, keepdim=True)  # [B, Tq, 1]
             attn = torch.where(any_source, scores, torch.zeros_like(scores)).softmax(-1) * any_source
@@ -82,7 +94,8 @@ def save_copy_head(head, directory: str | Path) -> None:
     directory = Path(directory)
     save_file({k: v.detach().contiguous().cpu() for k, v in head.state_dict().items()}, str(directory / COPY_HEAD_FILE))
     hidden = head.q.in_features
-    (directory / COPY_HEAD_CONFIG).write_text(json.dumps({"hidden": hidden, "dim": head.dim, "window": head.window}))
+    (directory / COPY_HEAD_CONFIG).write_text(json.dumps({"hidden": hidden, "dim": head.dim, "window": head.window,
+                                                          "query_window": head.query_window}))
 
 
 def load_copy_head(directory: str | Path):
@@ -93,7 +106,8 @@ def load_copy_head(directory: str | Path):
     if not (directory / COPY_HEAD_FILE).is_file():
         return None
     sizes = json.loads((directory / COPY_HEAD_CONFIG).read_text())
-    head = make_copy_head(int(sizes["hidden"]), int(sizes["dim"]), int(sizes.get("window", 0)))
+    head = make_copy_head(int(sizes["hidden"]), int(sizes["dim"]), int(sizes.get("window", 0)),
+                          int(sizes.get("query_window", 0)))
     head.load_state_dict(load_file(str(directory / COPY_HEAD_FILE)))
     return head.eval()
 
@@ -110,10 +124,12 @@ def greedy_decode(model, head, tensors: dict, max_new_tokens: int, eos_ids: set[
         src_ids = tensors["input_ids"]
         mask = copy_sources(src_ids, tensors["mm_token_type_ids"], tensors["attention_mask"], special_ids)  # [1, T]
         keys_mask = mask[:, None, :]  # [1, 1, T]
-        cache, h_last = _cache(out), h[:, -1:]
+        cache, recent = _cache(out), h[:, -(head.query_window + 1):]  # the states a query looks back over
         new: list[int] = []
         for _ in range(max_new_tokens):
-            logp = head.log_probs(h_last, model.lm_head(h_last), keys, src_ids, keys_mask)  # [1, 1, V]
+            h_last = recent[:, -1:]
+            query = head.queries(recent)[:, -1:]  # [1, 1, dim]
+            logp = head.log_probs(h_last, query, model.lm_head(h_last), keys, src_ids, keys_mask)  # [1, 1, V]
             token = int(logp[0, -1].argmax())
             if token in eos_ids:
                 break
@@ -121,7 +137,8 @@ def greedy_decode(model, head, tensors: dict, max_new_tokens: int, eos_ids: set[
             # No attention mask on cached steps: with it, Qwen-VL derives positions from the whole mask's length;
             # without it, from the cache length plus the prompt's stored rope offset (batch of one, no padding).
             step = model.model(input_ids=torch.tensor([[token]], device=src_ids.device), cache=cache, use_cache=True)
-            cache, h_last = _cache(step), step.last_hidden_state
+            cache = _cache(step)
+            recent = torch.cat([recent, step.last_hidden_state], dim=1)[:, -(head.query_window + 1):]
     return new
 
 
