@@ -115,6 +115,12 @@ def test_a_sigkilled_run_leaves_a_loadable_trajectory(tmp_path, delay):
     run_dir.mkdir()
     with subprocess.Popen([sys.executable, "-c", RECORDER, str(run_dir)], stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout.readline().strip() == "recording"
+        # Under CPU load the first step can take longer than `delay`: kill only once one step is on disk, so the
+        # test checks what a kill leaves behind rather than how fast the machine is.
+        deadline = time.monotonic() + 30
+        while not ((run_dir / "steps.jsonl").is_file() and (run_dir / "steps.jsonl").read_text().count("\n")):
+            assert time.monotonic() < deadline, "the recorder wrote no step in 30 s"
+            time.sleep(0.02)
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
     traj = load_run(run_dir)
