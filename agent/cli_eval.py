@@ -13,7 +13,19 @@ eval_app = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
 
 
 def make_grounder(model: str, fmt: str):
-    """A Grounder by name: 'ocr' (OCR baseline), 'builtin' (shipped model), or a checkpoint directory."""
+    """A Grounder by name: 'ocr' (OCR baseline), 'builtin' (shipped model), or a checkpoint directory.
+
+    A model that cannot be loaded (no weights, a broken directory) is a usage error: exit 2 with the reason.
+    """
+    from perception.errors import BackendError
+
+    try:
+        return _make_grounder(model, fmt)
+    except BackendError as e:
+        fail_usage(str(e))
+
+
+def _make_grounder(model: str, fmt: str):
     if model == "ocr":
         from agent.eval.baselines import OcrGrounder
 
@@ -74,14 +86,12 @@ def actions_cmd(
 ) -> None:
     """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced."""
     from agent.eval.actions import evaluate_actions
-    from perception.backends.builtin import BuiltinPolicy
 
     if not (data / "screens.jsonl").is_file():
         fail_usage(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():
         fail_usage(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
-    policy = make_grounder(model, "ui-tars")
-    assert isinstance(policy, BuiltinPolicy)
+    policy = make_grounder(model, "ui-tars")  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
     report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
                               log=lambda m: err_console().print(m, highlight=False))
     summary = {"dataset": str(data), "model": model, **report}

@@ -41,7 +41,7 @@ def run(steps: int, cached: bool) -> dict:
         for _ in range(steps):
             shot = wait_until_settled(cap, busy=sb.gui_busy, min_wait=0.05).screenshot
             if not cached:
-                policy._ocr_cache = None  # the baseline: a full-screen read every step
+                policy.forget_text()  # the baseline: a full-screen read every step
             start = time.perf_counter()
             proposal = policy.propose(task, shot, history)
             total = time.perf_counter() - start

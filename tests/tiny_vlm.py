@@ -18,29 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from agent.train.tokenizer import SPECIAL_TOKENS
+
 if TYPE_CHECKING:
     from perception.capture import Screenshot
 
 Arch = Literal["qwen2_vl", "qwen2_5_vl", "qwen3_vl"]
 ARCHES: tuple[Arch, ...] = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl")
 
-# The special tokens every Qwen-VL tokenizer carries (Qwen3 adds the tool-call and think tags).
-SPECIAL_TOKENS = (
-    "<|endoftext|>",
-    "<|im_start|>",
-    "<|im_end|>",
-    "<|object_ref_start|>",
-    "<|object_ref_end|>",
-    "<|box_start|>",
-    "<|box_end|>",
-    "<|quad_start|>",
-    "<|quad_end|>",
-    "<|vision_start|>",
-    "<|vision_end|>",
-    "<|vision_pad|>",
-    "<|image_pad|>",
-    "<|video_pad|>",
-)
+# SPECIAL_TOKENS (imported above): the special tokens every Qwen-VL tokenizer carries, in the released order;
+# Qwen3 adds the tool-call and think tags below.
 # Added but not special: decoding keeps them, as the real Qwen tokenizers do.
 PLAIN_ADDED_TOKENS = ("<tool_call>", "</tool_call>", "<think>", "</think>")
 

@@ -13,6 +13,7 @@ line set to what xcalc would show at that step (the screenshot itself is the fre
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import defaultdict
@@ -32,6 +33,7 @@ class StepCase:
     """One step to predict: inputs, expert history, and what counts as correct."""
 
     kind: str  # "calc" or "click"
+    episode: str  # steps of one episode share this id
     task: str
     image: str
     history: tuple[tuple[str, tuple[int, int, int, int] | None], ...]  # (reply with {point}, box it clicked)
@@ -39,12 +41,12 @@ class StepCase:
     box: tuple[int, int, int, int] | None = None  # x, y, w, h in screen pixels, for clicks
     answer: str = ""  # for done
     display: str | None = None  # calc: the value xcalc shows at this step
+    scene: str = ""  # calc: the screen's id (its cached OCR) and xcalc's window rectangle
+    window: tuple[int, int, int, int] | None = None
 
 
 def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[StepCase]:
     """Every step of `episodes_per_screen` random arithmetic episodes on each xcalc screen of `directory`."""
-    import json
-
     from agent.train.episodes import calc_episode, step_answer
 
     screens = [json.loads(x) for x in (directory / "screens.jsonl").read_text().splitlines()]
@@ -53,14 +55,15 @@ def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[Ste
     cases = []
     for screen in (s for s in screens if s["kind"] == "xcalc"):
         boxes = {el["text"]: tuple(el["box"]) for el in screen["elements"]}
-        for _ in range(episodes_per_screen):
+        for n in range(episodes_per_screen):
             ep = calc_episode(rng)
-            history: list[str] = []
+            history: list[tuple[str, tuple[int, int, int, int]]] = []
             for step in range(len(ep.keys) + 1):
                 done = step == len(ep.keys)
                 box = None if done else boxes[ep.keys[step]]
-                cases.append(StepCase("calc", ep.task, images[screen["scene_id"]], tuple(history),
-                                      "done" if done else "click", box, ep.result, ep.displays[step]))
+                cases.append(StepCase("calc", f"{screen['scene_id']}/{n}", ep.task, images[screen["scene_id"]],
+                                      tuple(history), "done" if done else "click", box, ep.result,
+                                      ep.displays[step], screen["scene_id"], tuple(screen["window"])))
                 if not done:  # the expert's reply; {point} becomes the key's centre in the policy's model pixels
                     history.append((step_answer(ep, step, None).replace("'(0,0)'", "'{point}'"), box))
     return cases
@@ -68,16 +71,14 @@ def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[Ste
 
 def click_cases(directory: Path, limit: int | None) -> list[StepCase]:
     """Each grounding row as a task: step 0 must click inside its box, step 1 must finish."""
-    import json
-
     rows = json.loads((directory / "dataset.json").read_text())
     rows = [r for r in rows if r.get("data_source") != "xcalc"][:limit]
     cases = []
-    for r in rows:
-        first = (f"Thought: {r.get('target_text') or r['instruction']}\nAction: click(start_box='{{point}}')",
-                 tuple(r["bbox"]))
-        cases.append(StepCase("click", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"])))
-        cases.append(StepCase("click", r["instruction"], r["img_filename"], (first,), "done", None, ""))
+    for i, r in enumerate(rows):
+        thought = " ".join((r.get("target_text") or r["instruction"]).split())  # as agent.train.data writes it
+        first = (f"Thought: {thought}\nAction: click(start_box='{{point}}')", tuple(r["bbox"]))
+        cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"])))
+        cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (first,), "done", None, ""))
     return cases
 
 
@@ -95,16 +96,19 @@ def _correct(case: StepCase, proposal) -> bool:
 
 def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int = 8, click_limit: int | None = 200,
                      seed: int = 0, log=None) -> dict:
-    """Step accuracy overall and per kind, plus episode-level success for calc, on `directory`'s held-out data.
+    """Step accuracy overall and per kind, and episode success (every step right) per kind, on `directory`.
 
     `policy` is a BuiltinPolicy (the expert replies in the history are in its grammar and model pixels).
     """
     from agent.train.mix import with_display
+    from agent.train.ocr_cache import load_ocr_cache
+    from perception.backends.builtin import OcrLine
 
     directory = Path(directory)
     cases = calc_cases(directory, episodes_per_screen, seed) + click_cases(directory, click_limit)
-    ocr_cache = _ocr_cache(directory)
+    ocr_cache = load_ocr_cache(directory)
     hits: dict[str, list[bool]] = defaultdict(list)
+    episodes: dict[tuple[str, str], bool] = {}
     seconds: list[float] = []
     shots: dict[str, Screenshot] = {}
     for n, case in enumerate(cases):
@@ -115,9 +119,11 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
         start = time.perf_counter()
         try:
             if case.display is not None:
-                scene = case.image.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-                lines = with_display(_lines(ocr_cache.get(scene), policy, shot), _window(directory, scene), case.display)
-                proposal = policy.propose_with_lines(case.task, shot, history, lines)
+                cached = ocr_cache.get(case.scene)
+                lines = ([OcrLine(text, tuple(box)) for text, box in cached] if cached is not None
+                         else policy.read_text(shot))
+                proposal = policy.propose_with_lines(case.task, shot, history,
+                                                     with_display(lines, list(case.window), case.display))
             else:
                 proposal = policy.propose(case.task, shot, history)
             ok = _correct(case, proposal)
@@ -126,11 +132,18 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
         seconds.append(time.perf_counter() - start)
         hits[case.kind].append(ok)
         hits["all"].append(ok)
+        key = (case.kind, case.episode)
+        episodes[key] = episodes.get(key, True) and ok
         if log and (n + 1) % 50 == 0:
             log(f"{n + 1}/{len(cases)} steps, accuracy so far {sum(hits['all']) / len(hits['all']):.3f}")
     seconds.sort()
+    per_kind: dict[str, list[bool]] = defaultdict(list)
+    for (kind, _), ok in episodes.items():
+        per_kind[kind].append(ok)
     return {"steps": len(cases),
             "accuracy": {k: {"accuracy": round(sum(v) / len(v), 4), "steps": len(v)} for k, v in sorted(hits.items())},
+            "episode_success": {k: {"rate": round(sum(v) / len(v), 4), "episodes": len(v)}
+                                for k, v in sorted(per_kind.items())},
             "median_seconds": round(seconds[len(seconds) // 2], 3) if seconds else None}
 
 
@@ -145,27 +158,3 @@ def _with_points(case: StepCase, policy, shot: Screenshot) -> list[str]:
         px, py = to_model_xy(x + w / 2, y + h / 2, frame)
         out.append(text.replace("{point}", f"({px},{py})"))
     return out
-
-
-def _ocr_cache(directory: Path) -> dict:
-    from agent.train.ocr_cache import load_ocr_cache
-
-    return load_ocr_cache(directory)
-
-
-def _lines(cached, policy, shot: Screenshot):
-    from perception.backends.builtin import OcrLine
-
-    if cached is not None:
-        return [OcrLine(text, tuple(box)) for text, box in cached]
-    return policy.read_text(shot)
-
-
-def _window(directory: Path, scene: str) -> list[int]:
-    import json
-
-    for line in (directory / "screens.jsonl").read_text().splitlines():
-        s = json.loads(line)
-        if s["scene_id"] == scene:
-            return s["window"]
-    raise KeyError(scene)

@@ -155,11 +155,10 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
             targets = labels[b_idx, t_idx + 1]  # [N]
             ce = torch.nn.functional.nll_loss(logp[:, 0], targets, reduction="none")  # [N]
             loss = ce.mean()
-            answer = torch.ones_like(targets, dtype=torch.bool)
         with torch.no_grad():  # answer loss split into point tokens (nats per coordinate) and the rest (per answer)
-            coord = answer & torch.isin(targets, digit_ids.to(targets.device))
+            coord = torch.isin(targets, digit_ids.to(targets.device))
             coord_nats = (ce[coord].sum() / max(1, int(coord.sum()))).item()
-            rest_nats = (ce[answer & ~coord].sum() / len(idx)).item()
+            rest_nats = (ce[~coord].sum() / len(idx)).item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

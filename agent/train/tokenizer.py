@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Same special tokens and chat template as the Qwen-VL tokenizers (see tests/tiny_vlm.py for the reference set).
+# The Qwen-VL tokenizers' special tokens, in their order, and the ChatML layout of their chat template.
 SPECIAL_TOKENS = (
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
     "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",

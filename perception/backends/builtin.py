@@ -17,6 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# These modules import torch and transformers inside functions only: importing this one stays cheap.
+from perception.backends.copy_head import greedy_decode, load_copy_head
+from perception.backends.qwen_inputs import to_device
+from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import resize
@@ -113,45 +117,38 @@ def builtin_format(policy: resize.ResizePolicy) -> BuiltinFormat:
     return BuiltinFormat(name="builtin", convention="resized_pixels", resize=policy)
 
 
-def _copying_policy(model_dir: str | Path, **kwargs):
-    """A TransformersPolicy whose greedy decoding uses the checkpoint's copy head (perception.backends.copy_head)."""
-    from perception.backends.copy_head import greedy_decode, load_copy_head
-    from perception.backends.qwen_inputs import to_device
-    from perception.backends.transformers_local import TransformersPolicy
+class CopyingPolicy(TransformersPolicy):
+    """TransformersPolicy with the built-in model's step layout and its copy head's decoding
+    (perception.backends.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
-    class CopyingPolicy(TransformersPolicy):
-        """Same prompts, images and parsing as TransformersPolicy; only `generate` differs."""
+    def __init__(self, model_dir: str | Path, **kwargs) -> None:
+        super().__init__(model_dir, **kwargs)
+        self.copy_head = load_copy_head(model_dir)
+        if self.copy_head is not None:
+            self.copy_head.to(self.device)
+        self._special = {self.tokenizer.convert_tokens_to_ids(t) for t in self.tokenizer.all_special_tokens}
 
-        def __init__(self) -> None:
-            super().__init__(model_dir, **kwargs)
-            self.copy_head = load_copy_head(model_dir)
-            if self.copy_head is not None:
-                self.copy_head.to(self.device)
-            self._special = {self.tokenizer.convert_tokens_to_ids(t) for t in self.tokenizer.all_special_tokens}
+    def step_conversation(self, task, screenshot, history):
+        """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
+        assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
+        a whole episode in one sequence (agent.train.loop.turns_after_prompt)."""
+        frame = self.frame(screenshot.size)
+        messages = [{"role": "system", "content": "You are a helpful assistant."},
+                    {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},
+                                                 {"type": "image"}]}]
+        for item in history:
+            messages.append({"role": "assistant", "content": self.format.history_text(item)})
+            if item.feedback:
+                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
+        return messages, [(screenshot.image, frame.model_input)], frame
 
-        def step_conversation(self, task, screenshot, history):
-            """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
-            assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
-            a whole episode in one sequence (agent.train.loop.turns_after_prompt)."""
-            frame = self.frame(screenshot.size)
-            messages = [{"role": "system", "content": "You are a helpful assistant."},
-                        {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},
-                                                     {"type": "image"}]}]
-            for item in history:
-                messages.append({"role": "assistant", "content": self.format.history_text(item)})
-                if item.feedback:
-                    messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-            return messages, [(screenshot.image, frame.model_input)], frame
-
-        def generate(self, inputs):
-            """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
-            if self.copy_head is None:
-                return super().generate(inputs)
-            tensors = to_device(inputs, self.device, self.dtype)
-            new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
-            return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
-
-    return CopyingPolicy()
+    def generate(self, inputs):
+        """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
+        if self.copy_head is None:
+            return super().generate(inputs)
+        tensors = to_device(inputs, self.device, self.dtype)
+        new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
+        return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
 
 
 class BuiltinPolicy:
@@ -166,7 +163,7 @@ class BuiltinPolicy:
         kwargs.setdefault("max_new_tokens", 40)
         # Trained with the current screenshot only: earlier steps come back as text (its own replies).
         kwargs["history_images"] = 1
-        self.inner = _copying_policy(model_dir, format=builtin_format(resize.QWEN25_VL), **kwargs)
+        self.inner = CopyingPolicy(model_dir, format=builtin_format(resize.QWEN25_VL), **kwargs)
         self._base_format = self.inner.format
         if ocr is None and use_ocr:
             from perception.ocr import TextFinder
@@ -175,6 +172,10 @@ class BuiltinPolicy:
         self.ocr = ocr
         self._ocr_cache: tuple[str, list[OcrLine], object] | None = None  # digest, lines, image
         self.last_timings: dict[str, float] = {}
+
+    def forget_text(self) -> None:
+        """Drop the remembered screen text: the next read OCRs the whole screen again."""
+        self._ocr_cache = None
 
     def read_text(self, screenshot: Screenshot) -> list[OcrLine]:
         """OCR lines of the screenshot. Unchanged pixels reuse the last screen's lines; when less than a third of
