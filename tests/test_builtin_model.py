@@ -204,3 +204,15 @@ def test_training_sequences_are_the_inference_conversations_token_for_token(tiny
     supervised = inner.tokenizer.decode([t for t, lab in zip(more, labels) if lab != -100])
     assert supervised == "".join(h + "<|im_end|>" for h in [*history, answer])
     policy.close()
+
+
+def test_learning_rate_schedule_ends_annealed_when_the_clock_runs_out_first():
+    import time
+
+    from agent.train.loop import TrainConfig, progress
+
+    cfg = TrainConfig(max_steps=1000, minutes=10.0)
+    now = time.monotonic()
+    assert progress(cfg, 100, now) == pytest.approx(0.1, abs=1e-3)  # steps lead: 10% of them, no time spent
+    assert progress(cfg, 100, now - 300) == pytest.approx(0.5, abs=1e-3)  # half the clock gone: the clock leads
+    assert progress(cfg, 100, now - 900) == 1.0  # past the budget: fully annealed, never beyond

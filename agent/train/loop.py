@@ -95,6 +95,15 @@ def collate(samples, tokenizer, image_processor, image_token_id: int):
             "pixel_values": torch.cat(pixels), "image_grid_thw": torch.cat(grids)}
 
 
+def progress(cfg: TrainConfig, step: int, start: float) -> float:
+    """How far through its budget a run is, 0..1: the larger of the step and the wall-clock fractions.
+
+    The cosine schedule follows this, so a run that is stopped by ``minutes`` before ``max_steps`` still ends
+    with its learning rate annealed; an earlier run cut off mid-schedule lost most of what a decayed tail gives.
+    """
+    return min(1.0, max(step / cfg.max_steps, (time.monotonic() - start) / (cfg.minutes * 60)))
+
+
 def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig(), log=print) -> Path:
     """Train and write the checkpoint to cfg.out; returns that directory."""
     import torch
@@ -136,7 +145,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
         kind = data.kind(order_rng)  # one kind per batch: similar lengths, little padding
         batch = collate([data.sample(i, epoch, kind) for i in idx], tok, image_processor, image_token_id)
         batch = {k: v.to(cfg.device) for k, v in batch.items()}
-        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.max_steps)))
+        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * progress(cfg, step, start)))
         for group in opt.param_groups:
             group["lr"] = lr
         labels = batch.pop("labels")
