@@ -216,3 +216,15 @@ def test_learning_rate_schedule_ends_annealed_when_the_clock_runs_out_first():
     assert progress(cfg, 100, now) == pytest.approx(0.1, abs=1e-3)  # steps lead: 10% of them, no time spent
     assert progress(cfg, 100, now - 300) == pytest.approx(0.5, abs=1e-3)  # half the clock gone: the clock leads
     assert progress(cfg, 100, now - 900) == 1.0  # past the budget: fully annealed, never beyond
+
+
+def test_run_takes_a_train_checkpoint_directory_as_the_builtin_model(tiny_checkpoint):
+    from perception.backends.builtin import BuiltinPolicy
+    from perception.backends.factory import PolicyConfigError, load_policy, resolve_source
+
+    source = resolve_source(str(tiny_checkpoint), None, None, None)
+    assert (source.kind, source.location) == ("builtin", str(tiny_checkpoint.resolve()))
+    policy = load_policy(source, history=1)
+    assert isinstance(policy, BuiltinPolicy)  # its own OCR prompt and copy-head decoder, not the UI-TARS path
+    with pytest.raises(PolicyConfigError, match="--format does not apply"):
+        resolve_source(str(tiny_checkpoint), None, None, "ui-tars")

@@ -33,7 +33,7 @@ class PolicyConfigError(BackendError, ValueError):
 
 @dataclass(frozen=True)
 class PolicySource:
-    """Where the policy comes from, validated: `location` is a directory, URL or script path (None for builtin)."""
+    """Where the policy comes from, validated: `location` is a directory, URL or script path (None for the shipped built-in model)."""
 
     kind: SourceKind
     location: str | None = None
@@ -50,7 +50,8 @@ def resolve_source(model: str | None, endpoint: str | None, model_name: str | No
     """Validate the model options; raise PolicyConfigError saying what to change.
 
     - `endpoint` (+ `model_name`, optional `format`): an OpenAI-compatible server;
-    - `model` a directory: a local transformers checkpoint (optional `format`);
+    - `model` a directory: a local transformers checkpoint (optional `format`), or a checkpoint written by
+      `deskpilot train` (it has a builtin.json), which runs as the built-in model;
     - `model` "script:PATH": replayed reply texts (optional `format`);
     - `model` "builtin" or nothing at all: the built-in model (it has its own format).
     """
@@ -83,6 +84,11 @@ def resolve_source(model: str | None, endpoint: str | None, model_name: str | No
     if not path.is_dir():
         hint = " (a local checkpoint directory, 'builtin', or use --endpoint URL for a server)"
         raise PolicyConfigError(f"--model {model!r} is not a directory{hint}")
+    if (path / "builtin.json").is_file():  # a checkpoint from `deskpilot train`: the built-in model's own prompt
+        if format is not None:
+            raise PolicyConfigError(f"--format does not apply to {model!r}: it is a built-in model checkpoint "
+                                    "(written by `deskpilot train`); drop --format")
+        return PolicySource("builtin", str(path.resolve()))
     return PolicySource("transformers", str(path.resolve()), None, format or DEFAULT_FORMAT)
 
 
@@ -114,6 +120,8 @@ def load_policy(
         from perception.backends.script import ScriptedTextPolicy
 
         return ScriptedTextPolicy.from_file(source.location, source.format)
+    if source.location is not None:  # a `deskpilot train` checkpoint instead of the shipped weights
+        return load_builtin(history_images=history, device=device, model_dir=source.location)
     return load_builtin(history_images=history, device=device)
 
 
