@@ -12,20 +12,22 @@ from agent.cli_common import err_console, fail_usage, print_json
 eval_app = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
 
 
-def make_grounder(model: str, fmt: str):
+def make_grounder(model: str, fmt: str, snap: bool = True):
     """A Grounder by name: 'ocr' (OCR baseline), 'builtin' (shipped model), or a checkpoint directory.
 
+    `snap` (built-in model only): move clicks to the listing line the thought names
+    (perception.backends.named_target); False measures the network's own points.
     A model that cannot be loaded (no weights, a broken directory) is a usage error: exit 2 with the reason.
     """
     from perception.errors import BackendError
 
     try:
-        return _make_grounder(model, fmt)
+        return _make_grounder(model, fmt, snap)
     except BackendError as e:
         fail_usage(str(e))
 
 
-def _make_grounder(model: str, fmt: str):
+def _make_grounder(model: str, fmt: str, snap: bool):
     if model == "ocr":
         from agent.eval.baselines import OcrGrounder
 
@@ -33,12 +35,12 @@ def _make_grounder(model: str, fmt: str):
     if model == "builtin":
         from perception.backends.builtin import load_builtin_policy
 
-        return load_builtin_policy()
+        return load_builtin_policy(snap=snap)
     path = Path(model)
     if (path / "builtin.json").is_file():  # a checkpoint written by `deskpilot train`
         from perception.backends.builtin import BuiltinPolicy
 
-        return BuiltinPolicy(path)
+        return BuiltinPolicy(path, snap=snap)
     if path.is_dir():
         from perception.backends.transformers_local import TransformersPolicy
 
@@ -56,6 +58,7 @@ def grounding(
     limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first N rows (after --stride)."),
     stride: int = typer.Option(1, "--stride", min=1, help="Evaluate every K-th row: an even subset of all screens."),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report (and per-row results) here."),
+    snap: bool = typer.Option(True, "--snap/--no-snap", help="Built-in model: click the listing line the thought names."),
 ) -> None:
     """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
     from agent.eval.grounding import evaluate, load_rows
@@ -66,9 +69,9 @@ def grounding(
         fail_usage(f"{dataset}: {e}")
     rows = rows[::stride]
     rows = rows[:limit] if limit else rows
-    grounder = make_grounder(model, fmt)
+    grounder = make_grounder(model, fmt, snap)
     report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
-    summary = {"dataset": str(dataset), "model": model, **report.to_json()}
+    summary = {"dataset": str(dataset), "model": model, "snap": snap, **report.to_json()}
     if out:
         per_row = [{"row": r.index, "hit": r.hit, "point": r.point, "error": r.error} for r in report.results]
         out.write_text(json.dumps({**summary, "results": per_row}, indent=1))
@@ -83,6 +86,7 @@ def actions_cmd(
     clicks: int = typer.Option(200, "--clicks", help="Grounding rows used as one-click tasks (0 = none)."),
     seed: int = typer.Option(0, "--seed"),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report here."),
+    snap: bool = typer.Option(True, "--snap/--no-snap", help="Click the listing line the thought names."),
 ) -> None:
     """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced."""
     from agent.eval.actions import evaluate_actions
@@ -91,10 +95,10 @@ def actions_cmd(
         fail_usage(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():
         fail_usage(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
-    policy = make_grounder(model, "ui-tars")  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
+    policy = make_grounder(model, "ui-tars", snap)  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
     report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
                               log=lambda m: err_console().print(m, highlight=False))
-    summary = {"dataset": str(data), "model": model, **report}
+    summary = {"dataset": str(data), "model": model, "snap": snap, **report}
     if out:
         out.write_text(json.dumps(summary, indent=1))
     print_json(summary)

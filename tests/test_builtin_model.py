@@ -228,3 +228,27 @@ def test_run_takes_a_train_checkpoint_directory_as_the_builtin_model(tiny_checkp
     assert isinstance(policy, BuiltinPolicy)  # its own OCR prompt and copy-head decoder, not the UI-TARS path
     with pytest.raises(PolicyConfigError, match="--format does not apply"):
         resolve_source(str(tiny_checkpoint), None, None, "ui-tars")
+
+
+def test_lines_whose_pixels_did_not_change_survive_a_worse_region_read(tiny_checkpoint):
+    from PIL import ImageDraw
+
+    from perception.backends.builtin import load_builtin_policy
+
+    class LossyRegionOcr(FakeOcr):
+        """Reads nothing in a region crop: the worst case of a crop read losing lines it read on the full screen."""
+
+        def read(self, screenshot, region=None):
+            lines = super().read(screenshot, region)
+            return lines if region is None else []
+
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=LossyRegionOcr())
+    first = Image.new("RGB", (1280, 800), "white")
+    policy.read_text(Screenshot.from_image(first))
+    second = first.copy()
+    draw = ImageDraw.Draw(second)
+    draw.rectangle((80, 80, 85, 85), fill="black")  # near "Submit", outside its box: the region spans both lines
+    draw.rectangle((600, 405, 608, 410), fill="black")  # inside the "7": that line must be read again
+    lines = policy.read_text(Screenshot.from_image(second))
+    assert [ln.text for ln in lines] == ["Submit"]  # unchanged pixels keep their line; the changed "7" is dropped
+    policy.close()

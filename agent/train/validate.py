@@ -25,7 +25,7 @@ def validate(checkpoint: str | Path, data: str | Path, rows: int = 300, device: 
     from perception.backends.builtin import BuiltinPolicy
     from perception.backends.qwen_inputs import build_inputs
 
-    builtin = BuiltinPolicy(checkpoint, use_ocr=False, device=device)
+    builtin = BuiltinPolicy(checkpoint, use_ocr=False, device=device, snap=False)  # the network's own points
     inner = builtin.inner  # its generate() is the one inference uses (copy head included)
     samples = GroundingSamples(data, inner.resize, seed=12345)
     hits: dict[str, list[bool]] = defaultdict(list)

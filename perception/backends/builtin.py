@@ -19,6 +19,7 @@ from pathlib import Path
 
 # These modules import torch and transformers inside functions only: importing this one stays cheap.
 from perception.backends.copy_head import greedy_decode, load_copy_head
+from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
@@ -75,6 +76,13 @@ def changed_region(before, after, pad: int = 24) -> tuple[int, int, int, int] | 
     return (max(0, box[0] - pad), max(0, box[1] - pad), min(after.width, box[2] + pad), min(after.height, box[3] + pad))
 
 
+def _unchanged(before, after, box) -> bool:
+    """Whether the pixels inside `box` (x1, y1, x2, y2) are identical in both images."""
+    from PIL import ImageChops
+
+    return ImageChops.difference(before.crop(box).convert("RGB"), after.crop(box).convert("RGB")).getbbox() is None
+
+
 def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -121,8 +129,11 @@ class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding
     (perception.backends.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
-    def __init__(self, model_dir: str | Path, **kwargs) -> None:
+    def __init__(self, model_dir: str | Path, *, snap: bool = True, **kwargs) -> None:
         super().__init__(model_dir, **kwargs)
+        # Move each click to the listing line its thought names (perception.backends.named_target);
+        # False measures the network's own points.
+        self.snap = snap
         self.copy_head = load_copy_head(model_dir)
         if self.copy_head is not None:
             self.copy_head.to(self.device)
@@ -148,7 +159,10 @@ class CopyingPolicy(TransformersPolicy):
             return super().generate(inputs)
         tensors = to_device(inputs, self.device, self.dtype)
         new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
-        return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
+        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        if self.snap:
+            text = snap_to_named_line(text, self.format.screen_text)
+        return text, len(new)
 
 
 class BuiltinPolicy:
@@ -157,13 +171,14 @@ class BuiltinPolicy:
     `ocr` is a perception.ocr.TextFinder or None (the model then grounds from pixels alone).
     """
 
-    def __init__(self, model_dir: str | Path = BUILTIN_MODEL_DIR, *, ocr=None, use_ocr: bool = True, **kwargs) -> None:
+    def __init__(self, model_dir: str | Path = BUILTIN_MODEL_DIR, *, ocr=None, use_ocr: bool = True, snap: bool = True,
+                 **kwargs) -> None:
         if not (Path(model_dir) / "config.json").is_file():
             raise BackendError(f"no built-in model weights in {str(model_dir)!r}; train them with `deskpilot train`")
         kwargs.setdefault("max_new_tokens", 40)
         # Trained with the current screenshot only: earlier steps come back as text (its own replies).
         kwargs["history_images"] = 1
-        self.inner = CopyingPolicy(model_dir, format=builtin_format(resize.QWEN25_VL), **kwargs)
+        self.inner = CopyingPolicy(model_dir, format=builtin_format(resize.QWEN25_VL), snap=snap, **kwargs)
         self._base_format = self.inner.format
         if ocr is None and use_ocr:
             from perception.ocr import TextFinder
@@ -201,8 +216,13 @@ class BuiltinPolicy:
                 if _overlaps(ln.box, region):
                     region = (min(region[0], ln.box[0]), min(region[1], ln.box[1]),
                               max(region[2], ln.box[2]), max(region[3], ln.box[3]))
-            kept = [ln for ln in cache[1] if not _overlaps(ln.box, region)]
-            lines = kept + read_screen_lines(self.ocr, screenshot, region)
+            # Old lines whose own pixels did not change stay as read: a region spanning a calculator's display
+            # and the key under the pointer re-read the keys between them worse from the crop (measured: "1"
+            # lost on a live xcalc run). New lines at their place are the same text read again.
+            kept = [ln for ln in cache[1] if not _overlaps(ln.box, region) or _unchanged(cache[2], image, ln.box)]
+            fresh = [ln for ln in read_screen_lines(self.ocr, screenshot, region)
+                     if not any(_overlaps(ln.box, k.box) for k in kept)]
+            lines = kept + fresh
         self._ocr_cache = (screenshot.digest, lines, image.copy())
         return lines
 
