@@ -68,6 +68,12 @@ def parse_app_commands(commands: list[str]) -> list[list[str]]:
             if argv[0] in PACKAGE_OF:
                 require_program(argv[0])  # raises MissingDependencyError naming the apt-get command
             raise UsageError(f"--app {cmd!r}: program {argv[0]!r} not found on PATH")
+        if os.sep in argv[0]:
+            # A path is the user's, from where they typed it: apps start in the sandbox's own home directory.
+            program = os.path.abspath(os.path.expanduser(argv[0]))
+            if not os.access(program, os.X_OK) or os.path.isdir(program):
+                raise UsageError(f"--app {cmd!r}: {argv[0]!r} is not an executable file")
+            argv = [program, *argv[1:]]
         out.append(argv)
     return out
 

@@ -202,7 +202,12 @@ class Sandbox:
         view = self._views[0]
         before = set(view.client_ids())
         log = str(Path(self._root) / "logs" / f"{Path(argv[0]).name}-{len(self._apps)}.log")
-        child = spawn(Path(argv[0]).name, list(argv), self.env, log_path=log, cwd=cwd or f"{self._root}/home")
+        try:
+            child = spawn(Path(argv[0]).name, list(argv), self.env, log_path=log, cwd=cwd or f"{self._root}/home")
+        except OSError as e:  # no such program, not executable: the user's command line, not a crash
+            where = " (relative paths are taken from the sandbox's home directory: give an absolute path)" \
+                if "/" in argv[0] and not argv[0].startswith("/") else ""
+            raise AppLaunchError(f"cannot start {argv[0]!r}: {e.strerror or e}{where}") from None
         self._children.append(child)
         window = None
         if wait_window:
