@@ -252,3 +252,17 @@ def test_lines_whose_pixels_did_not_change_survive_a_worse_region_read(tiny_chec
     lines = policy.read_text(Screenshot.from_image(second))
     assert [ln.text for ln in lines] == ["Submit"]  # unchanged pixels keep their line; the changed "7" is dropped
     policy.close()
+
+
+@pytest.mark.parametrize("snap, box", [(True, (600, 400, 610, 420)), (False, (100, 100, 160, 120))])
+def test_the_click_goes_to_the_line_the_thought_names(tiny_checkpoint, monkeypatch, snap, box):
+    from perception.backends.builtin import CopyingPolicy, load_builtin_policy
+
+    # A scripted network: it names the key "7" but copies the point of "Submit" (model pixels of 280x168).
+    reply = "Thought: 12+7= press 7\nAction: click(start_box='(28,23)')"
+    monkeypatch.setattr(CopyingPolicy, "decode", lambda self, inputs: (reply, 12))
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=FakeOcr(), snap=snap)
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    (click,) = policy.propose("what is 12 + 7?", shot).actions
+    assert box[0] <= click.x <= box[2] and box[1] <= click.y <= box[3]  # snapped: inside "7"; off: "Submit"
+    policy.close()

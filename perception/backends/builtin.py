@@ -66,21 +66,14 @@ def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = 
     return lines + [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
 
 
-def changed_region(before, after, pad: int = 24) -> tuple[int, int, int, int] | None:
-    """Bounding box (x1, y1, x2, y2) of the pixels that differ between two same-size PIL images, padded."""
-    from PIL import ImageChops
-
-    box = ImageChops.difference(before.convert("RGB"), after.convert("RGB")).getbbox()
+def changed_region(difference, pad: int = 24) -> tuple[int, int, int, int] | None:
+    """Bounding box (x1, y1, x2, y2) of the nonzero pixels of a difference image (`ImageChops.difference` of two
+    screens), padded; None when nothing changed."""
+    box = difference.getbbox()
     if box is None:
         return None
-    return (max(0, box[0] - pad), max(0, box[1] - pad), min(after.width, box[2] + pad), min(after.height, box[3] + pad))
-
-
-def _unchanged(before, after, box) -> bool:
-    """Whether the pixels inside `box` (x1, y1, x2, y2) are identical in both images."""
-    from PIL import ImageChops
-
-    return ImageChops.difference(before.crop(box).convert("RGB"), after.crop(box).convert("RGB")).getbbox() is None
+    return (max(0, box[0] - pad), max(0, box[1] - pad), min(difference.width, box[2] + pad),
+            min(difference.height, box[3] + pad))
 
 
 def _overlaps(a, b) -> bool:
@@ -154,15 +147,19 @@ class CopyingPolicy(TransformersPolicy):
         return messages, [(screenshot.image, frame.model_input)], frame
 
     def generate(self, inputs):
+        """The reply (snapped to the named listing line unless `snap` is off) and its token count."""
+        text, count = self.decode(inputs)
+        if self.snap:
+            text = snap_to_named_line(text, self.format.screen_text)
+        return text, count
+
+    def decode(self, inputs):
         """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
         if self.copy_head is None:
             return super().generate(inputs)
         tensors = to_device(inputs, self.device, self.dtype)
         new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
-        if self.snap:
-            text = snap_to_named_line(text, self.format.screen_text)
-        return text, len(new)
+        return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
 
 
 class BuiltinPolicy:
@@ -201,9 +198,12 @@ class BuiltinPolicy:
         if cache is not None and cache[0] == screenshot.digest:
             return cache[1]
         image = screenshot.image
-        region = None
+        region = difference = None
         if cache is not None and cache[2].size == image.size:
-            region = changed_region(cache[2], image)
+            from PIL import ImageChops
+
+            difference = ImageChops.difference(cache[2].convert("RGB"), image.convert("RGB"))
+            region = changed_region(difference)
         if region is not None:
             area = (region[2] - region[0]) * (region[3] - region[1])
             if area > image.width * image.height / 3:
@@ -219,7 +219,7 @@ class BuiltinPolicy:
             # Old lines whose own pixels did not change stay as read: a region spanning a calculator's display
             # and the key under the pointer re-read the keys between them worse from the crop (measured: "1"
             # lost on a live xcalc run). New lines at their place are the same text read again.
-            kept = [ln for ln in cache[1] if not _overlaps(ln.box, region) or _unchanged(cache[2], image, ln.box)]
+            kept = [ln for ln in cache[1] if not _overlaps(ln.box, region) or difference.crop(ln.box).getbbox() is None]
             fresh = [ln for ln in read_screen_lines(self.ocr, screenshot, region)
                      if not any(_overlaps(ln.box, k.box) for k in kept)]
             lines = kept + fresh
