@@ -23,7 +23,8 @@ from agent.cli_common import (
 )
 
 EXIT_OF = {"done": EXIT_OK, "interrupted": EXIT_INTERRUPTED}
-MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B), or, as a debugging "
+MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B; one written by "
+              "`deskpilot train` runs as the built-in model), or, as a debugging "
               "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser)")
 
 
