@@ -2,7 +2,8 @@
 
 RapidOCR's text detector misses lone small glyphs: on xcalc it drops `*`, `-`, `=` and `.` most of the time,
 and a calculator without `=` is no calculator. Buttons are bordered rectangles, easy to find with OpenCV;
-recognising the text of one upscaled button crop (no detection step) reads those glyphs.
+recognising the text of one upscaled button crop (no detection step) reads most labels, and `perception.glyphs`
+names the operator glyphs the recogniser misreads.
 
 Uses OpenCV and RapidOCR, both from the `ocr` extra, imported inside functions.
 """
@@ -45,24 +46,38 @@ def _contains(outer: Box, inner: Box, slack: int = 1) -> bool:
 
 
 def texts_in_boxes(image: Image.Image, boxes: list[Box], recognize, scale: int = 3,
-                   min_score: float = 0.5) -> list[tuple[str, Box]]:
+                   min_score: float = 0.5, sure: float = 0.7) -> list[tuple[str, Box]]:
     """Text read from each box's inside (border trimmed, upscaled `scale` times) by `recognize`.
 
-    `recognize(bgr_array) -> (text, score)` is a recognition-only OCR call (see `rapidocr_recognizer`).
+    `recognize(bgr_array) -> (text, score)` is a recognition-only OCR call (see `rapidocr_recognizer`). A label
+    it reads as letters or digits with a score of at least `sure` stands; otherwise a lone operator glyph
+    (`perception.glyphs.symbol_of`) wins over its guess, which for those is often a CJK look-alike (`*` as `￥`).
     """
     import numpy as np
 
+    from perception.glyphs import symbol_of
+
     out = []
     for x1, y1, x2, y2 in boxes:
-        inset = 3
-        if x2 - x1 <= 2 * inset + 2 or y2 - y1 <= 2 * inset + 2:
+        crop = inside(image, (x1, y1, x2, y2))
+        if crop is None:
             continue
-        crop = image.crop((x1 + inset, y1 + inset, x2 - inset, y2 - inset)).convert("RGB")
-        crop = crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.BICUBIC)
-        text, score = recognize(np.ascontiguousarray(np.asarray(crop)[:, :, ::-1]))
-        if text.strip() and score >= min_score:
-            out.append((text.strip(), (x1, y1, x2, y2)))
+        big = crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.BICUBIC)
+        text, score = recognize(np.ascontiguousarray(np.asarray(big)[:, :, ::-1]))
+        text = text.strip()
+        if not (text.isascii() and text.isalnum() and score >= sure):
+            text, score = (symbol, 1.0) if (symbol := symbol_of(crop)) else (text, score)
+        if text and score >= min_score:
+            out.append((text, (x1, y1, x2, y2)))
     return out
+
+
+def inside(image: Image.Image, box: Box, inset: int = 3) -> Image.Image | None:
+    """The part of `image` within a box's border (RGB), or None when the box is too small to have one."""
+    x1, y1, x2, y2 = box
+    if x2 - x1 <= 2 * inset + 2 or y2 - y1 <= 2 * inset + 2:
+        return None
+    return image.crop((x1 + inset, y1 + inset, x2 - inset, y2 - inset)).convert("RGB")
 
 
 def rapidocr_recognizer(engine):

@@ -127,10 +127,11 @@ def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
     assert len(matched) >= 50, f"{len(matched)} of 55 xcalc buttons found as boxes"
     with TextFinder() as finder:
         lines = read_screen_lines(finder, shot)
-    eq = button_box(app.window.rect, "=")
-    inside = [ln.text for ln in lines if eq.x <= (ln.box[0] + ln.box[2]) / 2 <= eq.x + eq.width
-              and eq.y <= (ln.box[1] + ln.box[3]) / 2 <= eq.y + eq.height]
-    assert inside == ["="]
+    for label, shown in {"=": "=", "-": "-", "*": "*", "+": "+", ".": ".", "/": "÷"}.items():
+        k = button_box(app.window.rect, label)
+        inside = [ln.text for ln in lines if k.x <= (ln.box[0] + ln.box[2]) / 2 <= k.x + k.width
+                  and k.y <= (ln.box[1] + ln.box[3]) / 2 <= k.y + k.height]
+        assert inside == [shown], f"key {label!r} listed as {inside}"
 
 
 class OraclePolicy:
