@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -87,8 +88,10 @@ def actions_cmd(
     seed: int = typer.Option(0, "--seed"),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report here."),
     snap: bool = typer.Option(True, "--snap/--no-snap", help="Click the listing line the thought names."),
+    details: Path | None = typer.Option(None, "--details", help="Write one JSON line per step (reply, verdicts) here."),
 ) -> None:
-    """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced."""
+    """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced; wrong steps
+    split into reasoning errors (wrong thought) and grounding errors (right thought, wrong action)."""
     from agent.eval.actions import evaluate_actions
 
     if not (data / "screens.jsonl").is_file():
@@ -96,8 +99,10 @@ def actions_cmd(
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():
         fail_usage(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
     policy = make_grounder(model, "ui-tars", snap)  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
-    report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
-                              log=lambda m: err_console().print(m, highlight=False))
+    with details.open("w") if details else contextlib.nullcontext() as sink:
+        write = (lambda record: sink.write(json.dumps(record) + "\n")) if sink else None
+        report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
+                                  log=lambda m: err_console().print(m, highlight=False), details=write)
     summary = {"dataset": str(data), "model": model, "snap": snap, **report}
     if out:
         out.write_text(json.dumps(summary, indent=1))

@@ -135,14 +135,15 @@ def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
 
 
 class OraclePolicy:
-    """A scripted policy for scoring tests: answers each step from the cases' own expectations, or always wrong."""
+    """A scripted policy for scoring tests: answers each step from the cases' own expectations ("right"), with
+    the expert's thought and a click at (0, 0) ("misses"), or with a wrong thought and click ("confused")."""
 
-    def __init__(self, cases, right: bool):
+    def __init__(self, cases, mode: str):
         from perception.policy import ModelFrame
         from perception.capture import Size
 
         self.expect = {(c.episode, c.task, len(c.history)): c for c in cases}
-        self.right = right
+        self.mode = mode
         frame = ModelFrame("resized_pixels", Size(1280, 800), Size(280, 168))
         self.inner = type("Inner", (), {"frame": lambda _self, size: frame})()
         self.listings = []
@@ -153,12 +154,13 @@ class OraclePolicy:
 
         (case,) = [c for (ep, t, n), c in self.expect.items() if t == task and n == len(history)
                    and all(h.raw_text.split("\n")[0] == e[0].split("\n")[0] for h, e in zip(history, c.history))][:1]
-        if not self.right:
-            return Proposal(actions=(Click(x=0, y=0),))
+        if self.mode != "right":
+            thought = (case.thought or "") if self.mode == "misses" else "something else"
+            return Proposal(actions=(Click(x=0, y=0),), thought=thought, raw_text=f"Thought: {thought}")
         if case.expect == "done":
-            return Proposal(actions=(Done(answer=case.answer or None),))
+            return Proposal(actions=(Done(answer=case.answer or None),), thought=case.thought or "")
         x, y, w, h = case.box
-        return Proposal(actions=(Click(x=x + w // 2, y=y + h // 2),))
+        return Proposal(actions=(Click(x=x + w // 2, y=y + h // 2),), thought=case.thought or "")
 
     def read_text(self, shot):  # what OCR would read: xcalc's fresh display, "0", inside its LCD strip
         return [OcrLine("0", (820, 64, 832, 85))]
@@ -171,18 +173,26 @@ class OraclePolicy:
         return self._answer(task, history)
 
 
-@pytest.mark.parametrize("right", [True, False])
-def test_eval_actions_scores_steps_and_episodes(tmp_path, right):
+@pytest.mark.parametrize("mode", ["right", "misses", "confused"])
+def test_eval_actions_scores_steps_and_episodes(tmp_path, mode):
     from agent.eval.actions import calc_cases, click_cases, evaluate_actions
 
     data = _tiny_dataset(tmp_path)
     cases = calc_cases(data, 2, seed=0) + click_cases(data, None)
-    policy = OraclePolicy(cases, right)
-    report = evaluate_actions(policy, data, episodes_per_screen=2, click_limit=None, seed=0)
+    policy = OraclePolicy(cases, mode)
+    records = []
+    report = evaluate_actions(policy, data, episodes_per_screen=2, click_limit=None, seed=0, details=records.append)
     n_calc = sum(c.kind == "calc" for c in cases)
     assert report["steps"] == len(cases) and report["accuracy"]["calc"]["steps"] == n_calc
     assert report["episode_success"]["calc"]["episodes"] == 2 and report["episode_success"]["click"]["episodes"] == 1
-    want = 1.0 if right else 0.0
+    assert len(records) == len(cases)
+    assert sum(r["ok"] for r in records) == round(report["accuracy"]["all"]["accuracy"] * len(cases))
+    # every calc step has a known thought: a miss with the right one is grounding, with a wrong one reasoning
+    expected_errors = {"right": {}, "misses": {"calc": {"reasoning": 0, "grounding": n_calc}},
+                       "confused": {"calc": {"reasoning": n_calc, "grounding": 0}}}[mode]
+    assert {k: v for k, v in report["errors"].items() if k == "calc"} == expected_errors
+    assert records[0]["expected_thought"] == cases[0].thought and cases[0].thought.endswith(f"press {cases[0].thought[0]}")
+    want = 1.0 if mode == "right" else 0.0
     assert report["accuracy"]["all"]["accuracy"] == want
     assert report["episode_success"]["calc"]["rate"] == want
     # calc steps get the screen's text with xcalc's display set to what it shows at that step

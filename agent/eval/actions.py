@@ -7,6 +7,9 @@ Each step is teacher-forced: the history holds the expert's earlier replies, so 
 and the step counts as correct only when the action type, its target and its text are all right: a click
 inside the expected element's box, `finished` with the expected content.
 
+A wrong step is a reasoning error when the thought differs from the expert's (the wrong key or target named,
+the task misparsed) and a grounding error when the thought is right and the action still misses.
+
 The built-in model reads screen text; for calc steps it gets the screen's cached real OCR with the display
 line set to what xcalc would show at that step (the screenshot itself is the fresh-launch one).
 """
@@ -43,6 +46,7 @@ class StepCase:
     display: str | None = None  # calc: the value xcalc shows at this step
     scene: str = ""  # calc: the screen's id (its cached OCR) and xcalc's window rectangle
     window: tuple[int, int, int, int] | None = None
+    thought: str | None = None  # the expert's thought, where the grammar fixes it
 
 
 def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[StepCase]:
@@ -61,11 +65,13 @@ def calc_cases(directory: Path, episodes_per_screen: int, seed: int) -> list[Ste
             for step in range(len(ep.keys) + 1):
                 done = step == len(ep.keys)
                 box = None if done else boxes[ep.keys[step]]
+                expert = step_answer(ep, step, None)
                 cases.append(StepCase("calc", f"{screen['scene_id']}/{n}", ep.task, images[screen["scene_id"]],
                                       tuple(history), "done" if done else "click", box, ep.result,
-                                      ep.displays[step], screen["scene_id"], tuple(screen["window"])))
+                                      ep.displays[step], screen["scene_id"], tuple(screen["window"]),
+                                      _thought(expert)))
                 if not done:  # the expert's reply; {point} becomes the key's centre in the policy's model pixels
-                    history.append((step_answer(ep, step, None).replace("'(0,0)'", "'{point}'"), box))
+                    history.append((expert.replace("'(0,0)'", "'{point}'"), box))
     return cases
 
 
@@ -77,9 +83,15 @@ def click_cases(directory: Path, limit: int | None) -> list[StepCase]:
     for i, r in enumerate(rows):
         thought = " ".join((r.get("target_text") or r["instruction"]).split())  # as agent.train.data writes it
         first = (f"Thought: {thought}\nAction: click(start_box='{{point}}')", tuple(r["bbox"]))
-        cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"])))
+        cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"]),
+                              thought=thought))
         cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (first,), "done", None, ""))
     return cases
+
+
+def _thought(reply: str) -> str:
+    """The thought of a `Thought: ...\nAction: ...` reply."""
+    return reply.split("\n", 1)[0].removeprefix("Thought:").strip()
 
 
 def _correct(case: StepCase, proposal) -> bool:
@@ -95,10 +107,12 @@ def _correct(case: StepCase, proposal) -> bool:
 
 
 def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int = 8, click_limit: int | None = 200,
-                     seed: int = 0, log=None) -> dict:
-    """Step accuracy overall and per kind, and episode success (every step right) per kind, on `directory`.
+                     seed: int = 0, log=None, details=None) -> dict:
+    """Step accuracy overall and per kind, its errors split into reasoning and grounding, and episode success
+    (every step right) per kind, on `directory`.
 
     `policy` is a BuiltinPolicy (the expert replies in the history are in its grammar and model pixels).
+    `details(record)`, when given, receives one dict per step: the case, the reply, and the verdicts.
     """
     from agent.train.mix import with_display
     from agent.train.ocr_cache import load_ocr_cache
@@ -108,6 +122,7 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
     cases = calc_cases(directory, episodes_per_screen, seed) + click_cases(directory, click_limit)
     ocr_cache = load_ocr_cache(directory)
     hits: dict[str, list[bool]] = defaultdict(list)
+    errors: dict[str, dict[str, int]] = defaultdict(lambda: {"reasoning": 0, "grounding": 0})
     episodes: dict[tuple[str, str], bool] = {}
     seconds: list[float] = []
     shots: dict[str, Screenshot] = {}
@@ -126,10 +141,16 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
                                                      with_display(lines, list(case.window), case.display))
             else:
                 proposal = policy.propose(case.task, shot, history)
-            ok = _correct(case, proposal)
-        except ModelOutputError:
-            ok = False
+            ok, reply, thought = _correct(case, proposal), proposal.raw_text, proposal.thought.strip()
+        except ModelOutputError as e:
+            ok, reply, thought = False, e.raw_text, None
         seconds.append(time.perf_counter() - start)
+        thought_ok = None if case.thought is None or thought is None else thought == case.thought
+        if not ok and thought_ok is not None:
+            errors[case.kind]["grounding" if thought_ok else "reasoning"] += 1
+        if details:
+            details({"kind": case.kind, "episode": case.episode, "step": len(case.history), "task": case.task,
+                     "expected_thought": case.thought, "reply": reply, "thought_ok": thought_ok, "ok": ok})
         hits[case.kind].append(ok)
         hits["all"].append(ok)
         key = (case.kind, case.episode)
@@ -142,6 +163,7 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
         per_kind[kind].append(ok)
     return {"steps": len(cases),
             "accuracy": {k: {"accuracy": round(sum(v) / len(v), 4), "steps": len(v)} for k, v in sorted(hits.items())},
+            "errors": dict(sorted(errors.items())),
             "episode_success": {k: {"rate": round(sum(v) / len(v), 4), "episodes": len(v)}
                                 for k, v in sorted(per_kind.items())},
             "median_seconds": round(seconds[len(seconds) // 2], 3) if seconds else None}
