@@ -7,7 +7,7 @@ One process: start a sandbox with xcalc, load the shipped model, then run the ag
 - the baseline in the same run: the same decisions with the OCR cache disabled (every step a full-screen OCR).
 Resident memory is the process's peak RSS. Targets (issue 5): p50 <= 400 ms, RSS <= 1.5 GB.
 
-    .venv/bin/python benchmarks/builtin_latency.py [--steps 8]
+    .venv/bin/python benchmarks/builtin_latency.py [--steps 8] [--model DIR]   # DIR: a `deskpilot train` checkpoint
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _pct(xs: list[float], q: float) -> float:
     return round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1000, 1)
 
 
-def run(steps: int, cached: bool) -> dict:
+def run(steps: int, cached: bool, model_dir: str | None = None) -> dict:
     from actions.executor import Executor
     from perception.backends.builtin import load_builtin_policy
     from perception.capture import ScreenCapture
@@ -35,7 +35,7 @@ def run(steps: int, cached: bool) -> dict:
     task = "compute 12 times 7 in the calculator"
     with Sandbox(ScreenSpec.parse("1280x800")) as sb, ScreenCapture(sb.display) as cap, Executor(sb.display) as ex:
         sb.launch(["xcalc"])
-        policy = load_builtin_policy()
+        policy = load_builtin_policy(**({"model_dir": model_dir} if model_dir else {}))
         history: list[HistoryItem] = []
         rows = []
         for _ in range(steps):
@@ -62,12 +62,13 @@ def run(steps: int, cached: bool) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--model", default=None, help="A checkpoint directory instead of the shipped weights.")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(2)
-    ours = run(args.steps, cached=True)
-    baseline = run(args.steps, cached=False)
+    ours = run(args.steps, cached=True, model_dir=args.model)
+    baseline = run(args.steps, cached=False, model_dir=args.model)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"region_ocr": ours, "full_ocr_every_step": baseline, "peak_rss_mb": round(peak_mb),
                       "speedup_p50": round(baseline["total_p50_ms"] / max(ours["total_p50_ms"], 1e-9), 2)}, indent=1))
