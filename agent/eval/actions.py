@@ -83,8 +83,9 @@ def click_cases(directory: Path, limit: int | None) -> list[StepCase]:
     for i, r in enumerate(rows):
         thought = " ".join((r.get("target_text") or r["instruction"]).split())  # as agent.train.data writes it
         first = (f"Thought: {thought}\nAction: click(start_box='{{point}}')", tuple(r["bbox"]))
+        # An entry's thought is its field line's text as read (`[label]`), not known here.
         cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (), "click", tuple(r["bbox"]),
-                              thought=thought))
+                              thought=None if r["data_type"] == "entry" else thought))
         cases.append(StepCase("click", f"row{i}", r["instruction"], r["img_filename"], (first,), "done", None, ""))
     return cases
 

@@ -17,10 +17,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from perception.backends.builtin import GROUNDING_FOLLOW_UP, OcrLine, builtin_format, screen_text
+from perception.backends.builtin import GROUNDING_FOLLOW_UP, ListingOptions, OcrLine, builtin_format, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
+
+# What the listings made here hold; training records it in the checkpoint (builtin.json `listing`).
+LISTING = ListingOptions(fields=True)
 
 _CONFUSE = {"O": "0", "o": "0", "l": "1", "I": "l", "S": "5"}
 
@@ -51,7 +54,21 @@ def simulated_ocr(rng: random.Random, screen: dict, keep: str | None) -> list[Oc
             continue
         j = [rng.randint(-2, 2) for _ in range(4)]
         lines.append(OcrLine(_noisy(rng, text), (x + j[0], y + j[1], x + w + j[2], y + h + j[3])))
-    return lines
+    return lines + simulated_fields(rng, screen, lines)
+
+
+def simulated_fields(rng: random.Random, screen: dict, lines: list[OcrLine]) -> list[OcrLine]:
+    """The `[label]` lines read_screen_lines(fields=True) adds for the screen's entries: each entry's inner
+    border box (+-2 px), named from the simulated lines as perception.fields names it; 3% missed."""
+    from perception.fields import field_names
+
+    boxes = []
+    for el in screen["elements"]:
+        if el["kind"] == "entry" and rng.random() >= 0.03:
+            x, y, w, h = el["box"]
+            j = [rng.randint(-1, 1) for _ in range(4)]
+            boxes.append((x + 2 + j[0], y + 2 + j[1], x + w - 2 + j[2], y + h - 2 + j[3]))
+    return [OcrLine(text, box) for text, box in field_names(boxes, lines)]
 
 
 def cached_ocr(rng: random.Random, lines: list) -> list[OcrLine]:
@@ -90,6 +107,16 @@ def listed_point(lines: list[OcrLine], box, frame: ModelFrame, near: tuple[float
         return None
     best = min(inside, key=lambda c: (c[0] - near[0]) ** 2 + (c[1] - near[1]) ** 2)
     return to_model_xy(best[0], best[1], frame)
+
+
+def field_line(lines: list[OcrLine], box) -> OcrLine | None:
+    """The listing's `[label]` field line centred inside `box` (x, y, w, h), if any."""
+    x, y, w, h = box
+    for ln in lines:
+        cx, cy = (ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2
+        if ln.text.startswith("[") and ln.text.endswith("]") and x <= cx <= x + w and y <= cy <= y + h:
+            return ln
+    return None
 
 
 @dataclass
@@ -176,9 +203,12 @@ class GroundingSamples:
         size = frame.screen
         mx, my = answer_point(row)
         x, y = round(mx * frame.model_input.width / size.width), round(my * frame.model_input.height / size.height)
-        if row["data_type"] != "entry":
-            x, y = listed_point(lines, row["bbox"], frame, (mx, my)) or (x, y)
         # The thought names the target first: the point's look-up then keys on text just generated, close by,
         # instead of on words somewhere in the instruction.
         thought = " ".join((row.get("target_text") or "").split())
+        if row["data_type"] != "entry":
+            x, y = listed_point(lines, row["bbox"], frame, (mx, my)) or (x, y)
+        elif field := field_line(lines, row["bbox"]):  # an entry: its `[label]` line, named and clicked
+            thought = field.text
+            x, y = listed_point([field], row["bbox"], frame, (mx, my)) or (x, y)
         return (f"Thought: {thought}\n" if thought else "") + f"Action: click(start_box='({x},{y})')"

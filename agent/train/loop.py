@@ -8,6 +8,7 @@ Deterministic for a given seed and thread count (sample order and OCR noise are 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.train.data import LISTING
 from agent.train.model import BuiltinModelConfig, new_checkpoint, save_checkpoint
 
 
@@ -183,16 +185,18 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
             log(f"step {step} epoch {epoch} loss {ema:.4f} (per coordinate {ema_coord:.3f} nats, rest of answer "
                 f"{ema_rest:.3f}) lr {lr:.2e} {elapsed:.0f}s ({step * cfg.batch / elapsed:.1f} samples/s)")
         if cfg.snapshot_every and step % cfg.snapshot_every == 0:
-            save_checkpoint(model, model_cfg, out / f"step-{step}", {"train": cfg.__dict__, "steps": step})
+            save_checkpoint(model, model_cfg, out / f"step-{step}",
+                            {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step})
             save_copy_head(head, out / f"step-{step}")
             tok.save_pretrained(str(out / f"step-{step}"))
         if step % 500 == 0:
-            save_checkpoint(model, model_cfg, out, {"train": cfg.__dict__, "steps": step, "history": history})
+            save_checkpoint(model, model_cfg, out,
+                            {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step, "history": history})
             save_copy_head(head, out)
     model.eval()
     head.eval()
     model.to("cpu")
-    meta = {"train": cfg.__dict__, "steps": step, "seconds": round(time.monotonic() - start, 1),
+    meta = {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step, "seconds": round(time.monotonic() - start, 1),
             "samples_seen": step * cfg.batch, "dataset_rows": len(data), "history": history}
     save_checkpoint(model, model_cfg, out, meta)
     save_copy_head(head.to("cpu"), out)

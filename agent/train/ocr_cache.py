@@ -23,6 +23,7 @@ def build_ocr_cache(directory: str | Path, kinds: tuple[str, ...] = ("xcalc",), 
     """
     from PIL import Image
 
+    from agent.train.data import LISTING
     from perception.backends.builtin import read_screen_lines
     from perception.capture import Screenshot
     from perception.ocr import TextFinder
@@ -38,7 +39,8 @@ def build_ocr_cache(directory: str | Path, kinds: tuple[str, ...] = ("xcalc",), 
     try:
         for i, screen in enumerate(todo):
             image = Image.open(directory / images[screen["scene_id"]]).convert("RGB")
-            lines = [[ln.text, list(ln.box)] for ln in read_screen_lines(finder, Screenshot.from_image(image))]
+            read = read_screen_lines(finder, Screenshot.from_image(image), fields=LISTING.fields)
+            lines = [[ln.text, list(ln.box)] for ln in read]
             cache[screen["scene_id"]] = lines
             text = "".join(json.dumps({"scene_id": k, "lines": v}, ensure_ascii=False) + "\n" for k, v in cache.items())
             write_atomic(out, lambda f, data=text.encode(): f.write(data))

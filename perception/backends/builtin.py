@@ -11,6 +11,7 @@ Training (agent.train) builds prompts with the same functions, so train and infe
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -44,15 +45,33 @@ class OcrLine:
     box: tuple[int, int, int, int]
 
 
+@dataclass(frozen=True)
+class ListingOptions:
+    """How a checkpoint's screen listings were made, so inference lists the screen the same way (its
+    builtin.json `listing`; checkpoints from before these options have none and get the defaults)."""
+
+    fields: bool = False  # `[label]` lines for text fields (perception.fields)
+
+    @classmethod
+    def of_checkpoint(cls, model_dir: str | Path) -> "ListingOptions":
+        """The options recorded in `model_dir/builtin.json`; defaults when it has none."""
+        meta = Path(model_dir) / "builtin.json"
+        recorded = json.loads(meta.read_text()).get("listing", {}) if meta.is_file() else {}
+        return cls(**{k: v for k, v in recorded.items() if k in cls.__dataclass_fields__})
+
+
 # OCR look-alikes of keys people type: dashes for minus (NFKC leaves them alone).
 _LOOKALIKES = str.maketrans({"一": "-", "—": "-", "–": "-", "−": "-"})
 
 
-def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = None) -> list[OcrLine]:
+def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = None,
+                      fields: bool = False) -> list[OcrLine]:
     """Everything the built-in model is told about a screen's text: OCR lines, plus the text of bordered boxes
     (buttons, keys) in which OCR's detector found nothing (perception.boxes). Used at inference and for training.
 
     `region` (x1, y1, x2, y2) limits both passes to that part of the screen; boxes stay in screen pixels.
+    `fields` adds a `[label]` line at the centre of each text field (perception.fields), for checkpoints
+    trained with them.
     """
     from perception.boxes import find_boxes
 
@@ -64,7 +83,12 @@ def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = 
     lines = [_operator_glyph(pil, ln, boxes) for ln in lines]
     centres = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]
     empty = [b for b in boxes if not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for x, y in centres)]
-    return lines + [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
+    lines += [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
+    if fields:
+        from perception.fields import field_names
+
+        lines += [OcrLine(text, box) for text, box in field_names(boxes, lines)]
+    return lines
 
 
 def _operator_glyph(image, line: OcrLine, boxes) -> OcrLine:
@@ -201,6 +225,7 @@ class BuiltinPolicy:
 
             ocr = TextFinder()
         self.ocr = ocr
+        self.listing = ListingOptions.of_checkpoint(model_dir)
         self._ocr_cache: tuple[str, list[OcrLine], object] | None = None  # digest, lines, image
         self.last_timings: dict[str, float] = {}
 
@@ -228,7 +253,7 @@ class BuiltinPolicy:
             if area > image.width * image.height / 3:
                 region = None
         if region is None:
-            lines = read_screen_lines(self.ocr, screenshot)
+            lines = read_screen_lines(self.ocr, screenshot, fields=self.listing.fields)
         else:
             # Re-read whole lines: grow the region over every old line it touches, then replace those lines.
             for ln in cache[1]:
@@ -239,7 +264,7 @@ class BuiltinPolicy:
             # and the key under the pointer re-read the keys between them worse from the crop (measured: "1"
             # lost on a live xcalc run). New lines at their place are the same text read again.
             kept = [ln for ln in cache[1] if not _overlaps(ln.box, region) or difference.crop(ln.box).getbbox() is None]
-            fresh = [ln for ln in read_screen_lines(self.ocr, screenshot, region)
+            fresh = [ln for ln in read_screen_lines(self.ocr, screenshot, region, fields=self.listing.fields)
                      if not any(_overlaps(ln.box, k.box) for k in kept)]
             lines = kept + fresh
         self._ocr_cache = (screenshot.digest, lines, image.copy())
