@@ -97,6 +97,15 @@ def test_tokenizer_makes_each_point_half_one_token_and_keeps_task_digits(tmp_pat
     # A task's numbers stay digits, so "12" can become the key presses 1 and 2.
     task_pieces = tok.convert_ids_to_tokens(tok(task, add_special_tokens=False)["input_ids"])
     assert "1" in task_pieces and "2" in task_pieces and "12" not in task_pieces
+    # A word is the same tokens wherever it stands, so the thought can copy every piece of a listed label.
+    def ids_of(word, text):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        want = tok(word, add_special_tokens=False)["input_ids"]
+        return any(ids[i:i + len(want)] == want for i in range(len(ids)))
+
+    for word in ("Query", "server", "Month Backup", "Video"):
+        for text in (f"{word} @(134,20)", f"Thought: {word}\nAction: x", f"Click the '{word}' menu", f"open {word} now"):
+            assert ids_of(word, text), (word, text)
 
 
 def test_changed_screens_are_read_again_only_where_they_changed(tiny_checkpoint):

@@ -51,6 +51,7 @@ def build_tokenizer(directory: str | Path, vocab_size: int = 1024, coord_tokens:
     """
     from tokenizers import (
         AddedToken,
+        Regex,
         Tokenizer,
         decoders,
         models,
@@ -60,8 +61,12 @@ def build_tokenizer(directory: str | Path, vocab_size: int = 1024, coord_tokens:
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    # Words, runs of other symbols, single digits and single whitespace characters are pieces of their own, so a
+    # word is the same tokens wherever it stands: "Query" after "Thought: " is the listing's "Query" (with
+    # GPT-2 splitting it was " Qu|ery" against "Q|u|ery", and the copy head could not copy the first piece).
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"\s|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+"), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
