@@ -88,10 +88,9 @@ def symbol_of(crop: Image.Image) -> str | None:
         return None
     thin = max(2.0, 0.12 * height)  # a stroke's thickness
     small = max(3.0, 0.15 * height)  # a dot's size
-    centre = mask.shape[0] / 2
+    centre = height / 2
     if len(pieces) == 3:
-        dots_and_bar = sorted(pieces, key=lambda p: p.y1)
-        top, bar, bottom = dots_and_bar
+        top, bar, bottom = sorted(pieces, key=lambda p: p.y1)
         if bar.is_bar(thin) and top.is_dot(small) and bottom.is_dot(small) and top.y2 < bar.y1 and bar.y2 < bottom.y1:
             return "÷"
         return None
