@@ -38,8 +38,9 @@ test: setup
 	$(VENV)/bin/ruff check --quiet --select F,E9 sandbox actions perception agent tests benchmarks
 	$(VENV)/bin/python -m pytest -q
 
+# The main job: a natural-language task on a real xcalc, done by the shipped built-in model on the CPU.
 demo: setup
-	$(VENV)/bin/deskpilot demo
+	$(VENV)/bin/deskpilot run "compute 12 * 7 in the calculator" --app xcalc
 
 bench: setup
 	$(VENV)/bin/python benchmarks/step_overhead.py
