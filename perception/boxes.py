@@ -72,6 +72,13 @@ def texts_in_boxes(image: Image.Image, boxes: list[Box], recognize, scale: int =
     return out
 
 
+def centre_in(inner: Box, outer: Box) -> bool:
+    """Whether the centre of box `inner` lies within box `outer` (both x1, y1, x2, y2): a text line belongs to
+    the button, key or field it is centred in."""
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
 def inside(image: Image.Image, box: Box, inset: int = 3) -> Image.Image | None:
     """The part of `image` within a box's border (RGB), or None when the box is too small to have one."""
     x1, y1, x2, y2 = box

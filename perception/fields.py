@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-Box = tuple[int, int, int, int]  # x1, y1, x2, y2
+from perception.boxes import Box, centre_in
 
 
 class Line(Protocol):
@@ -28,7 +28,7 @@ def is_field(box: Box, lines: Sequence[Line]) -> bool:
     w, h = x2 - x1, y2 - y1
     if not (14 <= h <= 48 and w >= 4 * h):
         return False
-    inside = [ln for ln in lines if _centre_in(ln.box, box)]
+    inside = [ln for ln in lines if centre_in(ln.box, box)]
     return all((ln.box[0] + ln.box[2]) / 2 < x1 + w / 2 for ln in inside)
 
 
@@ -38,7 +38,7 @@ def field_label(box: Box, lines: Sequence[Line]) -> str | None:
     (at most one field height up) and overlaps it horizontally."""
     x1, y1, x2, y2 = box
     h = y2 - y1
-    outside = [ln for ln in lines if not _centre_in(ln.box, box)]
+    outside = [ln for ln in lines if not centre_in(ln.box, box)]
     left = [ln for ln in outside if ln.box[2] <= x1 + 4 and y1 <= (ln.box[1] + ln.box[3]) / 2 <= y2
             and x1 - ln.box[2] <= x2 - x1]
     if left:
@@ -58,8 +58,3 @@ def field_names(boxes: Sequence[Box], lines: Sequence[Line]) -> list[tuple[str, 
             label = field_label(box, lines)
             out.append((f"[{' '.join(label.split())}]" if label else "[field]", tuple(box)))
     return out
-
-
-def _centre_in(inner: Box, outer: Box) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from perception.fields import field_label, field_names, is_field
 
@@ -106,6 +106,21 @@ def test_training_answers_an_entry_with_its_field_line(tmp_path):
     assert seen >= 30
 
 
+class LabelOnlyOcr:
+    """An OCR stand-in that reads one label, "Name", left of where the test draws an entry."""
+
+    def read(self, screenshot, region=None):
+        from perception.ocr import TextBox
+
+        return [TextBox("Name", (240, 204, 280, 220), 1.0)]
+
+    def read_boxes(self, screenshot, boxes):
+        return []
+
+    def close(self):
+        pass
+
+
 def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(tmp_path):
     """`deskpilot train` writes `listing` into builtin.json; checkpoints without it (older runs) get no fields."""
     import shutil
@@ -113,6 +128,7 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     from agent.train.loop import TrainConfig, train
     from agent.train.model import BuiltinModelConfig
     from perception.backends.builtin import BuiltinPolicy, ListingOptions
+    from perception.capture import Screenshot
     from test_train_mix import _tiny_dataset
 
     cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
@@ -120,11 +136,16 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     out = train(TrainConfig(data=str(_tiny_dataset(tmp_path / "data")), out=str(tmp_path / "run"), batch=2,
                             max_steps=2, warmup=1, minutes=5), cfg, log=lambda _m: None)
     assert json.loads((out / "builtin.json").read_text())["listing"] == {"fields": True}
-    with BuiltinPolicy(out, use_ocr=False) as policy:
-        assert policy.listing.fields
     old = tmp_path / "old"
     shutil.copytree(out, old)
     meta = json.loads((old / "builtin.json").read_text())
     del meta["listing"]
     (old / "builtin.json").write_text(json.dumps(meta))
     assert ListingOptions.of_checkpoint(old) == ListingOptions(fields=False)
+    # The policy reads the screen as its checkpoint was trained: a drawn entry beside an OCR'd label.
+    image = Image.new("RGB", (1280, 800), "white")
+    ImageDraw.Draw(image).rectangle((300, 200, 480, 226), outline="black", width=1)
+    shot = Screenshot.from_image(image)
+    for checkpoint, listed in ((out, ["Name", "[Name]"]), (old, ["Name"])):
+        with BuiltinPolicy(checkpoint, ocr=LabelOnlyOcr()) as policy:
+            assert [ln.text for ln in policy.read_text(shot)] == listed

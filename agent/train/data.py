@@ -111,12 +111,11 @@ def listed_point(lines: list[OcrLine], box, frame: ModelFrame, near: tuple[float
 
 def field_line(lines: list[OcrLine], box) -> OcrLine | None:
     """The listing's `[label]` field line centred inside `box` (x, y, w, h), if any."""
+    from perception.boxes import centre_in
+
     x, y, w, h = box
-    for ln in lines:
-        cx, cy = (ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2
-        if ln.text.startswith("[") and ln.text.endswith("]") and x <= cx <= x + w and y <= cy <= y + h:
-            return ln
-    return None
+    return next((ln for ln in lines if ln.text.startswith("[") and ln.text.endswith("]")
+                 and centre_in(ln.box, (x, y, x + w, y + h))), None)
 
 
 @dataclass

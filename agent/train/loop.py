@@ -135,6 +135,8 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
     order: list[int] = []
     epoch, step, start, ema, ema_coord, ema_rest = 0, 0, time.monotonic(), None, None, None
     history = []
+    # What every checkpoint records: the settings, and how its listings were made (inference lists the same way).
+    recorded = {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING)}
     model.train()
     head.train()
     while step < cfg.max_steps and time.monotonic() - start < cfg.minutes * 60:
@@ -185,18 +187,16 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
             log(f"step {step} epoch {epoch} loss {ema:.4f} (per coordinate {ema_coord:.3f} nats, rest of answer "
                 f"{ema_rest:.3f}) lr {lr:.2e} {elapsed:.0f}s ({step * cfg.batch / elapsed:.1f} samples/s)")
         if cfg.snapshot_every and step % cfg.snapshot_every == 0:
-            save_checkpoint(model, model_cfg, out / f"step-{step}",
-                            {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step})
+            save_checkpoint(model, model_cfg, out / f"step-{step}", {**recorded, "steps": step})
             save_copy_head(head, out / f"step-{step}")
             tok.save_pretrained(str(out / f"step-{step}"))
         if step % 500 == 0:
-            save_checkpoint(model, model_cfg, out,
-                            {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step, "history": history})
+            save_checkpoint(model, model_cfg, out, {**recorded, "steps": step, "history": history})
             save_copy_head(head, out)
     model.eval()
     head.eval()
     model.to("cpu")
-    meta = {"train": cfg.__dict__, "listing": dataclasses.asdict(LISTING), "steps": step, "seconds": round(time.monotonic() - start, 1),
+    meta = {**recorded, "steps": step, "seconds": round(time.monotonic() - start, 1),
             "samples_seen": step * cfg.batch, "dataset_rows": len(data), "history": history}
     save_checkpoint(model, model_cfg, out, meta)
     save_copy_head(head.to("cpu"), out)

@@ -73,7 +73,7 @@ def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = 
     `fields` adds a `[label]` line at the centre of each text field (perception.fields), for checkpoints
     trained with them.
     """
-    from perception.boxes import find_boxes
+    from perception.boxes import centre_in, find_boxes
 
     pil = image.image if hasattr(image, "image") else image
     left, top = (region[0], region[1]) if region else (0, 0)
@@ -81,8 +81,7 @@ def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = 
     crop = pil.crop(region) if region else pil
     boxes = [(b[0] + left, b[1] + top, b[2] + left, b[3] + top) for b in find_boxes(crop)]
     lines = [_operator_glyph(pil, ln, boxes) for ln in lines]
-    centres = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]
-    empty = [b for b in boxes if not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for x, y in centres)]
+    empty = [b for b in boxes if not any(centre_in(ln.box, b) for ln in lines)]
     lines += [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
     if fields:
         from perception.fields import field_names
@@ -94,15 +93,14 @@ def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = 
 def _operator_glyph(image, line: OcrLine, boxes) -> OcrLine:
     """The line with its text replaced by the operator glyph its key shows, when OCR read one character that
     is not a plain letter or digit inside a bordered box (small xcalc reads `*` as `#`, `-` as `一`)."""
-    from perception.boxes import inside
+    from perception.boxes import centre_in, inside
     from perception.glyphs import symbol_of
 
     text = line.text.strip()
     if len(text) != 1 or (text.isascii() and text.isalnum()):
         return line
-    cx, cy = (line.box[0] + line.box[2]) / 2, (line.box[1] + line.box[3]) / 2
     for box in boxes:
-        if box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+        if centre_in(line.box, box):
             crop = inside(image, box)
             symbol = symbol_of(crop) if crop is not None else None
             return OcrLine(symbol, line.box) if symbol else line
