@@ -109,6 +109,36 @@ def actions_cmd(
     print_json(summary)
 
 
+@eval_app.command("compare")
+def compare_cmd(
+    a: Path = typer.Argument(..., exists=True, dir_okay=False, help="A report from `eval grounding/actions --out`."),
+    b: Path = typer.Argument(..., exists=True, dir_okay=False, help="A second report of the same kind."),
+) -> None:
+    """Each accuracy of two reports side by side, with the 95% interval of the change: whether two checkpoints
+    (or two training runs of one recipe) differ by more than sampling noise."""
+    from rich.table import Table
+
+    from agent.eval.compare import compare, load_report, summary
+
+    try:
+        ra, rb = load_report(a), load_report(b)
+        differences = compare(ra, rb)
+    except ValueError as e:
+        fail_usage(str(e))
+    result = summary(ra, rb, differences)
+    if not result["same_data"]:
+        err_console().print(f"[yellow]warning:[/] {a} and {b} were measured on different data", highlight=False)
+    table = Table()
+    for column in ("metric", "A", "B", "n (A/B)", "change", "95% interval", "noise"):
+        table.add_column(column, no_wrap=True)
+    for d in result["metrics"]:
+        low, high = d["interval95"]
+        table.add_row(d["metric"], f"{d['a']:.1%}", f"{d['b']:.1%}", f"{d['n_a']}/{d['n_b']}", f"{d['change']:+.1%}",
+                      f"{low:+.1%} .. {high:+.1%}", "yes" if d["within_noise"] else "NO")
+    err_console().print(table)
+    print_json(result)
+
+
 def register(app: typer.Typer) -> None:
     """Add `eval`, `datagen` and `train` to the `deskpilot` app."""
     app.add_typer(eval_app, name="eval")
