@@ -149,3 +149,28 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     for checkpoint, listed in ((out, ["Name", "[Name]"]), (old, ["Name"])):
         with BuiltinPolicy(checkpoint, ocr=LabelOnlyOcr()) as policy:
             assert [ln.text for ln in policy.read_text(shot)] == listed
+
+
+def test_a_field_read_again_after_typing_keeps_the_name_of_its_label_outside_the_changed_region():
+    """Typing into an entry changes only the entry's pixels; its re-read line is still `[Name]`, named by the
+    label read before (a crop of the entry alone holds no label)."""
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, BuiltinPolicy, ListingOptions
+    from perception.capture import Screenshot
+    from perception.ocr import TextBox
+
+    assert ListingOptions.of_checkpoint(BUILTIN_MODEL_DIR).fields  # the shipped weights list fields
+
+    class RegionOcr(LabelOnlyOcr):
+        def read(self, screenshot, region=None):
+            name = TextBox("Name", (240, 204, 280, 220), 1.0)
+            inside = region is None or (region[0] <= 240 and 280 <= region[2] and region[1] <= 204 and 220 <= region[3])
+            return [name] if inside else []
+
+    image = Image.new("RGB", (1280, 800), "white")
+    ImageDraw.Draw(image).rectangle((300, 200, 480, 226), outline="black", width=1)
+    typed = image.copy()
+    ImageDraw.Draw(typed).text((305, 207), "Ada", fill="black")  # typed text
+    with BuiltinPolicy(BUILTIN_MODEL_DIR, ocr=RegionOcr()) as policy:
+        assert [ln.text for ln in policy.read_text(Screenshot.from_image(image))] == ["Name", "[Name]"]
+        lines = policy.read_text(Screenshot.from_image(typed))
+    assert sorted(ln.text for ln in lines) == ["Name", "[Name]"]
