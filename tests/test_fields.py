@@ -168,6 +168,7 @@ def test_a_field_read_again_after_typing_keeps_the_name_of_its_label_outside_the
 
     image = Image.new("RGB", (1280, 800), "white")
     ImageDraw.Draw(image).rectangle((300, 200, 480, 226), outline="black", width=1)
+    ImageDraw.Draw(image).text((242, 206), "Name", fill="black")  # where the stand-in OCR reads it
     typed = image.copy()
     ImageDraw.Draw(typed).text((305, 207), "Ada", fill="black")  # typed text
     with BuiltinPolicy(BUILTIN_MODEL_DIR, ocr=RegionOcr()) as policy:
