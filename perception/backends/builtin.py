@@ -301,7 +301,8 @@ class BuiltinPolicy:
 
     def read_text(self, screenshot: Screenshot) -> list[OcrLine]:
         """OCR lines of the screenshot. Unchanged pixels reuse the last screen's lines; when less than a third of
-        the screen changed (a calculator's display, a ticked box) only the changed region is read again."""
+        the screen changed (a calculator's display, a ticked box) only the changed parts are read again, each on
+        its own. A full read skips a flat desktop background (`content_region`)."""
         if self.ocr is None:
             return []
         cache = self._ocr_cache
