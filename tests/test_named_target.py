@@ -33,3 +33,17 @@ def test_replies_without_a_click_or_a_name_are_unchanged():
 def test_named_target_is_what_follows_the_last_press():
     assert named_target(" 12*7= press * ") == "*"
     assert named_target("Submit") == "Submit"
+
+
+def test_an_instruction_asking_for_a_field_moves_a_label_naming_click_to_the_field_line():
+    listing = "Billing @(40,60)\n[Billing] @(120,60)\nBalance @(40,70)\n[Balance] @(120,70)"
+    reply = "Thought: Billing\nAction: click(start_box='(40,61)')"
+    for instruction in ("Click the 'Billing' field", "the Billing input box", "Focus the Billing entry",
+                        "the text box next to 'Billing'"):
+        assert snap_to_named_line(reply, listing, instruction).endswith("'(120,60)')"), instruction
+    # Asked for the label itself, or no field line with that name: the label stands.
+    assert snap_to_named_line(reply, listing, "the label Billing").endswith("'(40,60)')")
+    assert snap_to_named_line(reply, listing.replace("[Billing]", "[Other]"), "the Billing field").endswith("'(40,60)')")
+    # A thought that already names the field line is snapped to it as before.
+    named = "Thought: [Balance]\nAction: click(start_box='(100,60)')"
+    assert snap_to_named_line(named, listing, "the Balance field").endswith("'(120,70)')")

@@ -212,6 +212,7 @@ class BuiltinFormat(UITarsFormat):
     """UI-TARS grammar with the built-in model's compact prompts; `screen_text` is filled in per call."""
 
     screen_text: str = "(none)"
+    instruction: str = ""  # the current instruction or task, for snapping (named_target)
 
     def grounding_prompt(self, description: str, frame: ModelFrame) -> str:
         """Instruction plus the OCR listing; the answer is `click(start_box='(x,y)')`."""
@@ -259,7 +260,7 @@ class CopyingPolicy(TransformersPolicy):
         """The reply (snapped to the named listing line unless `snap` is off) and its token count."""
         text, count = self.decode(inputs)
         if self.snap:
-            text = snap_to_named_line(text, self.format.screen_text)
+            text = snap_to_named_line(text, self.format.screen_text, self.format.instruction)
         return text, count
 
     def decode(self, inputs):
@@ -334,28 +335,29 @@ class BuiltinPolicy:
         self._ocr_cache = (screenshot.digest, lines, image.copy())
         return lines
 
-    def _with_text(self, screenshot: Screenshot, lines: Sequence[OcrLine] | None = None) -> None:
+    def _with_text(self, screenshot: Screenshot, instruction: str, lines: Sequence[OcrLine] | None = None) -> None:
         start = time.perf_counter()
         lines = self.read_text(screenshot) if lines is None else lines
         frame = self.inner.frame(screenshot.size)
-        self.inner.format = dataclasses.replace(self._base_format, screen_text=screen_text(lines, frame))
+        self.inner.format = dataclasses.replace(self._base_format, screen_text=screen_text(lines, frame),
+                                                instruction=instruction)
         self.last_timings = {"ocr": time.perf_counter() - start}
 
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
         """The described element's screen point."""
-        self._with_text(screenshot)
+        self._with_text(screenshot, description)
         return self.inner.ground(screenshot, description)
 
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
         """The next action(s) in screen pixels."""
-        self._with_text(screenshot)
+        self._with_text(screenshot, task)
         proposal = self.inner.propose(task, screenshot, history)
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
 
     def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],
                            lines: Sequence[OcrLine]) -> Proposal:
         """`propose` with given screen text instead of OCR (evaluation with cached or edited OCR)."""
-        self._with_text(screenshot, lines)
+        self._with_text(screenshot, task, lines)
         proposal = self.inner.propose(task, screenshot, history)
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
 

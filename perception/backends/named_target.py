@@ -37,9 +37,17 @@ def listing_points(screen_text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def snap_to_named_line(reply: str, screen_text: str) -> str:
+# Words by which an instruction asks for a text field rather than its label.
+_WANTS_FIELD = re.compile(r"\b(field|input|entry|text ?box)\b", re.I)
+
+
+def snap_to_named_line(reply: str, screen_text: str, instruction: str = "") -> str:
     """`reply` with its click point moved to the nearest listing line whose text is the one the thought names;
-    unchanged when the reply is no click, names nothing, or no line has that text."""
+    unchanged when the reply is no click, names nothing, or no line has that text.
+
+    When the instruction asks for a field ("the Billing field", "the Email input box") and the thought names a
+    label `Billing` that also has a field line `[Billing]`, the field line is the target: the model often names
+    the label it read instead of the field line (MODEL.md, entries)."""
     m = _REPLY.search(reply)
     if m is None:
         return reply
@@ -47,7 +55,13 @@ def snap_to_named_line(reply: str, screen_text: str) -> str:
     if not name:
         return reply
     x, y = int(m.group("x")), int(m.group("y"))
-    matches = [(px, py) for text, px, py in listing_points(screen_text) if _norm(text) == name]
+    points = listing_points(screen_text)
+    if _WANTS_FIELD.search(instruction) and not name.startswith("["):
+        fields = [(px, py) for text, px, py in points if _norm(text) == f"[{name}]"]
+        if fields:
+            points = [(f"[{name}]", px, py) for px, py in fields]
+            name = f"[{name}]"
+    matches = [(px, py) for text, px, py in points if _norm(text) == name]
     if not matches:
         return reply
     px, py = min(matches, key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2)
