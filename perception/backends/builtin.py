@@ -335,7 +335,7 @@ class BuiltinPolicy:
         self._ocr_cache = (screenshot.digest, lines, image.copy())
         return lines
 
-    def _with_text(self, screenshot: Screenshot, instruction: str, lines: Sequence[OcrLine] | None = None) -> None:
+    def _with_text(self, screenshot: Screenshot, instruction: str = "", lines: Sequence[OcrLine] | None = None) -> None:
         start = time.perf_counter()
         lines = self.read_text(screenshot) if lines is None else lines
         frame = self.inner.frame(screenshot.size)
