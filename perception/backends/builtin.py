@@ -123,7 +123,9 @@ def changed_regions(difference, pad: int = 24, gap: int = 16) -> list[tuple[int,
     if not changed.any():
         return []
     # Parts join when their dilations touch; each region is then the exact extent of its changed pixels.
-    joined = cv2.dilate(changed.astype(np.uint8), np.ones((gap, gap), np.uint8)) if gap > 1 else changed.astype(np.uint8)
+    joined = changed.astype(np.uint8)
+    if gap > 1:
+        joined = cv2.dilate(joined, np.ones((gap, gap), np.uint8))
     _, labels = cv2.connectedComponents(joined, connectivity=8)
     ys, xs = np.nonzero(changed)
     part = labels[ys, xs]
