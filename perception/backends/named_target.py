@@ -56,11 +56,8 @@ def snap_to_named_line(reply: str, screen_text: str, instruction: str = "") -> s
         return reply
     x, y = int(m.group("x")), int(m.group("y"))
     points = listing_points(screen_text)
-    if _WANTS_FIELD.search(instruction) and not name.startswith("["):
-        fields = [(px, py) for text, px, py in points if _norm(text) == f"[{name}]"]
-        if fields:
-            points = [(f"[{name}]", px, py) for px, py in fields]
-            name = f"[{name}]"
+    if _WANTS_FIELD.search(instruction) and any(_norm(text) == f"[{name}]" for text, _, _ in points):
+        name = f"[{name}]"
     matches = [(px, py) for text, px, py in points if _norm(text) == name]
     if not matches:
         return reply
