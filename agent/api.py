@@ -6,10 +6,10 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.human import NoUser, UserChannel
-from agent.records import AppSpec
+from agent.loop.human import NoUser, UserChannel
+from agent.runs.records import AppSpec
 from agent.session import RunSettings, run_task, start_run_dir
-from agent.trajectory import Trajectory, load_run
+from agent.runs.trajectory import Trajectory, load_run
 from perception.policy import Policy
 from sandbox import ScreenSpec
 

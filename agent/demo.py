@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from actions.schema import Click, Done, Type
-from agent.env import DesktopEnv, launch_apps
-from agent.loop import EpisodeResult, run_episode
-from agent.records import AppSpec, RunMeta
-from agent.scripted import ScriptedPolicy
-from agent.trajectory import RunWriter, new_run_dir, utc_now
-from agent.versions import runtime_versions
+from agent.loop.env import DesktopEnv, launch_apps
+from agent.loop.driver import EpisodeResult, run_episode
+from agent.runs.records import AppSpec, RunMeta
+from perception.backends.action_script import ActionScriptPolicy
+from agent.runs.trajectory import RunWriter, new_run_dir, utc_now
+from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
 from sandbox.apps import box_center, layout_widget, wait_for_layout
 from sandbox.apps.xcalc import button_box, display_box
@@ -21,7 +21,7 @@ XCALC = AppSpec(argv=["xcalc"])
 FORM_ENTRIES = {"name_entry": "Ada Lovelace", "email_entry": "ada@example.org", "city_entry": "Zürich"}
 
 
-def demo_policy(sandbox: Sandbox, run_dir: Path, read_answer) -> ScriptedPolicy:
+def demo_policy(sandbox: Sandbox, run_dir: Path, read_answer) -> ActionScriptPolicy:
     """The demo script. Targets are looked up when each step runs: form widgets from the form's
     layout file, xcalc buttons from xcalc's window geometry."""
 
@@ -48,7 +48,7 @@ def demo_policy(sandbox: Sandbox, run_dir: Path, read_answer) -> ScriptedPolicy:
         thoughts.append(f"press {label} on xcalc")
     steps.append(lambda shot: Done(answer=read_answer(shot)))
     thoughts.append("read the result from the calculator display")
-    return ScriptedPolicy(steps, thoughts=thoughts)
+    return ActionScriptPolicy(steps, thoughts=thoughts)
 
 
 def xcalc_reader(sandbox: Sandbox):

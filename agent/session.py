@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from actions.errors import ActionError
-from agent.env import DesktopEnv, SettleConfig, launch_apps
-from agent.human import RiskPolicy, UserChannel
-from agent.loop import run_episode
-from agent.records import AppSpec, RunMeta
-from agent.recording import Observer
-from agent.retry import DEFAULT_MAX_RETRIES
-from agent.trajectory import RunWriter, new_run_dir, utc_now
-from agent.versions import runtime_versions
+from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
+from agent.loop.human import RiskPolicy, UserChannel
+from agent.loop.driver import run_episode
+from agent.runs.records import AppSpec, RunMeta
+from agent.loop.recording import Observer
+from agent.loop.retry import DEFAULT_MAX_RETRIES
+from agent.runs.trajectory import RunWriter, new_run_dir, utc_now
+from agent.runs.versions import runtime_versions
 from perception.errors import BackendError
 from perception.policy import Policy
 from sandbox import Sandbox, ScreenSpec
@@ -60,7 +60,7 @@ class RunSummary:
 
 def summary_of(run_dir: Path, wall_s: float) -> RunSummary:
     """The summary of a finished run directory (used after a forced interrupt, when run_task did not return)."""
-    from agent.trajectory import load_run
+    from agent.runs.trajectory import load_run
 
     meta = load_run(run_dir).meta
     return RunSummary(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, wall_s)
@@ -81,7 +81,7 @@ def run_task(
     stop: threading.Event | None = None,
     observer: Observer | None = None,
 ) -> RunSummary:
-    """Run `task` with `policy` and record it in `run_dir` (made by agent.trajectory.new_run_dir).
+    """Run `task` with `policy` and record it in `run_dir` (made by agent.runs.trajectory.new_run_dir).
 
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
     `screen`-sized Sandbox is started and torn down. `apps` are launched first when `launch` (and recorded in

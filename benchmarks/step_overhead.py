@@ -41,9 +41,9 @@ def pct(values: list[float], q: float) -> float:
 
 def ours(sb, points, run_root: Path) -> dict[str, list[float]]:
     from actions import Click
-    from agent.env import DesktopEnv
-    from agent.records import RunMeta, StepRecord
-    from agent.trajectory import RunWriter, utc_now
+    from agent.loop.env import DesktopEnv
+    from agent.runs.records import RunMeta, StepRecord
+    from agent.runs.trajectory import RunWriter, utc_now
 
     phases: dict[str, list[float]] = {"capture+settle": [], "execute": [], "log": [], "total": []}
     with DesktopEnv(sb) as env:

@@ -8,7 +8,7 @@ import sys
 
 def test_importing_the_packages_loads_neither_torch_nor_pyautogui():
     code = (
-        "import sys, sandbox, actions, perception, agent, agent.cli, agent.loop, agent.trajectory, agent.replay\n"
+        "import sys, sandbox, actions, perception, agent, agent.cli, agent.loop.driver, agent.runs.trajectory, agent.runs.replay\n"
         "heavy = [m for m in ('torch', 'transformers', 'pyautogui', 'rapidocr_onnxruntime', 'cv2') if m in sys.modules]\n"
         "print(heavy)"
     )

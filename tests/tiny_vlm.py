@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agent.train.tokenizer import SPECIAL_TOKENS
+from perception.builtin_model.tokenizer import SPECIAL_TOKENS
 
 if TYPE_CHECKING:
     from perception.capture import Screenshot

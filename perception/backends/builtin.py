@@ -3,7 +3,7 @@
 The model answers in the UI-TARS grammar (resized-image pixels). Its prompt is the UI-TARS grounding/computer-use
 layout with a shorter instruction block, plus the text OCR read on the screen as `text @(x,y)` lines in the same
 model-space pixels, because reading small text from a few hundred image tokens is what a tiny model does worst.
-Training (agent.train) builds prompts with the same functions, so train and inference cannot drift apart.
+Training (agent.modeldev.train) builds prompts with the same functions, so train and inference cannot drift apart.
 
 `load_builtin_policy(**kwargs)` is the factory the agent's policy registry calls.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # These modules import torch and transformers inside functions only: importing this one stays cheap.
-from perception.backends.copy_head import greedy_decode, load_copy_head
+from perception.builtin_model.copy_head import greedy_decode, load_copy_head
 from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
@@ -232,7 +232,7 @@ def builtin_format(policy: resize.ResizePolicy) -> BuiltinFormat:
 
 class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding
-    (perception.backends.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
+    (perception.builtin_model.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
     def __init__(self, model_dir: str | Path, *, snap: bool = True, **kwargs) -> None:
         super().__init__(model_dir, **kwargs)
@@ -247,7 +247,7 @@ class CopyingPolicy(TransformersPolicy):
     def step_conversation(self, task, screenshot, history):
         """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
         assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
-        a whole episode in one sequence (agent.train.loop.turns_after_prompt)."""
+        a whole episode in one sequence (agent.modeldev.train.loop.turns_after_prompt)."""
         frame = self.frame(screenshot.size)
         messages = [{"role": "system", "content": "You are a helpful assistant."},
                     {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},

@@ -19,7 +19,7 @@ from perception.formats import FORMAT_NAMES
 from perception.policy import Policy
 
 BUILTIN = "builtin"
-SCRIPT_PREFIX = "script:"  # a debugging aid: replay reply texts from a JSON file (perception.backends.script)
+SCRIPT_PREFIX = "script:"  # a debugging aid: replay reply texts from a JSON file (perception.backends.reply_script)
 DEFAULT_FORMAT = "ui-tars"  # UI-TARS-1.5 is the family most local checkpoints and servers speak
 BUILTIN_MODULE = "perception.backends.builtin"
 NOT_INSTALLED = "the built-in model is not installed yet; use --model DIR or --endpoint URL"
@@ -117,9 +117,9 @@ def load_policy(
         return TransformersPolicy(source.location, source.format, device=device, history_images=history,
                                   max_new_tokens=max_new_tokens, max_pixels=max_pixels)
     if source.kind == "script":
-        from perception.backends.script import ScriptedTextPolicy
+        from perception.backends.reply_script import ReplyScriptPolicy
 
-        return ScriptedTextPolicy.from_file(source.location, source.format)
+        return ReplyScriptPolicy.from_file(source.location, source.format)
     if source.location is not None:  # a `deskpilot train` checkpoint instead of the shipped weights
         return load_builtin(history_images=history, device=device, model_dir=source.location)
     return load_builtin(history_images=history, device=device)

@@ -1,0 +1,5 @@
+"""`python -m agent.cli ...` runs the `deskpilot` command."""
+
+from agent.cli import main
+
+main()

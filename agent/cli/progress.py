@@ -1,0 +1,82 @@
+"""Live progress of a run on a terminal (stderr): a spinner while the model thinks, one block per step, a summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from agent.loop.stepper import Rejected, StepOutcome, Turn
+from agent.loop.human import describe
+from agent.session import RunSummary
+from perception.policy import Proposal
+
+THOUGHT_CHARS = 300  # long chains of thought are cut; the full text is in steps.jsonl
+
+OUTCOME_STYLE = {"done": "bold green", "interrupted": "bold yellow"}
+
+
+def _duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+class RichProgress:
+    """An Observer printing to `console` (a rich Console on stderr, so stdout stays clean for --json)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._status = None
+
+    def _spin(self, text: str) -> None:
+        self._stop_spinner()
+        if self.console.is_terminal:  # a spinner only makes sense where it can be redrawn
+            self._status = self.console.status(text, spinner="dots")
+            self._status.start()
+
+    def _stop_spinner(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def thinking(self, index: int) -> None:
+        """Spinner: the model is thinking about step `index`."""
+        self._spin(f"step {index}: the model is thinking...")
+
+    def rejected(self, index: int, rejection: Rejected) -> None:
+        """Say the answer was unusable; keep spinning for the retry."""
+        self._stop_spinner()
+        self.console.print(f"[yellow]  unusable answer, asking again:[/] {escape(rejection.error)}", highlight=False)
+        self._spin(f"step {index}: the model is thinking again...")
+
+    def proposed(self, index: int, proposal: Proposal) -> None:
+        """Stop the spinner; show the thought."""
+        self._stop_spinner()
+        thought = " ".join(proposal.thought.split())
+        if thought:
+            cut = thought if len(thought) <= THOUGHT_CHARS else thought[:THOUGHT_CHARS] + "..."
+            self.console.print(f"[dim]  thought: {escape(cut)}[/]", highlight=False)
+
+    def stepped(self, turn: Turn, outcome: StepOutcome) -> None:
+        """One line per step: action and target, what happened, and the time of each phase."""
+        d = {**turn.durations_ms, "execute": outcome.execute_ms}
+        phases = " · ".join(f"{name} {_duration(d[name])}" for name in ("observe", "policy", "execute") if name in d)
+        verdict = "" if outcome.performed or turn.action.kind in ("done", "fail", "call_user") else " [yellow](not executed)[/]"
+        self.console.print(f"[bold cyan]step {turn.index}[/] {escape(describe(turn.action))}{verdict}  [dim]{phases}[/]",
+                           highlight=False)
+        if outcome.feedback:
+            self.console.print(f"[magenta]  -> model:[/] {escape(outcome.feedback)}", highlight=False)
+
+    def close(self) -> None:
+        """Stop a spinner left running (e.g. after an interrupt). Idempotent."""
+        self._stop_spinner()
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    """The final summary: outcome, answer, steps, wall time, run directory."""
+    style = OUTCOME_STYLE.get(summary.outcome, "bold red")
+    console.print(f"outcome: [{style}]{summary.outcome}[/]  steps: {summary.steps}  wall time: {summary.wall_s:.1f} s",
+                  highlight=False)
+    if summary.answer is not None:
+        console.print(f"answer: {escape(summary.answer)}", highlight=False)
+    if summary.error and summary.outcome != "done":
+        console.print(f"reason: {escape(summary.error)}", highlight=False)
+    console.print(f"run directory: {summary.run_dir}  (report: {summary.run_dir / 'report.html'})", highlight=False)

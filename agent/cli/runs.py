@@ -1,0 +1,163 @@
+"""Commands that produce or read runs: `demo`, `replay`, `runs list`, `runs show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import EXIT_FAILED, EXIT_OK, UsageError, err_console, print_json
+
+RUNS_DIR_HELP = "where run directories are written (default: ./runs)"
+
+
+def _run_summary(run_dir: Path, outcome: str, steps: int, answer: str | None) -> dict:
+    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
+
+
+def _load(run: Path):
+    from agent.runs.trajectory import TrajectoryError, load_run
+
+    try:
+        return load_run(run)
+    except TrajectoryError as e:
+        raise UsageError(str(e)) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `deskpilot` app."""
+    runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
+    app.add_typer(runs_app, name="runs")
+
+    @app.command("demo")
+    def demo(
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
+    ) -> None:
+        """Run the scripted demo (no model): fill in the demo form and compute 7 + 8 in xcalc, recorded as a run."""
+        from agent.demo import run_demo
+
+        console = err_console()
+        if not as_json:
+            console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")
+        run_dir, result = run_demo(runs_dir)
+        if as_json:
+            print_json(_run_summary(run_dir, result.outcome, result.steps, result.answer))
+        else:
+            console.print(f"outcome: [bold]{result.outcome}[/]  steps: {result.steps}  answer: {result.answer!r}")
+            console.print(f"run directory: {run_dir}  (report: {run_dir / 'report.html'})")
+            console.print(f"replay it with: deskpilot replay {run_dir}")
+        raise typer.Exit(EXIT_OK if result.outcome == "done" else EXIT_FAILED)
+
+    @app.command("replay")
+    def replay(
+        run: Path = typer.Argument(..., help="a run directory to replay"),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        tolerance: float = typer.Option(0.002, help="fraction of pixels a step's screen may differ by"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
+    ) -> None:
+        """Replay a run's recorded actions in a fresh sandbox and report where the screens diverge."""
+        from agent.runs.replay import replay_run
+        from agent.runs.trajectory import TrajectoryError
+
+        if not 0 <= tolerance <= 1:
+            raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
+        _load(run)  # reject a broken trajectory before starting a sandbox
+        try:
+            report = replay_run(run, runs_dir, tolerance=tolerance)
+        except TrajectoryError as e:
+            raise UsageError(str(e)) from None
+        steps = len(report.comparisons)
+        if as_json:
+            out = _run_summary(report.run_dir, report.outcome, steps, report.answer)
+            out["diverged_steps"] = report.diverged_steps
+            out["final_diff"] = report.final_diff
+            print_json(out)
+        else:
+            console = err_console()
+            table = Table("step", "action", "pixels differing", "verdict")
+            for c in report.comparisons:
+                diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.3%}"
+                table.add_row(str(c.index), c.kind, diff, "[red]diverged[/]" if c.diverged else "same")
+            console.print(table)
+            if report.final_diff is not None:
+                console.print(f"final screen: {report.final_diff:.3%} of pixels differ")
+            console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
+        raise typer.Exit(EXIT_OK if report.outcome == "replayed" else EXIT_FAILED)
+
+    @runs_app.command("list")
+    def runs_list(
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List runs, newest first, with their outcome and step count."""
+        from agent.runs.trajectory import TrajectoryError, load_run
+
+        rows = []
+        for path in sorted(runs_dir.glob("*/meta.json"), reverse=True):
+            try:
+                t = load_run(path.parent)
+                rows.append({"run_dir": str(path.parent), "kind": t.meta.kind, "outcome": t.meta.outcome,
+                             "steps": len(t.steps), "task": t.meta.task or t.meta.recipe or "", "started_at": t.meta.started_at})
+            except TrajectoryError as e:
+                rows.append({"run_dir": str(path.parent), "kind": "?", "outcome": "unreadable", "steps": 0, "task": str(e), "started_at": ""})
+        if as_json:
+            print_json({"runs": rows})
+            return
+        table = Table("run", "kind", "outcome", "steps", "task")
+        for r in rows:
+            table.add_row(Path(r["run_dir"]).name, r["kind"], r["outcome"], str(r["steps"]), r["task"][:60])
+        err_console().print(table if rows else f"no runs in {runs_dir}")
+
+    @runs_app.command("prune")
+    def runs_prune(
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        older_than: float = typer.Option(None, "--older-than", help="delete runs older than this many days"),
+        keep: int = typer.Option(None, "--keep", help="always keep the newest N runs"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="only list what would be deleted"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Delete old runs (their screenshots may hold sensitive data)."""
+        from agent.runs.retention import plan_prune, prune
+
+        if older_than is not None and older_than < 0 or keep is not None and keep < 0:
+            raise UsageError("--older-than and --keep must not be negative")
+        try:
+            plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if not dry_run:
+            prune(plan)
+        if as_json:
+            print_json({"deleted" if not dry_run else "would_delete": [str(p) for p in plan.delete], "kept": [str(p) for p in plan.keep]})
+            return
+        verb = "would delete" if dry_run else "deleted"
+        err_console().print(f"{verb} {len(plan.delete)} run(s), kept {len(plan.keep)}")
+        for p in plan.delete:
+            err_console().print(f"  {p}")
+
+    @runs_app.command("show")
+    def runs_show(
+        run: Path = typer.Argument(..., help="a run directory"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Show a run's metadata and steps."""
+        t = _load(run)
+        if as_json:
+            print_json({"meta": t.meta.model_dump(mode="json"), "steps": [s.model_dump(mode="json") for s in t.steps], "notes": t.notes})
+            return
+        console = err_console()
+        m = t.meta
+        console.print(f"[bold]{m.run_id}[/]  kind={m.kind}  outcome={m.outcome}  steps={len(t.steps)}  screen={m.screen[0]}x{m.screen[1]}")
+        console.print(f"task: {m.task or m.recipe or '-'}  answer: {m.answer!r}")
+        if m.source_run:
+            console.print(f"source run: {m.source_run}")
+        for note in t.notes:
+            console.print(f"[yellow]note:[/] {note}")
+        table = Table("step", "action", "result", "ms")
+        for s in t.steps:
+            table.add_row(str(s.index), json.dumps(s.action, ensure_ascii=False)[:70], json.dumps(s.result)[:40],
+                          f"{(s.ended_at - s.started_at) * 1000:.0f}")
+        console.print(table)

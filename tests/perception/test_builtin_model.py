@@ -1,0 +1,329 @@
+"""The built-in model's code path: a checkpoint written by agent.modeldev.train loads via TransformersPolicy, prompts carry OCR text."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from perception.backends.builtin import OcrLine, screen_text
+from perception.capture import Screenshot, Size
+from perception.errors import ModelOutputError
+from perception.policy import Grounding, ModelFrame
+
+
+def test_screen_text_lists_centres_in_model_pixels_top_to_bottom():
+    frame = ModelFrame("resized_pixels", Size(1280, 800), Size(448, 280))
+    lines = [OcrLine("Cancel", (640, 400, 700, 420)), OcrLine("Save  As", (0, 0, 128, 20))]
+    assert screen_text(lines, frame) == "Save As @(22,4)\nCancel @(234,144)"
+    assert screen_text([], frame) == "(none)"
+
+
+class FakeOcr:
+    """Stands in for perception.ocr.TextFinder: fixed lines, records reads and their regions."""
+
+    def __init__(self):
+        self.reads = 0
+        self.regions = []
+
+    def read(self, screenshot, region=None):
+        from perception.ocr import TextBox
+
+        self.reads += 1
+        self.regions.append(region)
+        lines = [TextBox("Submit", (100, 100, 160, 120), 0.99), TextBox("7", (600, 400, 610, 420), 0.99)]
+        if region is None:
+            return lines
+        return [t for t in lines if region[0] <= t.box[0] and t.box[2] <= region[2]
+                and region[1] <= t.box[1] and t.box[3] <= region[3]]
+
+    def read_boxes(self, screenshot, boxes):
+        return []
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    from agent.modeldev.train.corpus import corpus
+    from perception.builtin_model.architecture import BuiltinModelConfig, new_checkpoint
+
+    cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
+                             vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
+    path = tmp_path_factory.mktemp("builtin")
+    new_checkpoint(cfg, path, corpus())
+    return path
+
+
+def test_trained_checkpoint_loads_through_transformers_policy_with_ocr_prompt(tiny_checkpoint):
+    from perception.backends.builtin import load_builtin_policy
+    from perception.backends.transformers_local import TransformersPolicy
+
+    ocr = FakeOcr()
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr)
+    assert isinstance(policy.inner, TransformersPolicy)
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    for _ in range(2):
+        try:
+            g = policy.ground(shot, "Click the 'Submit' button")
+            assert isinstance(g, Grounding)
+        except ModelOutputError:
+            pass  # a random model need not answer in the grammar; the path up to parsing is what is tested
+    assert ocr.reads == 1  # unchanged screen: OCR is cached
+    assert policy.inner.frame(shot.size).model_input == Size(280, 168)  # the checkpoint's 64-token budget
+    assert "Submit @(" in policy.inner.format.screen_text
+    inputs, _ = policy.inner.prepare_grounding(shot, "Click the 'Submit' button")
+    assert "## Screen text\nSubmit @(" in inputs.prompt
+    policy.close()
+    policy.close()
+
+
+def test_tokenizer_makes_each_point_half_one_token_and_keeps_task_digits(tmp_path):
+    from transformers import AutoTokenizer
+
+    from agent.modeldev.train.corpus import corpus
+    from perception.builtin_model.tokenizer import build_tokenizer
+
+    build_tokenizer(tmp_path, corpus(), coord_tokens=512)
+    tok = AutoTokenizer.from_pretrained(str(tmp_path), local_files_only=True)
+    listing = "Save File @(123,45)\nx² 1234 007 @(0,511)"
+    answer = "Action: click(start_box='(412,7)')"
+    task = "compute 12 times 7 (in xcalc)"
+    for text in (listing, answer, task):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        assert tok.decode(ids) == text
+    pieces = tok.convert_ids_to_tokens(tok(answer, add_special_tokens=False)["input_ids"])
+    assert "(412" in pieces and ",7)" in pieces
+    listed = tok.convert_ids_to_tokens(tok(listing, add_special_tokens=False)["input_ids"])
+    assert "(123" in listed and ",45)" in listed and ",511)" in listed
+    # A task's numbers stay digits, so "12" can become the key presses 1 and 2.
+    task_pieces = tok.convert_ids_to_tokens(tok(task, add_special_tokens=False)["input_ids"])
+    assert "1" in task_pieces and "2" in task_pieces and "12" not in task_pieces
+    # A word is the same tokens wherever it stands, so the thought can copy every piece of a listed label.
+    def ids_of(word, text):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        want = tok(word, add_special_tokens=False)["input_ids"]
+        return any(ids[i:i + len(want)] == want for i in range(len(ids)))
+
+    for word in ("Query", "server", "Month Backup", "Video"):
+        for text in (f"{word} @(134,20)", f"Thought: {word}\nAction: x", f"Click the '{word}' menu", f"open {word} now"):
+            assert ids_of(word, text), (word, text)
+
+
+def test_changed_screens_are_read_again_only_where_they_changed(tiny_checkpoint):
+    from PIL import ImageDraw
+
+    from perception.backends.builtin import load_builtin_policy
+
+    ocr = FakeOcr()
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr)
+    first = Image.new("RGB", (1280, 800), "white")
+    assert [ln.text for ln in policy.read_text(Screenshot.from_image(first))] == ["Submit", "7"]
+    second = first.copy()
+    ImageDraw.Draw(second).rectangle((590, 395, 620, 425), fill="black")  # only around the "7"
+    lines = policy.read_text(Screenshot.from_image(second))
+    assert ocr.regions[0] is None
+    x1, y1, x2, y2 = ocr.regions[1]
+    assert x1 <= 590 and x2 >= 621 and y1 <= 395 and y2 >= 426 and (x2 - x1) * (y2 - y1) < 1280 * 800 / 10
+    assert sorted(ln.text for ln in lines) == ["7", "Submit"]  # "Submit" kept from the first read
+    policy.close()
+
+
+def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_checkpoint, tmp_path):
+    """The cached decode loop must give exactly what recomputing the whole sequence per token gives."""
+    import shutil
+
+    import torch
+
+    from perception.backends.builtin import load_builtin_policy
+    from perception.builtin_model.copy_head import copy_sources, make_copy_head, save_copy_head
+
+    from transformers import Qwen2_5_VLForConditionalGeneration
+
+    model_dir = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, model_dir)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(model_dir), local_files_only=True)
+    torch.manual_seed(3)
+    with torch.no_grad():  # large random LM weights and an even gate: the model emits varied, partly copied tokens
+        for p in model.model.language_model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.5)
+    model.save_pretrained(str(model_dir))
+    head = make_copy_head(64)
+    with torch.no_grad():
+        head.gate.bias.fill_(0.0)
+    save_copy_head(head, model_dir)
+    policy = load_builtin_policy(model_dir=model_dir, ocr=FakeOcr(), max_new_tokens=12)
+    inner = policy.inner
+    assert inner.copy_head is not None
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), (30, 90, 200)))
+    policy._with_text(shot)
+    inputs, _ = inner.prepare_grounding(shot, "Click the 'Submit' button")
+    text, n = inner.generate(inputs)
+    assert n == 12 and len(set(inner.tokenizer(text)["input_ids"])) > 2
+
+    t = {k: v for k, v in inputs.tensors.items()}
+    ids, new = t["input_ids"], []
+    src = copy_sources(t["input_ids"], t["mm_token_type_ids"], t["attention_mask"], inner._special)
+    with torch.inference_mode():
+        for _ in range(n):
+            extra = ids.shape[1] - t["input_ids"].shape[1]
+            inner.model.model.rope_deltas = None
+            h = inner.model.model(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                  mm_token_type_ids=torch.nn.functional.pad(t["mm_token_type_ids"], (0, extra)),
+                                  pixel_values=t["pixel_values"], image_grid_thw=t["image_grid_thw"]).last_hidden_state
+            keys = inner.copy_head.keys(h[:, : t["input_ids"].shape[1]])
+            query = inner.copy_head.queries(h)[:, -1:]
+            logp = inner.copy_head.log_probs(h[:, -1:], query, inner.model.lm_head(h[:, -1:]), keys, t["input_ids"],
+                                             src[:, None, :])
+            token = int(logp[0, -1].argmax())
+            new.append(token)
+            ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
+    assert inner.tokenizer.decode(new, skip_special_tokens=True) == text
+    policy.close()
+
+
+def test_training_sequences_are_the_inference_conversations_token_for_token(tiny_checkpoint):
+    """A whole episode trained as one sequence (agent.modeldev.train) equals, token for token, the conversation the policy
+    builds at its last step plus the reply; and each reply's labels cover exactly that reply."""
+    from agent.modeldev.train.loop import turns_after_prompt
+    from agent.modeldev.train.mix import SYSTEM, TrainingMix
+    from perception.backends.builtin import load_builtin_policy
+    from perception.backends.qwen_inputs import build_inputs
+    from perception.policy import HistoryItem
+
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=FakeOcr())
+    inner = policy.inner
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    frame = inner.frame(shot.size)
+    history = ["Thought: 2+3=\nAction: click(start_box='(10,20)')", "Thought: +3=\nAction: click(start_box='(30,40)')"]
+    answer = "Thought: 3=\nAction: click(start_box='(50,60)')"
+    policy._with_text(shot)
+    messages, images, _ = inner.step_conversation(
+        "compute 2 plus 3", shot, [HistoryItem(thought="", raw_text=h, actions=()) for h in history])
+    assert messages[0]["content"] == SYSTEM and len(images) == 1
+    at_inference = build_inputs(inner.tokenizer, inner.image_processor, messages, images, inner.image_token_id)
+    want = at_inference.tensors["input_ids"][0].tolist() + inner.tokenizer(answer + "<|im_end|>")["input_ids"]
+
+    mix = TrainingMix.__new__(TrainingMix)  # only the message builder is exercised: no dataset needed
+    mix.grounding = type("G", (), {"fmt": policy._base_format})()
+    prompt = build_inputs(inner.tokenizer, inner.image_processor,
+                          mix._step_messages("compute 2 plus 3", inner.format.screen_text, frame), images,
+                          inner.image_token_id).tensors["input_ids"][0].tolist()
+    more, labels = turns_after_prompt(inner.tokenizer, [{"role": "assistant", "content": h} for h in history], answer)
+    assert prompt + more == want
+    supervised = inner.tokenizer.decode([t for t, lab in zip(more, labels) if lab != -100])
+    assert supervised == "".join(h + "<|im_end|>" for h in [*history, answer])
+    policy.close()
+
+
+def test_learning_rate_schedule_ends_annealed_when_the_clock_runs_out_first():
+    import time
+
+    from agent.modeldev.train.loop import TrainConfig, progress
+
+    cfg = TrainConfig(max_steps=1000, minutes=10.0)
+    now = time.monotonic()
+    assert progress(cfg, 100, now) == pytest.approx(0.1, abs=1e-3)  # steps lead: 10% of them, no time spent
+    assert progress(cfg, 100, now - 300) == pytest.approx(0.5, abs=1e-3)  # half the clock gone: the clock leads
+    assert progress(cfg, 100, now - 900) == 1.0  # past the budget: fully annealed, never beyond
+
+
+def test_run_takes_a_train_checkpoint_directory_as_the_builtin_model(tiny_checkpoint):
+    from perception.backends.builtin import BuiltinPolicy
+    from perception.backends.factory import PolicyConfigError, load_policy, resolve_source
+
+    source = resolve_source(str(tiny_checkpoint), None, None, None)
+    assert (source.kind, source.location) == ("builtin", str(tiny_checkpoint.resolve()))
+    policy = load_policy(source, history=1)
+    assert isinstance(policy, BuiltinPolicy)  # its own OCR prompt and copy-head decoder, not the UI-TARS path
+    with pytest.raises(PolicyConfigError, match="--format does not apply"):
+        resolve_source(str(tiny_checkpoint), None, None, "ui-tars")
+
+
+def test_lines_whose_pixels_did_not_change_survive_a_worse_region_read(tiny_checkpoint):
+    from PIL import ImageDraw
+
+    from perception.backends.builtin import load_builtin_policy
+
+    class LossyRegionOcr(FakeOcr):
+        """Reads nothing in a region crop: the worst case of a crop read losing lines it read on the full screen."""
+
+        def read(self, screenshot, region=None):
+            lines = super().read(screenshot, region)
+            return lines if region is None else []
+
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=LossyRegionOcr())
+    first = Image.new("RGB", (1280, 800), "white")
+    policy.read_text(Screenshot.from_image(first))
+    second = first.copy()
+    draw = ImageDraw.Draw(second)
+    draw.rectangle((80, 80, 85, 85), fill="black")  # near "Submit", outside its box: the region spans both lines
+    draw.rectangle((600, 405, 608, 410), fill="black")  # inside the "7": that line must be read again
+    lines = policy.read_text(Screenshot.from_image(second))
+    assert [ln.text for ln in lines] == ["Submit"]  # unchanged pixels keep their line; the changed "7" is dropped
+    policy.close()
+
+
+@pytest.mark.parametrize("snap, box", [(True, (600, 400, 610, 420)), (False, (100, 100, 160, 120))])
+def test_the_click_goes_to_the_line_the_thought_names(tiny_checkpoint, monkeypatch, snap, box):
+    from perception.backends.builtin import CopyingPolicy, load_builtin_policy
+
+    # A scripted network: it names the key "7" but copies the point of "Submit" (model pixels of 280x168).
+    reply = "Thought: 12+7= press 7\nAction: click(start_box='(28,23)')"
+    monkeypatch.setattr(CopyingPolicy, "decode", lambda self, inputs: (reply, 12))
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=FakeOcr(), snap=snap)
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    (click,) = policy.propose("what is 12 + 7?", shot).actions
+    assert box[0] <= click.x <= box[2] and box[1] <= click.y <= box[3]  # snapped: inside "7"; off: "Submit"
+    policy.close()
+
+
+def test_changed_parts_far_apart_are_separate_regions_and_near_ones_one():
+    from perception.backends.builtin import changed_regions
+
+    diff = Image.new("RGB", (400, 300))
+    ImageDraw.Draw(diff).rectangle((10, 10, 20, 20), fill="white")
+    ImageDraw.Draw(diff).rectangle((30, 12, 40, 18), fill="white")  # 10 px from the first: the same region
+    ImageDraw.Draw(diff).rectangle((300, 200, 310, 210), fill="white")
+    assert changed_regions(diff, pad=4) == [(6, 6, 45, 25), (296, 196, 315, 215)]
+    assert changed_regions(Image.new("RGB", (400, 300))) == []
+
+
+def test_a_display_and_a_key_far_apart_are_read_again_without_the_keys_between(tiny_checkpoint):
+    """After a key press the display and the pressed key change; reading one box around both would re-read
+    every key between them (MODEL.md, latency)."""
+    from perception.backends.builtin import load_builtin_policy
+
+    ocr = FakeOcr()
+    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr)
+    first = Image.new("RGB", (1280, 800), "white")
+    policy.read_text(Screenshot.from_image(first))
+    second = first.copy()
+    ImageDraw.Draw(second).rectangle((602, 405, 606, 410), fill="black")  # inside the "7"
+    ImageDraw.Draw(second).rectangle((1000, 700, 1010, 710), fill="black")  # far from it
+    lines = policy.read_text(Screenshot.from_image(second))
+    assert len(ocr.regions) == 3 and ocr.regions[0] is None
+    near_seven, far = ocr.regions[1:]
+    assert near_seven[0] <= 600 and near_seven[2] >= 610 and near_seven[2] < 700
+    assert far[0] > 900 and far[2] >= 1010 and far[3] >= 710
+    assert sorted(ln.text for ln in lines) == ["7", "Submit"]
+    policy.close()
+
+
+def test_the_first_read_skips_a_flat_desktop_around_the_windows(tiny_checkpoint):
+    from perception.backends.builtin import content_region, load_builtin_policy
+
+    screen = Image.new("RGB", (1280, 800), (40, 40, 40))
+    ImageDraw.Draw(screen).rectangle((500, 200, 745, 610), fill="white")  # a calculator-sized window
+    assert content_region(screen) == (484, 184, 762, 627)
+    busy = screen.copy()
+    busy.putpixel((0, 0), (41, 40, 40))  # no one background colour: read everything
+    assert content_region(busy) is None
+    assert content_region(Image.new("RGB", (1280, 800), (40, 40, 40))) is None
+    full = screen.copy()
+    ImageDraw.Draw(full).rectangle((20, 20, 1260, 780), fill="white")  # a maximised window: read everything
+    assert content_region(full) is None
+    ocr = FakeOcr()
+    load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr).read_text(Screenshot.from_image(screen))
+    assert ocr.regions == [(484, 184, 762, 627)]
