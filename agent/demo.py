@@ -9,7 +9,7 @@ from agent.loop.env import DesktopEnv, launch_apps
 from agent.loop.driver import EpisodeResult, run_episode
 from agent.runs.records import AppSpec, RunMeta
 from perception.backends.action_script import ActionScriptPolicy
-from agent.runs.trajectory import RunWriter, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
 from sandbox.apps import box_center, layout_widget, wait_for_layout

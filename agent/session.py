@@ -21,7 +21,7 @@ from agent.loop.driver import run_episode
 from agent.runs.records import AppSpec, RunMeta
 from agent.loop.recording import Observer
 from agent.loop.retry import DEFAULT_MAX_RETRIES
-from agent.runs.trajectory import RunWriter, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
 from perception.errors import BackendError
 from perception.policy import Policy

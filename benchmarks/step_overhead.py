@@ -43,7 +43,7 @@ def ours(sb, points, run_root: Path) -> dict[str, list[float]]:
     from actions import Click
     from agent.loop.env import DesktopEnv
     from agent.runs.records import RunMeta, StepRecord
-    from agent.runs.trajectory import RunWriter, utc_now
+    from agent.runs.writer import RunWriter, utc_now
 
     phases: dict[str, list[float]] = {"capture+settle": [], "execute": [], "log": [], "total": []}
     with DesktopEnv(sb) as env:

@@ -17,7 +17,7 @@ from agent.loop.guards import ProgressGuard, StepBudget, StopOnRequest, TimeBudg
 from agent.loop.human import CallUserHandler, Confirmation, NoUser, RiskPolicy, UserChannel
 from agent.loop.recording import NullObserver, Observer, Recording, Reporting
 from agent.loop.retry import DEFAULT_MAX_RETRIES, propose_with_retries
-from agent.runs.trajectory import RunWriter
+from agent.runs.writer import RunWriter
 from perception.policy import HistoryItem, Policy
 from perception.settle import SettleResult
 

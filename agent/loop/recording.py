@@ -8,7 +8,7 @@ from typing import Protocol
 from actions.schema import dump_action
 from agent.loop.stepper import Rejected, Stepper, StepOutcome, StepperWrapper, Turn
 from agent.runs.records import ModelCall, StepRecord
-from agent.runs.trajectory import RunWriter
+from agent.runs.writer import RunWriter
 from perception.policy import Proposal
 
 

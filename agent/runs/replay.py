@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from actions.schema import TERMINAL_KINDS, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
 from agent.runs.records import RunMeta, StepRecord
-from agent.runs.trajectory import RunWriter, Trajectory, TrajectoryError, load_run, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
 

@@ -6,6 +6,8 @@ import html
 import json
 from pathlib import Path
 
+from agent.runs.trajectory import load_run
+
 _CSS = """
 body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222}
 table.meta td{padding:2px 12px 2px 0;vertical-align:top}
@@ -27,8 +29,6 @@ def write_report(run_dir: Path) -> Path:
 
     Reads the files directly (not via load_run) so a report can be written for any run that has them.
     """
-    from agent.runs.trajectory import load_run  # imported here: trajectory imports this module lazily too
-
     traj = load_run(run_dir)
     meta = traj.meta
     rows = "".join(

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from agent.runs.records import RunMeta, StepRecord
-from agent.runs.trajectory import RunWriter, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from perception.capture import Screenshot
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

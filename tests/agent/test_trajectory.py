@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from agent.runs.records import RunMeta, StepRecord
-from agent.runs.trajectory import RunWriter, TrajectoryError, load_run, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.trajectory import TrajectoryError, load_run
 from perception.capture import Screenshot
 
 
@@ -94,7 +95,7 @@ from pathlib import Path
 from actions import Move
 from agent.loop.env import DesktopEnv
 from agent.runs.records import RunMeta, StepRecord
-from agent.runs.trajectory import RunWriter, utc_now
+from agent.runs.writer import RunWriter, utc_now
 from sandbox import Sandbox
 run_dir = Path(sys.argv[1])
 with Sandbox() as sb, DesktopEnv(sb) as env:

@@ -1,6 +1,12 @@
 """Training the built-in model from scratch on generated data (`deskpilot train`).
 
-tokenizer.py builds the project's small tokenizer (Qwen special tokens kept), model.py holds the model
-configuration and writes checkpoint directories TransformersPolicy loads, data.py turns generated rows into
-training samples with the inference prompt, loop.py trains. torch is imported inside functions only.
+The model itself (configuration, tokenizer, copy head) is defined in perception.builtin_model, beside its shipped
+weights. Here: corpus.py is the text its tokenizer learns from, data.py turns generated rows into training samples
+with the inference prompt, mix.py and episodes.py make the training mix, ocr_cache.py caches real OCR listings,
+loop.py trains and validate.py checks a checkpoint. torch is imported inside functions only.
 """
+
+from perception.backends.builtin import ListingOptions
+
+# What the listings made for training hold; training records it in the checkpoint (builtin.json `listing`).
+LISTING = ListingOptions(fields=True)

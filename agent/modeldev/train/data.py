@@ -17,13 +17,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from perception.backends.builtin import GROUNDING_FOLLOW_UP, ListingOptions, OcrLine, builtin_format, screen_text
+from agent.modeldev.train.ocr_cache import load_ocr_cache
+from perception.backends.builtin import GROUNDING_FOLLOW_UP, OcrLine, builtin_format, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
-
-# What the listings made here hold; training records it in the checkpoint (builtin.json `listing`).
-LISTING = ListingOptions(fields=True)
 
 _CONFUSE = {"O": "0", "o": "0", "l": "1", "I": "l", "S": "5"}
 
@@ -146,8 +144,6 @@ class GroundingSamples:
         self.fmt = builtin_format(policy)
         self.directory = directory
         self.seed = seed
-        from agent.modeldev.train.ocr_cache import load_ocr_cache
-
         self.ocr_cache = load_ocr_cache(directory)
         self.by_screen: dict[str, list[int]] = {}
         for i, row in enumerate(self.rows):

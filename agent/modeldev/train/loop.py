@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.modeldev.train.data import LISTING
+from agent.modeldev.train import LISTING
 from perception.builtin_model.architecture import BuiltinModelConfig, new_checkpoint, save_checkpoint
 
 

@@ -23,7 +23,7 @@ def build_ocr_cache(directory: str | Path, kinds: tuple[str, ...] = ("xcalc",), 
     """
     from PIL import Image
 
-    from agent.modeldev.train.data import LISTING
+    from agent.modeldev.train import LISTING
     from perception.backends.builtin import read_screen_lines
     from perception.capture import Screenshot
     from perception.ocr import TextFinder
