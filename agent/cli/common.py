@@ -10,14 +10,12 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from agent.errors import UsageError
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """Bad usage or input: reported without a traceback, exit code 2."""
 
 
 def err_console() -> Console:

@@ -23,13 +23,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from agent.errors import TrajectoryError
 from agent.runs.records import RunMeta, StepRecord
 from perception.capture import Screenshot
 from sandbox.files import write_atomic, write_json_atomic
-
-
-class TrajectoryError(Exception):
-    """A run directory that cannot be read or written; the message names the file and the problem."""
 
 
 def utc_now() -> str:
