@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from agent.cli.common import err_console, fail_usage, print_json
+from agent.cli.common import UsageError, err_console, print_json
 
 eval_app = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
 
@@ -18,17 +18,8 @@ def make_grounder(model: str, fmt: str, snap: bool = True):
 
     `snap` (built-in model only): move clicks to the listing line the thought names
     (perception.backends.named_target); False measures the network's own points.
-    A model that cannot be loaded (no weights, a broken directory) is a usage error: exit 2 with the reason.
+    A model that cannot be loaded (no weights, a broken directory) raises BackendError: exit 2 with the reason.
     """
-    from perception.errors import BackendError
-
-    try:
-        return _make_grounder(model, fmt, snap)
-    except BackendError as e:
-        fail_usage(str(e))
-
-
-def _make_grounder(model: str, fmt: str, snap: bool):
     if model == "ocr":
         from agent.modeldev.eval.baselines import OcrGrounder
 
@@ -46,7 +37,7 @@ def _make_grounder(model: str, fmt: str, snap: bool):
         from perception.backends.transformers_local import TransformersPolicy
 
         return TransformersPolicy(path, format=fmt)
-    fail_usage(f"--model must be 'ocr', 'builtin' or a checkpoint directory; got {model!r}")
+    raise UsageError(f"--model must be 'ocr', 'builtin' or a checkpoint directory; got {model!r}")
 
 
 @eval_app.command("grounding")
@@ -64,11 +55,7 @@ def grounding(
     """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
     from agent.modeldev.eval.grounding import evaluate, load_rows
 
-    try:
-        rows = load_rows(dataset)
-    except (ValueError, KeyError) as e:
-        fail_usage(f"{dataset}: {e}")
-    rows = rows[::stride]
+    rows = load_rows(dataset)[::stride]
     rows = rows[:limit] if limit else rows
     grounder = make_grounder(model, fmt, snap)
     report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
@@ -95,9 +82,9 @@ def actions_cmd(
     from agent.modeldev.eval.actions import evaluate_actions
 
     if not (data / "screens.jsonl").is_file():
-        fail_usage(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
+        raise UsageError(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():
-        fail_usage(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
+        raise UsageError(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
     policy = make_grounder(model, "ui-tars", snap)  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
     with details.open("w") if details else contextlib.nullcontext() as sink:
         write = (lambda record: sink.write(json.dumps(record) + "\n")) if sink else None
@@ -120,11 +107,8 @@ def compare_cmd(
 
     from agent.modeldev.eval.compare import compare, load_report, summary
 
-    try:
-        ra, rb = load_report(a), load_report(b)
-        differences = compare(ra, rb)
-    except ValueError as e:
-        fail_usage(str(e))
+    ra, rb = load_report(a), load_report(b)
+    differences = compare(ra, rb)
     result = summary(ra, rb, differences)
     if not result["same_data"]:
         err_console().print(f"[yellow]warning:[/] {a} and {b} were measured on different data", highlight=False)
@@ -155,13 +139,13 @@ def register(app: typer.Typer) -> None:
         from agent.modeldev.datagen.generate import GenSpec, generate
 
         if split not in ("train", "heldout"):
-            fail_usage("--split must be 'train' or 'heldout'")
+            raise UsageError("--split must be 'train' or 'heldout'")
         try:
             counts = tuple(int(c) for c in screens.split(","))
         except ValueError:
-            fail_usage(f"--screens must be three comma-separated counts, got {screens!r}")
+            raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}") from None
         if len(counts) != 3:
-            fail_usage(f"--screens must be three comma-separated counts, got {screens!r}")
+            raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}")
         print_json(generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
                             log=lambda m: err_console().print(m, highlight=False)))
 
@@ -175,7 +159,7 @@ def register(app: typer.Typer) -> None:
         from agent.modeldev.train.ocr_cache import build_ocr_cache
 
         if not (data / "screens.jsonl").is_file():
-            fail_usage(f"{data} has no screens.jsonl: run `deskpilot datagen {data}` first")
+            raise UsageError(f"{data} has no screens.jsonl: run `deskpilot datagen {data}` first")
         path = build_ocr_cache(data, tuple(k for k in kinds.split(",") if k), limit or None,
                                log=lambda m: err_console().print(m, highlight=False))
         print_json({"ocr_cache": str(path)})
@@ -201,7 +185,7 @@ def register(app: typer.Typer) -> None:
         from perception.builtin_model.architecture import BuiltinModelConfig
 
         if not (data / "dataset.json").is_file():
-            fail_usage(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
+            raise UsageError(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
         cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
                           lr=lr, device=device, warmup=warmup, threads=threads,
                           snapshot_every=snapshot_every)

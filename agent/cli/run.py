@@ -18,11 +18,9 @@ from typing import Optional
 
 import typer
 
-from agent.cli.common import (
-    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, err_console, parse_app_commands, parse_screen, print_json,
-)
+from agent.cli.common import UsageError, err_console, parse_app_commands, parse_screen, print_json
+from agent.cli.exit_codes import exit_code_of_outcome
 
-EXIT_OF = {"done": EXIT_OK, "interrupted": EXIT_INTERRUPTED}
 MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B; one written by "
               "`deskpilot train` runs as the built-in model), or, as a debugging "
               "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser)")
@@ -81,7 +79,7 @@ class Setup:
 def _setup(model, endpoint, model_name, format, max_steps, timeout, screen, runs_dir, history, sandbox, apps, yes) -> Setup:
     from agent.runs.records import AppSpec
     from agent.session import RunSettings
-    from perception.backends.factory import PolicyConfigError, resolve_source
+    from perception.backends.factory import resolve_source
 
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, got {max_steps}")
@@ -96,28 +94,18 @@ def _setup(model, endpoint, model_name, format, max_steps, timeout, screen, runs
     if sandbox is not None:
         from sandbox.registry import validate_name
 
-        try:
-            validate_name(sandbox)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-    try:
-        source = resolve_source(model, endpoint, model_name, format)
-    except PolicyConfigError as e:
-        raise UsageError(str(e)) from None
+        validate_name(sandbox)
+    source = resolve_source(model, endpoint, model_name, format)
     settings = RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes)
     return Setup(source, spec, specs, settings, runs_dir, sandbox, history)
 
 
 def _load_policy(setup: Setup, console):
     from perception.backends.factory import load_policy
-    from perception.errors import BackendError
 
     status = console.status("loading the model...") if console.is_terminal else contextlib.nullcontext()
-    try:
-        with status:
-            return load_policy(setup.source, setup.history)
-    except BackendError as e:
-        raise UsageError(str(e)) from None
+    with status:
+        return load_policy(setup.source, setup.history)
 
 
 def _attach(name: str):
@@ -190,7 +178,7 @@ def register(app: typer.Typer) -> None:
         print_summary(console, summary)
         if as_json:
             print_json(summary.to_json())
-        raise SystemExit(EXIT_OF.get(summary.outcome, EXIT_FAILED))
+        raise SystemExit(exit_code_of_outcome(summary.outcome))
 
     @app.command("shell")
     def shell(

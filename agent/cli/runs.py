@@ -8,22 +8,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import EXIT_FAILED, EXIT_OK, UsageError, err_console, print_json
+from agent.cli.common import UsageError, err_console, print_json
+from agent.cli.exit_codes import exit_code_of_outcome
 
 RUNS_DIR_HELP = "where run directories are written (default: ./runs)"
 
 
 def _run_summary(run_dir: Path, outcome: str, steps: int, answer: str | None) -> dict:
     return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
-
-
-def _load(run: Path):
-    from agent.runs.trajectory import TrajectoryError, load_run
-
-    try:
-        return load_run(run)
-    except TrajectoryError as e:
-        raise UsageError(str(e)) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +41,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"outcome: [bold]{result.outcome}[/]  steps: {result.steps}  answer: {result.answer!r}")
             console.print(f"run directory: {run_dir}  (report: {run_dir / 'report.html'})")
             console.print(f"replay it with: deskpilot replay {run_dir}")
-        raise typer.Exit(EXIT_OK if result.outcome == "done" else EXIT_FAILED)
+        raise typer.Exit(exit_code_of_outcome(result.outcome))
 
     @app.command("replay")
     def replay(
@@ -60,15 +52,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replay a run's recorded actions in a fresh sandbox and report where the screens diverge."""
         from agent.runs.replay import replay_run
-        from agent.runs.trajectory import TrajectoryError
+        from agent.runs.trajectory import load_run
 
         if not 0 <= tolerance <= 1:
             raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
-        _load(run)  # reject a broken trajectory before starting a sandbox
-        try:
-            report = replay_run(run, runs_dir, tolerance=tolerance)
-        except TrajectoryError as e:
-            raise UsageError(str(e)) from None
+        load_run(run)  # reject a broken trajectory (TrajectoryError: exit 2) before starting a sandbox
+        report = replay_run(run, runs_dir, tolerance=tolerance)
         steps = len(report.comparisons)
         if as_json:
             out = _run_summary(report.run_dir, report.outcome, steps, report.answer)
@@ -85,7 +74,7 @@ def register(app: typer.Typer) -> None:
             if report.final_diff is not None:
                 console.print(f"final screen: {report.final_diff:.3%} of pixels differ")
             console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
-        raise typer.Exit(EXIT_OK if report.outcome == "replayed" else EXIT_FAILED)
+        raise typer.Exit(exit_code_of_outcome(report.outcome))
 
     @runs_app.command("list")
     def runs_list(
@@ -124,10 +113,7 @@ def register(app: typer.Typer) -> None:
 
         if older_than is not None and older_than < 0 or keep is not None and keep < 0:
             raise UsageError("--older-than and --keep must not be negative")
-        try:
-            plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
         if not dry_run:
             prune(plan)
         if as_json:
@@ -144,7 +130,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Show a run's metadata and steps."""
-        t = _load(run)
+        from agent.runs.trajectory import load_run
+
+        t = load_run(run)
         if as_json:
             print_json({"meta": t.meta.model_dump(mode="json"), "steps": [s.model_dump(mode="json") for s in t.steps], "notes": t.notes})
             return

@@ -40,10 +40,7 @@ def _registry():
 def _checked_name(name: str) -> str:
     from sandbox.registry import validate_name
 
-    try:
-        return validate_name(name)
-    except ValueError as e:
-        raise UsageError(str(e)) from e
+    return validate_name(name)
 
 
 def _first_free_name(taken: set[str]) -> str:
