@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sandbox.environment import WORKDIR_PREFIX
 from sandbox.errors import SandboxError, SandboxNameError, SandboxNotFoundError
 from sandbox.files import write_json_atomic
 
@@ -231,6 +232,6 @@ class Registry:
             return
         if seen is not None:
             workdir = Path(seen.workdir)
-            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix="deskpilot-sbx-")).
-            if workdir.name.startswith("deskpilot-sbx-") and workdir.parent == Path(tempfile.gettempdir()):
+            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix=WORKDIR_PREFIX)).
+            if workdir.name.startswith(WORKDIR_PREFIX) and workdir.parent == Path(tempfile.gettempdir()):
                 shutil.rmtree(workdir, ignore_errors=True)
