@@ -109,10 +109,10 @@ def _load_policy(setup: Setup, console):
 
 
 def _attach(name: str):
+    from agent.cli.sandbox import user_registry
     from sandbox.attach import AttachedSandbox
-    from agent.cli.sandbox import _registry
 
-    return AttachedSandbox(_registry().get(name))  # SandboxNotFoundError -> exit 2
+    return AttachedSandbox(user_registry().get(name))  # SandboxNotFoundError -> exit 2
 
 
 def _user(console, stop: StopController):
