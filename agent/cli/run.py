@@ -122,9 +122,10 @@ def _user(console, stop: StopController):
 
 
 def _one_task(task: str, setup: Setup, policy, console, *, host, launch: bool):
-    """Run one task with signal handling; returns its RunSummary (also after a forced interrupt)."""
+    """Run one task with signal handling; returns its RunResult (also after a forced interrupt)."""
     from agent.cli.progress import RichProgress
-    from agent.session import run_task, start_run_dir, summary_of
+    from agent.runs.result import RunResult
+    from agent.session import run_task, start_run_dir
 
     run_dir = start_run_dir(setup.runs_dir, task)
     progress = RichProgress(console)
@@ -135,7 +136,7 @@ def _one_task(task: str, setup: Setup, policy, console, *, host, launch: bool):
                             settings=setup.settings, model_info=setup.source.describe(), user=_user(console, stop),
                             stop=stop.event, observer=progress)
         except KeyboardInterrupt:
-            return summary_of(run_dir, time.monotonic() - t0)  # finalised as `interrupted` on the way out
+            return RunResult.of_run_dir(run_dir, time.monotonic() - t0)  # finalised as `interrupted` on the way out
         finally:
             progress.close()
 

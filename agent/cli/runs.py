@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -11,10 +12,14 @@ from rich.table import Table
 from agent.cli.common import UsageError, err_console, print_json
 from agent.cli.exit_codes import exit_code_of_outcome
 
+if TYPE_CHECKING:
+    from agent.runs.records import Outcome
+
 RUNS_DIR_HELP = "where run directories are written (default: ./runs)"
 
 
-def _run_summary(run_dir: Path, outcome: str, steps: int, answer: str | None) -> dict:
+def _run_json(run_dir: Path, outcome: Outcome, steps: int, answer: str | None) -> dict:
+    """The keys every run command prints with --json."""
     return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
 
 
@@ -34,9 +39,10 @@ def register(app: typer.Typer) -> None:
         console = err_console()
         if not as_json:
             console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")
-        run_dir, result = run_demo(runs_dir)
+        result = run_demo(runs_dir)
+        run_dir = result.run_dir
         if as_json:
-            print_json(_run_summary(run_dir, result.outcome, result.steps, result.answer))
+            print_json(_run_json(run_dir, result.outcome, result.steps, result.answer))
         else:
             console.print(f"outcome: [bold]{result.outcome}[/]  steps: {result.steps}  answer: {result.answer!r}")
             console.print(f"run directory: {run_dir}  (report: {run_dir / 'report.html'})")
@@ -60,7 +66,7 @@ def register(app: typer.Typer) -> None:
         report = replay_run(run, runs_dir, tolerance=tolerance)
         steps = len(report.comparisons)
         if as_json:
-            out = _run_summary(report.run_dir, report.outcome, steps, report.answer)
+            out = _run_json(report.run_dir, report.outcome, steps, report.answer)
             out["diverged_steps"] = report.diverged_steps
             out["final_diff"] = report.final_diff
             print_json(out)

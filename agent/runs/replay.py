@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from actions.schema import TERMINAL_KINDS, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
-from agent.runs.records import RunMeta, StepRecord
+from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.trajectory import RunWriter, Trajectory, TrajectoryError, load_run, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
@@ -44,7 +44,7 @@ class ReplayReport:
 
     run_dir: Path
     source: Path
-    outcome: str
+    outcome: Outcome
     comparisons: list[StepComparison] = field(default_factory=list)
     final_diff: float | None = None
     answer: str | None = None

@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.errors import TrajectoryError
-from agent.runs.records import RunMeta, StepRecord
+from agent.runs.records import Outcome, RunMeta, StepRecord
 from perception.capture import Screenshot
 from sandbox.files import write_atomic, write_json_atomic
 
@@ -92,7 +92,7 @@ class RunWriter:
         self._queue.join()
         self._raise_pending()
 
-    def finish(self, outcome: str, *, answer: str | None = None, error: str | None = None) -> RunMeta:
+    def finish(self, outcome: Outcome, *, answer: str | None = None, error: str | None = None) -> RunMeta:
         """Write everything queued, then the final meta.json; returns it. Idempotent."""
         if self._closed:
             return self.meta
