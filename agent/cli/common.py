@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,9 +15,12 @@ from rich.text import Text
 from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_of_error
 from agent.errors import UsageError
 
+if TYPE_CHECKING:
+    from agent.runs.records import Outcome
+
 __all__ = [
     "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "err_console", "parse_app_commands",
-    "parse_screen", "print_error", "print_json", "run_app",
+    "parse_screen", "print_error", "print_json", "run_app", "run_json",
 ]
 
 
@@ -33,6 +38,11 @@ def print_json(obj: dict) -> None:
     """Print one JSON object on stdout."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def run_json(run_dir: Path, outcome: Outcome, steps: int, answer: str | None) -> dict:
+    """The keys every command that runs something prints with --json (`run` adds error and wall_s)."""
+    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
 
 
 def parse_screen(text: str):

@@ -1,86 +1,21 @@
-"""Commands that produce or read runs: `demo`, `replay`, `runs list`, `runs show`."""
+"""`deskpilot runs list|show|prune`: the recorded runs under a runs directory."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from agent.cli.common import UsageError, err_console, print_json
-from agent.cli.exit_codes import exit_code_of_outcome
-
-if TYPE_CHECKING:
-    from agent.runs.records import Outcome
-
-RUNS_DIR_HELP = "where run directories are written (default: ./runs)"
-
-
-def _run_json(run_dir: Path, outcome: Outcome, steps: int, answer: str | None) -> dict:
-    """The keys every run command prints with --json."""
-    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
+from agent.cli.options import RUNS_DIR_HELP
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `deskpilot` app."""
+    """Add the `runs` command group to the `deskpilot` app."""
     runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
     app.add_typer(runs_app, name="runs")
-
-    @app.command("demo")
-    def demo(
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
-    ) -> None:
-        """Run the scripted demo (no model): fill in the demo form and compute 7 + 8 in xcalc, recorded as a run."""
-        from agent.demo import run_demo
-
-        console = err_console()
-        if not as_json:
-            console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")
-        result = run_demo(runs_dir)
-        run_dir = result.run_dir
-        if as_json:
-            print_json(_run_json(run_dir, result.outcome, result.steps, result.answer))
-        else:
-            console.print(f"outcome: [bold]{result.outcome}[/]  steps: {result.steps}  answer: {result.answer!r}")
-            console.print(f"run directory: {run_dir}  (report: {run_dir / 'report.html'})")
-            console.print(f"replay it with: deskpilot replay {run_dir}")
-        raise typer.Exit(exit_code_of_outcome(result.outcome))
-
-    @app.command("replay")
-    def replay(
-        run: Path = typer.Argument(..., help="a run directory to replay"),
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        tolerance: float = typer.Option(0.002, help="fraction of pixels a step's screen may differ by"),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
-    ) -> None:
-        """Replay a run's recorded actions in a fresh sandbox and report where the screens diverge."""
-        from agent.runs.replay import replay_run
-        from agent.runs.trajectory import load_run
-
-        if not 0 <= tolerance <= 1:
-            raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
-        load_run(run)  # reject a broken trajectory (TrajectoryError: exit 2) before starting a sandbox
-        report = replay_run(run, runs_dir, tolerance=tolerance)
-        steps = len(report.comparisons)
-        if as_json:
-            out = _run_json(report.run_dir, report.outcome, steps, report.answer)
-            out["diverged_steps"] = report.diverged_steps
-            out["final_diff"] = report.final_diff
-            print_json(out)
-        else:
-            console = err_console()
-            table = Table("step", "action", "pixels differing", "verdict")
-            for c in report.comparisons:
-                diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.3%}"
-                table.add_row(str(c.index), c.kind, diff, "[red]diverged[/]" if c.diverged else "same")
-            console.print(table)
-            if report.final_diff is not None:
-                console.print(f"final screen: {report.final_diff:.3%} of pixels differ")
-            console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
-        raise typer.Exit(exit_code_of_outcome(report.outcome))
 
     @runs_app.command("list")
     def runs_list(
