@@ -1,7 +1,9 @@
-"""Errors raised by the actions package, grouped by cause."""
+"""Errors raised by the actions package, grouped by cause (the whole tree: agent/errors.py)."""
+
+from sandbox.errors import DeskpilotError
 
 
-class ActionError(Exception):
+class ActionError(DeskpilotError):
     """Base class of every action error."""
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from Xlib import XK
 
+from actions.errors import InvalidActionError
+
 # canonical name -> X keysym name
 _NAMED = {
     "enter": "Return", "tab": "Tab", "space": "space", "backspace": "BackSpace", "delete": "Delete",
@@ -31,8 +33,12 @@ _ALIASES = {
 MODIFIERS = frozenset({"ctrl", "alt", "shift", "super"})
 
 
-class UnknownKeyError(ValueError):
-    """A key name that is neither a known key nor a single printable character."""
+class UnknownKeyError(InvalidActionError, ValueError):
+    """A key name that is neither a known key nor a single printable character.
+
+    Also a ValueError: the action schema's pydantic validators call `canonical_key`, and pydantic turns only
+    ValueError (and AssertionError) into a ValidationError.
+    """
 
 
 def canonical_key(name: str) -> str:

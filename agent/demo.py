@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from actions.schema import Click, Done, Type
 from agent.loop.env import DesktopEnv, launch_apps
-from agent.loop.driver import EpisodeResult, run_episode
+from agent.loop.driver import run_episode
 from agent.runs.records import AppSpec, RunMeta
+from agent.runs.result import RunResult
 from perception.backends.action_script import ActionScriptPolicy
 from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
@@ -71,8 +74,9 @@ def xcalc_reader(sandbox: Sandbox):
     return read
 
 
-def run_demo(runs_dir: Path, screen: ScreenSpec | None = None) -> tuple[Path, EpisodeResult]:
-    """Run the demo in a fresh sandbox and return (run directory, result)."""
+def run_demo(runs_dir: Path, screen: ScreenSpec | None = None) -> RunResult:
+    """Run the demo in a fresh sandbox and return its result (run directory included)."""
+    t0 = time.monotonic()
     screen = screen or ScreenSpec(1280, 800)
     run_dir = new_run_dir(runs_dir, "demo")
     meta = RunMeta(
@@ -85,4 +89,4 @@ def run_demo(runs_dir: Path, screen: ScreenSpec | None = None) -> tuple[Path, Ep
             result = run_episode(env, demo_policy(sb, run_dir, xcalc_reader(sb)), writer, DEMO_TASK, max_steps=40)
             writer.record_final_screen(env.observe().screenshot)
         writer.finish(result.outcome, answer=result.answer, error=result.error)
-    return run_dir, result
+    return replace(result, wall_s=time.monotonic() - t0)

@@ -19,6 +19,7 @@ from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
 from agent.loop.human import RiskPolicy, UserChannel
 from agent.loop.driver import run_episode
 from agent.runs.records import AppSpec, RunMeta
+from agent.runs.result import RunResult
 from agent.loop.recording import Observer
 from agent.loop.retry import DEFAULT_MAX_RETRIES
 from agent.runs.writer import RunWriter, new_run_dir, utc_now
@@ -41,31 +42,6 @@ class RunSettings:
     settle: SettleConfig = field(default_factory=SettleConfig)
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """How a run ended, for the terminal summary and `--json`."""
-
-    run_dir: Path
-    outcome: str
-    steps: int
-    answer: str | None
-    error: str | None
-    wall_s: float
-
-    def to_json(self) -> dict:
-        """The `--json` object: run_dir, outcome, steps, answer (as every run command prints), error, wall_s."""
-        return {"run_dir": str(self.run_dir), "outcome": self.outcome, "steps": self.steps, "answer": self.answer,
-                "error": self.error, "wall_s": round(self.wall_s, 3)}
-
-
-def summary_of(run_dir: Path, wall_s: float) -> RunSummary:
-    """The summary of a finished run directory (used after a forced interrupt, when run_task did not return)."""
-    from agent.runs.trajectory import load_run
-
-    meta = load_run(run_dir).meta
-    return RunSummary(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, wall_s)
-
-
 def run_task(
     task: str,
     policy: Policy,
@@ -80,7 +56,7 @@ def run_task(
     user: UserChannel | None = None,
     stop: threading.Event | None = None,
     observer: Observer | None = None,
-) -> RunSummary:
+) -> RunResult:
     """Run `task` with `policy` and record it in `run_dir` (made by agent.runs.trajectory.new_run_dir).
 
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
@@ -116,7 +92,7 @@ def run_task(
             # The model server, the executor or the display failed: the run ends, the agent does not crash.
             writer.finish("failed", error=f"{type(e).__name__}: {e}")
     meta = writer.meta
-    return RunSummary(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
+    return RunResult(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
 
 
 def start_run_dir(runs_dir: Path, task: str) -> Path:

@@ -1,7 +1,9 @@
-"""Errors raised by perception, grouped by cause."""
+"""Errors raised by perception, grouped by cause (the whole tree: agent/errors.py)."""
+
+from sandbox.errors import DeskpilotError
 
 
-class PerceptionError(Exception):
+class PerceptionError(DeskpilotError):
     """Base class of every perception error."""
 
 

@@ -5,11 +5,16 @@ This package imports nothing else of deskpilot.
 
 from sandbox.errors import (
     AppLaunchError,
+    DeskpilotError,
     DisplayStartError,
     MissingDependencyError,
     SandboxClosedError,
     SandboxError,
+    SandboxExistsError,
+    SandboxNameError,
     SandboxNotFoundError,
+    SandboxStartError,
+    SandboxStopError,
 )
 from sandbox.sandbox import App, Sandbox
 from sandbox.windows import Rect, WindowInfo
@@ -18,13 +23,18 @@ from sandbox.xserver import ScreenSpec
 __all__ = [
     "App",
     "AppLaunchError",
+    "DeskpilotError",
     "DisplayStartError",
     "MissingDependencyError",
     "Rect",
     "Sandbox",
     "SandboxClosedError",
     "SandboxError",
+    "SandboxExistsError",
+    "SandboxNameError",
     "SandboxNotFoundError",
+    "SandboxStartError",
+    "SandboxStopError",
     "ScreenSpec",
     "WindowInfo",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.environment import SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError
 from sandbox.processes import Child, spawn
 from sandbox.registry import SandboxRecord
@@ -38,22 +39,18 @@ class AttachedSandbox:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for programs run in the sandbox: its display, private HOME and XDG directories."""
-        root = self.record.workdir
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY")}
-        env.update(DISPLAY=self.display, HOME=f"{root}/home", XDG_CONFIG_HOME=f"{root}/config",
-                   XDG_DATA_HOME=f"{root}/data", XDG_CACHE_HOME=f"{root}/cache", XDG_RUNTIME_DIR=f"{root}/runtime",
-                   XAUTHORITY=f"{root}/Xauthority", LANG="C.UTF-8", LC_ALL="C.UTF-8", NO_AT_BRIDGE="1")
-        return env
+        """Environment for programs run in the sandbox: the same as its own Sandbox gives them (sandbox.environment)."""
+        return sandbox_env(self.record.workdir, self.display, os.environ)
 
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0) -> AttachedApp:
         """Start `argv` in the sandbox, detached from this process (it lives as long as the sandbox)."""
         if self._view is None:
             raise AppLaunchError("the attached sandbox was closed")
         before = set(self._view.client_ids())
-        log = Path(self.record.workdir) / "logs" / f"{Path(argv[0]).name}-attached.log"
+        dirs = SandboxDirs(Path(self.record.workdir))
+        log = dirs.logs / f"{Path(argv[0]).name}-attached.log"
         child = spawn(Path(argv[0]).name, list(argv), self.env, tie_to_parent=False,
-                      log_path=str(log) if log.parent.is_dir() else None, cwd=f"{self.record.workdir}/home")
+                      log_path=str(log) if log.parent.is_dir() else None, cwd=str(dirs.home))
         window = None
         deadline = time.monotonic() + timeout
         while wait_window and window is None:

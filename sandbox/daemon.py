@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from sandbox.errors import SandboxError
+from sandbox.errors import SandboxError, SandboxExistsError
 from sandbox.processes import Child, require_program, spawn
 from sandbox.registry import Registry, SandboxRecord, validate_name
 from sandbox.sandbox import Sandbox
@@ -79,7 +79,7 @@ def serve(registry: Registry, name: str, screen: ScreenSpec, apps: list[str], vi
         raise SandboxError("an --app command is empty")
     lock = registry.name_lock(name)
     if not lock.acquire():
-        raise SandboxError(f"sandbox {name!r} is already running (another supervisor holds {lock.path})")
+        raise SandboxExistsError(f"sandbox {name!r} is already running (another supervisor holds {lock.path})")
     try:
         with Sandbox(screen) as sb:
             for argv in argvs:

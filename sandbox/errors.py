@@ -1,7 +1,19 @@
-"""Errors raised by the sandbox package, grouped by cause."""
+"""Errors raised by the sandbox package, grouped by cause, and `DeskpilotError`, the base of every deskpilot error.
+
+The base lives here because `sandbox` is the bottom layer: every other package may import it, and it imports
+nothing of theirs. The whole tree is drawn in agent/errors.py, which also re-exports every class.
+"""
 
 
-class SandboxError(Exception):
+class DeskpilotError(Exception):
+    """Base class of every error deskpilot raises on purpose; `except DeskpilotError` catches them all.
+
+    Errors of the Python runtime (a ValueError for a bad argument, an OSError from the disk) are not wrapped:
+    they mean a bug or a broken machine and propagate as they are.
+    """
+
+
+class SandboxError(DeskpilotError):
     """Base class of every error the sandbox raises."""
 
 
@@ -32,5 +44,25 @@ class SandboxClosedError(SandboxError):
     """An operation was attempted on a sandbox that is already closed."""
 
 
+class SandboxNameError(SandboxError, ValueError):
+    """A persistent sandbox name that is not 1 to 64 of A-Z a-z 0-9 _ . - (also a ValueError, as before)."""
+
+
 class SandboxNotFoundError(SandboxError):
     """No persistent sandbox has the given name."""
+
+
+class SandboxExistsError(SandboxError):
+    """A persistent sandbox of that name is already running."""
+
+
+class SandboxStartError(SandboxError):
+    """A persistent sandbox's supervisor exited or timed out before it was ready; the message ends with its log."""
+
+    def __init__(self, message: str, log_path: str | None = None) -> None:
+        super().__init__(message)
+        self.log_path = log_path
+
+
+class SandboxStopError(SandboxError):
+    """A persistent sandbox could not be stopped (another user's supervisor, or it was restarted meanwhile)."""

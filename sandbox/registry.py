@@ -20,7 +20,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sandbox.errors import SandboxError, SandboxNotFoundError
+from sandbox.environment import WORKDIR_PREFIX
+from sandbox.errors import SandboxError, SandboxNameError, SandboxNotFoundError
 from sandbox.files import write_json_atomic
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -30,9 +31,9 @@ SUPERVISOR_MODULE = "sandbox.daemon"
 
 
 def validate_name(name: str) -> str:
-    """Return `name` if it is a valid sandbox name (1..64 of A-Z a-z 0-9 _ . -), else raise ValueError."""
+    """Return `name` if it is a valid sandbox name (1..64 of A-Z a-z 0-9 _ . -), else raise SandboxNameError."""
     if not NAME_PATTERN.fullmatch(name) or name in (".", ".."):
-        raise ValueError(f"invalid sandbox name {name!r}: use 1 to 64 characters from A-Z a-z 0-9 _ . -")
+        raise SandboxNameError(f"invalid sandbox name {name!r}: use 1 to 64 characters from A-Z a-z 0-9 _ . -")
     return name
 
 
@@ -231,6 +232,6 @@ class Registry:
             return
         if seen is not None:
             workdir = Path(seen.workdir)
-            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix="deskpilot-sbx-")).
-            if workdir.name.startswith("deskpilot-sbx-") and workdir.parent == Path(tempfile.gettempdir()):
+            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix=WORKDIR_PREFIX)).
+            if workdir.name.startswith(WORKDIR_PREFIX) and workdir.parent == Path(tempfile.gettempdir()):
                 shutil.rmtree(workdir, ignore_errors=True)

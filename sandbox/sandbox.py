@@ -13,6 +13,7 @@ from pathlib import Path
 
 from Xlib import Xatom
 
+from sandbox.environment import WORKDIR_PREFIX, SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError, DisplayStartError, SandboxClosedError
 from sandbox.processes import Child, spawn
 from sandbox.windows import WindowInfo, WindowManagerView
@@ -26,12 +27,6 @@ X_RESOURCES = """\
 XTerm*faceName: DejaVu Sans Mono
 XTerm*faceSize: 11
 XTerm*locale: true
-"""
-
-GTK_SETTINGS = """\
-[Settings]
-gtk-cursor-blink=false
-gtk-enable-animations=false
 """
 
 
@@ -93,7 +88,8 @@ class Sandbox:
         self._children: list[Child] = []
         self._views: list[WindowManagerView] = []
         self._display: list[str] = []
-        self._root = tempfile.mkdtemp(prefix="deskpilot-sbx-")
+        self._root = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
+        self._dirs = SandboxDirs(Path(self._root))
         self._apps: list[App] = []
         self._closed = False
         self._started = False
@@ -121,13 +117,11 @@ class Sandbox:
         return self
 
     def _start(self) -> None:
-        root = Path(self._root)
-        for sub in ("home", "config/gtk-3.0", "data", "cache", "runtime", "logs"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(root / "runtime", 0o700)
-        (root / "Xauthority").touch()
-        (root / "config/gtk-3.0/settings.ini").write_text(GTK_SETTINGS)
-        xvfb, display = start_xvfb(self.screen, self._base_env(), str(root / "logs/xvfb.log"), self._start_timeout)
+        dirs = self._dirs
+        dirs.create()
+        # The X server starts without DISPLAY; everything after it gets the display it serves.
+        xvfb, display = start_xvfb(self.screen, sandbox_env(dirs.root, None, os.environ), str(dirs.logs / "xvfb.log"),
+                                   self._start_timeout)
         self._children.append(xvfb)
         self._display.append(display)
         view = WindowManagerView(display)
@@ -136,7 +130,7 @@ class Sandbox:
         root_win.change_property(Xatom.RESOURCE_MANAGER, Xatom.STRING, 8, X_RESOURCES.encode())
         view._d.sync()
         if self._want_wm:
-            self._children.append(spawn("openbox", ["openbox"], self.env, log_path=str(root / "logs/openbox.log")))
+            self._children.append(spawn("openbox", ["openbox"], self.env, log_path=str(dirs.logs / "openbox.log")))
             self._wait(view.wm_running, "openbox did not start (see logs/openbox.log)")
             if not view.manages_windows(self._start_timeout):
                 raise DisplayStartError("openbox started but does not manage windows (see logs/openbox.log)")
@@ -166,28 +160,10 @@ class Sandbox:
         """Private directory holding the sandbox's HOME, XDG dirs and logs."""
         return Path(self._root)
 
-    def _base_env(self) -> dict[str, str]:
-        root = self._root
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "SESSION_MANAGER", "DBUS_SESSION_BUS_ADDRESS")}
-        env.update(
-            HOME=f"{root}/home",
-            XDG_CONFIG_HOME=f"{root}/config",
-            XDG_DATA_HOME=f"{root}/data",
-            XDG_CACHE_HOME=f"{root}/cache",
-            XDG_RUNTIME_DIR=f"{root}/runtime",
-            XAUTHORITY=f"{root}/Xauthority",
-            LANG="C.UTF-8",
-            LC_ALL="C.UTF-8",
-            NO_AT_BRIDGE="1",
-        )
-        return env
-
     @property
     def env(self) -> dict[str, str]:
-        """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale)."""
-        env = self._base_env()
-        env["DISPLAY"] = self.display
-        return env
+        """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale; sandbox.environment)."""
+        return sandbox_env(self._root, self.display, os.environ)
 
     # ------------------------------------------------------------------ apps and windows
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0, cwd: str | None = None) -> App:
@@ -201,9 +177,9 @@ class Sandbox:
             raise TypeError("launch() takes an argument list, e.g. ['xcalc'], not a string")
         view = self._views[0]
         before = set(view.client_ids())
-        log = str(Path(self._root) / "logs" / f"{Path(argv[0]).name}-{len(self._apps)}.log")
+        log = str(self._dirs.logs / f"{Path(argv[0]).name}-{len(self._apps)}.log")
         try:
-            child = spawn(Path(argv[0]).name, list(argv), self.env, log_path=log, cwd=cwd or f"{self._root}/home")
+            child = spawn(Path(argv[0]).name, list(argv), self.env, log_path=log, cwd=cwd or str(self._dirs.home))
         except OSError as e:  # no such program, not executable: the user's command line, not a crash
             where = " (relative paths are taken from the sandbox's home directory: give an absolute path)" \
                 if "/" in argv[0] and not argv[0].startswith("/") else ""

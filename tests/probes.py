@@ -25,6 +25,12 @@ def processes_with_env(marker: str) -> list[int]:
     return found
 
 
+def environ_of(pid: int) -> dict[str, str]:
+    """The environment a live process was started with, read from /proc/PID/environ."""
+    blob = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in blob.decode(errors="replace").split("\0") if "=" in item)
+
+
 def wait_gone(marker: str, timeout: float = 5.0) -> list[int]:
     """Wait until no process mentions `marker`; return whatever is left after `timeout`."""
     deadline = time.monotonic() + timeout

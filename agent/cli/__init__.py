@@ -1,4 +1,4 @@
-"""The `deskpilot` command line. Each command group lives in its own module and registers itself here.
+"""The `deskpilot` command line. Each command or command group lives in its own module and registers itself here.
 
 Nothing heavy is imported at module level: a Ctrl-C that arrives while the command is still
 starting must end it with exit code 130, not a KeyboardInterrupt traceback from an import.
@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import sys
 
+# agent.cli.exit_codes.EXIT_INTERRUPTED, repeated: a Ctrl-C can arrive before that module is imported.
 EXIT_INTERRUPTED = 130
+
+# One module per command or command group, each with a `register(app)`; this order is the order of `--help`
+# (typer lists the commands first, then the groups: runs, sandbox, eval).
+COMMAND_MODULES = ("demo", "replay", "runs", "run", "shell", "schema", "sandbox", "doctor", "parse", "eval", "train")
 
 
 def build_app():
     """The typer app with every command group registered."""
-    import typer
+    from importlib import import_module
 
-    from agent.cli import doctor, eval, parse, run, runs, sandbox, schema
+    import typer
 
     app = typer.Typer(
         name="deskpilot",
@@ -29,13 +34,14 @@ def build_app():
     def _root() -> None:
         """deskpilot: sandboxed desktops an agent can see and act in."""
 
-    for module in (runs, run, schema, sandbox, doctor, parse, eval):
-        module.register(app)
+    for name in COMMAND_MODULES:
+        import_module(f"agent.cli.{name}").register(app)
     return app
 
 
 def main() -> None:
-    """Console-script entry point: exit codes 0 success, 1 run failed, 2 bad usage or input, 130 interrupted."""
+    """Console-script entry point: exit codes 0 success, 1 run failed, 2 bad usage or input, 130 interrupted
+    (agent.cli.exit_codes)."""
     try:
         from agent.cli import common
 

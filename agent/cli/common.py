@@ -1,23 +1,27 @@
-"""Shared pieces of the command line: exit codes, error reporting, JSON output."""
+"""Shared pieces of the command line: running the app, error reporting, JSON output, option parsers."""
 
 from __future__ import annotations
 
 import json
 import signal
 import sys
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_of_error
+from agent.errors import UsageError
 
+if TYPE_CHECKING:
+    from agent.runs.records import Outcome
 
-class UsageError(Exception):
-    """Bad usage or input: reported without a traceback, exit code 2."""
+__all__ = [
+    "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "err_console", "parse_app_commands",
+    "parse_screen", "print_error", "print_json", "run_app", "run_json",
+]
 
 
 def err_console() -> Console:
@@ -25,16 +29,20 @@ def err_console() -> Console:
     return Console(stderr=True, soft_wrap=True)
 
 
-def fail_usage(message: str) -> NoReturn:
-    """Print `message` as an error and exit with code 2."""
-    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(EXIT_USAGE)
+def print_error(message: str) -> None:
+    """`error: MESSAGE` on stderr; the message is printed as it is (a bracket in it is not rich markup)."""
+    err_console().print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
 
 
 def print_json(obj: dict) -> None:
     """Print one JSON object on stdout."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def run_json(run_dir: Path, outcome: Outcome, steps: int, answer: str | None) -> dict:
+    """The keys every command that runs something prints with --json (`run` adds error and wall_s)."""
+    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
 
 
 def parse_screen(text: str):
@@ -84,9 +92,8 @@ def _sigterm_as_interrupt(signum, frame) -> None:
 
 
 def run_app(app: typer.Typer) -> None:
-    """Run the typer app, mapping interrupts and known errors to exit codes without tracebacks."""
-    from sandbox.errors import SandboxError
-
+    """Run the typer app; interrupts and the errors of agent.cli.exit_codes.ERROR_EXIT_CODES become exit codes
+    and one line on stderr, without a traceback."""
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         # With standalone_mode=False a `typer.Exit(code)` comes back as the return value.
@@ -97,12 +104,13 @@ def run_app(app: typer.Typer) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as e:
         sys.exit(e.exit_code)
-    except (UsageError, SandboxError) as e:
-        err_console().print(f"[bold red]error:[/] {e}", highlight=False)
-        sys.exit(EXIT_USAGE)
     except typer.Abort:
         sys.exit(EXIT_INTERRUPTED)
     except Exception as e:
+        code = exit_code_of_error(e)
+        if code is not None:
+            print_error(str(e))
+            sys.exit(code)
         # typer 0.29 vendors click; its usage errors carry `show()` and an exit code of 2.
         if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
             e.show()

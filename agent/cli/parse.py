@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from agent.cli.common import EXIT_FAILED, err_console, fail_usage, print_json
+from agent.cli.common import EXIT_FAILED, UsageError, err_console, print_json
 
 _SIZE = re.compile(r"^\s*(\d{1,6})\s*[xX]\s*(\d{1,6})\s*$")
 
@@ -17,7 +17,7 @@ def _size(text: str, option: str):
 
     m = _SIZE.match(text)
     if m is None or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        fail_usage(f"{option} must be WIDTHxHEIGHT in pixels, e.g. 1920x1080; got {text!r}")
+        raise UsageError(f"{option} must be WIDTHxHEIGHT in pixels, e.g. 1920x1080; got {text!r}")
     return Size(int(m.group(1)), int(m.group(2)))
 
 
@@ -42,13 +42,13 @@ def register(app: typer.Typer) -> None:
         from perception.formats import FORMAT_NAMES, get_format
 
         if format not in FORMAT_NAMES:
-            fail_usage(f"unknown --format {format!r}; choose one of: {', '.join(FORMAT_NAMES)}")
+            raise UsageError(f"unknown --format {format!r}; choose one of: {', '.join(FORMAT_NAMES)}")
         fmt = get_format(format)
         screen_size = _size(screen, "--screen")
         try:
             frame = fmt.frame(screen_size)
         except ValueError as e:
-            fail_usage(f"--screen {screen_size}: {e}")
+            raise UsageError(f"--screen {screen_size}: {e}") from None
         if model_input is not None:
             frame = replace(frame, model_input=_size(model_input, "--model-input"))
         reply = sys.stdin.read() if text == "-" else text

@@ -7,12 +7,13 @@ from rich.markup import escape
 
 from agent.loop.stepper import Rejected, StepOutcome, Turn
 from agent.loop.human import describe
-from agent.session import RunSummary
+from agent.runs.records import Outcome
+from agent.runs.result import RunResult
 from perception.policy import Proposal
 
 THOUGHT_CHARS = 300  # long chains of thought are cut; the full text is in steps.jsonl
 
-OUTCOME_STYLE = {"done": "bold green", "interrupted": "bold yellow"}
+OUTCOME_STYLE: dict[Outcome, str] = {"done": "bold green", "interrupted": "bold yellow"}
 
 
 def _duration(ms: float) -> str:
@@ -70,13 +71,13 @@ class RichProgress:
         self._stop_spinner()
 
 
-def print_summary(console: Console, summary: RunSummary) -> None:
+def print_summary(console: Console, result: RunResult) -> None:
     """The final summary: outcome, answer, steps, wall time, run directory."""
-    style = OUTCOME_STYLE.get(summary.outcome, "bold red")
-    console.print(f"outcome: [{style}]{summary.outcome}[/]  steps: {summary.steps}  wall time: {summary.wall_s:.1f} s",
+    style = OUTCOME_STYLE.get(result.outcome, "bold red")
+    console.print(f"outcome: [{style}]{result.outcome}[/]  steps: {result.steps}  wall time: {result.wall_s:.1f} s",
                   highlight=False)
-    if summary.answer is not None:
-        console.print(f"answer: {escape(summary.answer)}", highlight=False)
-    if summary.error and summary.outcome != "done":
-        console.print(f"reason: {escape(summary.error)}", highlight=False)
-    console.print(f"run directory: {summary.run_dir}  (report: {summary.run_dir / 'report.html'})", highlight=False)
+    if result.answer is not None:
+        console.print(f"answer: {escape(result.answer)}", highlight=False)
+    if result.error and result.outcome != "done":
+        console.print(f"reason: {escape(result.error)}", highlight=False)
+    console.print(f"run directory: {result.run_dir}  (report: {result.run_dir / 'report.html'})", highlight=False)

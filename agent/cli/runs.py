@@ -1,4 +1,4 @@
-"""Commands that produce or read runs: `demo`, `replay`, `runs list`, `runs show`."""
+"""`deskpilot runs list|show|prune`: the recorded runs under a runs directory."""
 
 from __future__ import annotations
 
@@ -8,84 +8,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import EXIT_FAILED, EXIT_OK, UsageError, err_console, print_json
-
-RUNS_DIR_HELP = "where run directories are written (default: ./runs)"
-
-
-def _run_summary(run_dir: Path, outcome: str, steps: int, answer: str | None) -> dict:
-    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
-
-
-def _load(run: Path):
-    from agent.runs.trajectory import TrajectoryError, load_run
-
-    try:
-        return load_run(run)
-    except TrajectoryError as e:
-        raise UsageError(str(e)) from None
+from agent.cli.common import UsageError, err_console, print_json
+from agent.cli.options import RUNS_DIR_HELP
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `deskpilot` app."""
+    """Add the `runs` command group to the `deskpilot` app."""
     runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
     app.add_typer(runs_app, name="runs")
-
-    @app.command("demo")
-    def demo(
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
-    ) -> None:
-        """Run the scripted demo (no model): fill in the demo form and compute 7 + 8 in xcalc, recorded as a run."""
-        from agent.demo import run_demo
-
-        console = err_console()
-        if not as_json:
-            console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")
-        run_dir, result = run_demo(runs_dir)
-        if as_json:
-            print_json(_run_summary(run_dir, result.outcome, result.steps, result.answer))
-        else:
-            console.print(f"outcome: [bold]{result.outcome}[/]  steps: {result.steps}  answer: {result.answer!r}")
-            console.print(f"run directory: {run_dir}  (report: {run_dir / 'report.html'})")
-            console.print(f"replay it with: deskpilot replay {run_dir}")
-        raise typer.Exit(EXIT_OK if result.outcome == "done" else EXIT_FAILED)
-
-    @app.command("replay")
-    def replay(
-        run: Path = typer.Argument(..., help="a run directory to replay"),
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        tolerance: float = typer.Option(0.002, help="fraction of pixels a step's screen may differ by"),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
-    ) -> None:
-        """Replay a run's recorded actions in a fresh sandbox and report where the screens diverge."""
-        from agent.runs.replay import replay_run
-        from agent.runs.trajectory import TrajectoryError
-
-        if not 0 <= tolerance <= 1:
-            raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
-        _load(run)  # reject a broken trajectory before starting a sandbox
-        try:
-            report = replay_run(run, runs_dir, tolerance=tolerance)
-        except TrajectoryError as e:
-            raise UsageError(str(e)) from None
-        steps = len(report.comparisons)
-        if as_json:
-            out = _run_summary(report.run_dir, report.outcome, steps, report.answer)
-            out["diverged_steps"] = report.diverged_steps
-            out["final_diff"] = report.final_diff
-            print_json(out)
-        else:
-            console = err_console()
-            table = Table("step", "action", "pixels differing", "verdict")
-            for c in report.comparisons:
-                diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.3%}"
-                table.add_row(str(c.index), c.kind, diff, "[red]diverged[/]" if c.diverged else "same")
-            console.print(table)
-            if report.final_diff is not None:
-                console.print(f"final screen: {report.final_diff:.3%} of pixels differ")
-            console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
-        raise typer.Exit(EXIT_OK if report.outcome == "replayed" else EXIT_FAILED)
 
     @runs_app.command("list")
     def runs_list(
@@ -124,10 +54,7 @@ def register(app: typer.Typer) -> None:
 
         if older_than is not None and older_than < 0 or keep is not None and keep < 0:
             raise UsageError("--older-than and --keep must not be negative")
-        try:
-            plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
         if not dry_run:
             prune(plan)
         if as_json:
@@ -144,7 +71,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Show a run's metadata and steps."""
-        t = _load(run)
+        from agent.runs.trajectory import load_run
+
+        t = load_run(run)
         if as_json:
             print_json({"meta": t.meta.model_dump(mode="json"), "steps": [s.model_dump(mode="json") for s in t.steps], "notes": t.notes})
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from agent.loop.env import DesktopEnv
 from agent.loop.stepper import ActingStepper, Ending, Stepper, Turn
@@ -17,19 +16,10 @@ from agent.loop.guards import ProgressGuard, StepBudget, StopOnRequest, TimeBudg
 from agent.loop.human import CallUserHandler, Confirmation, NoUser, RiskPolicy, UserChannel
 from agent.loop.recording import NullObserver, Observer, Recording, Reporting
 from agent.loop.retry import DEFAULT_MAX_RETRIES, propose_with_retries
+from agent.runs.result import RunResult
 from agent.runs.writer import RunWriter
 from perception.policy import HistoryItem, Policy
 from perception.settle import SettleResult
-
-
-@dataclass(frozen=True)
-class EpisodeResult:
-    """How an episode ended: outcome (done/failed/max_steps/timeout/interrupted), the answer if any, steps taken."""
-
-    outcome: str
-    answer: str | None
-    steps: int
-    error: str | None = None
 
 
 def drive(
@@ -119,15 +109,16 @@ def run_episode(
     max_retries: int = DEFAULT_MAX_RETRIES,
     observer: Observer | None = None,
     **stepper_options,
-) -> EpisodeResult:
+) -> RunResult:
     """Drive `env` with `policy` through `standard_stepper`, recording every step to `writer`.
 
-    The caller finishes the writer with the returned outcome. `stepper_options` go to `standard_stepper`
-    (timeout, user, risk, approve_risky, stop).
+    The caller finishes the writer with the returned outcome (its `wall_s` is the loop's alone).
+    `stepper_options` go to `standard_stepper` (timeout, user, risk, approve_risky, stop).
     """
+    t0 = time.monotonic()
     stepper = standard_stepper(env, writer, max_steps=max_steps, observer=observer, **stepper_options)
     ending = drive(stepper, policy, env.observe, env.validate, task, max_retries=max_retries, observer=observer)
-    return EpisodeResult(ending.outcome, ending.answer, writer.steps, ending.error)
+    return RunResult(writer.run_dir, ending.outcome, writer.steps, ending.answer, ending.error, time.monotonic() - t0)
 
 
 def _ms(seconds: float) -> float:

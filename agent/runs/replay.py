@@ -12,9 +12,9 @@ from pydantic import ValidationError
 
 from actions.schema import TERMINAL_KINDS, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
-from agent.runs.records import RunMeta, StepRecord
-from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
+from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
 
@@ -45,7 +45,7 @@ class ReplayReport:
 
     run_dir: Path
     source: Path
-    outcome: str
+    outcome: Outcome
     comparisons: list[StepComparison] = field(default_factory=list)
     final_diff: float | None = None
     answer: str | None = None

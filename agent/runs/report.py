@@ -1,4 +1,8 @@
-"""A single-file HTML report of a run: metadata, then each step's screen with the action marked on it."""
+"""A run's HTML report, `report.html` in the run directory: metadata, then each step's screen with the action marked.
+
+The page links the screenshots (`screens/NNNN.png`, `screens/final.png`) rather than embedding them, so it is
+viewed from inside the run directory and travels with it, not as a file on its own. RunWriter.finish writes it.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,9 @@ def _esc(value) -> str:
 
 
 def write_report(run_dir: Path) -> Path:
-    """Render run_dir/report.html from meta.json and steps.jsonl; returns its path.
+    """Render run_dir/report.html from meta.json and steps.jsonl (read with load_run); returns its path.
 
-    Reads the files directly (not via load_run) so a report can be written for any run that has them.
+    Written atomically (a temporary file, then a rename), so a browser never shows half a report.
     """
     traj = load_run(run_dir)
     meta = traj.meta

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.errors import UsageError
+
 
 @dataclass(frozen=True)
 class PrunePlan:
@@ -20,9 +22,10 @@ def plan_prune(runs_dir: Path, *, older_than_days: float | None = None, keep_las
     """Choose runs to delete: those older than `older_than_days` (by meta.json's mtime), beyond the newest `keep_last`.
 
     Only directories that contain a meta.json are considered, so nothing else under `runs_dir` is touched.
+    Saying neither what age nor what count to keep is a UsageError.
     """
     if older_than_days is None and keep_last is None:
-        raise ValueError("say what to prune: an age (--older-than) and/or a count to keep (--keep)")
+        raise UsageError("say what to prune: an age (--older-than) and/or a count to keep (--keep)")
     now = time.time() if now is None else now
     runs = sorted((p.parent for p in runs_dir.glob("*/meta.json")), key=lambda d: (d / "meta.json").stat().st_mtime, reverse=True)
     delete, keep = [], []

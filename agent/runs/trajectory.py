@@ -18,11 +18,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from agent.errors import TrajectoryError
 from agent.runs.records import RunMeta, StepRecord
-
-
-class TrajectoryError(Exception):
-    """A run directory that cannot be read or written; the message names the file and the problem."""
 
 
 @dataclass

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from perception.errors import PerceptionError
+
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 24  # int() refuses very long digit strings; no coordinate needs more
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -20,8 +22,8 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '
                    "f": "\f", "v": "\v", "0": "\0", "/": "/"}
 
 
-class LiteralError(ValueError):
-    """Text that the tokenizer cannot read."""
+class LiteralError(PerceptionError, ValueError):
+    """Text that the tokenizer cannot read (also a ValueError: format parsers catch ValueError around it)."""
 
 
 @dataclass(frozen=True)

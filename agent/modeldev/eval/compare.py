@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.errors import DatasetError
+
 Z95 = 1.96
 
 
@@ -61,14 +63,14 @@ class Difference:
 
 
 def load_report(path: str | Path) -> dict:
-    """A report written by `eval grounding --out` or `eval actions --out`; ValueError naming the problem."""
+    """A report written by `eval grounding --out` or `eval actions --out`; DatasetError (a ValueError) naming the problem."""
     path = Path(path)
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: not a readable JSON report ({e})") from e
+        raise DatasetError(f"{path}: not a readable JSON report ({e})") from e
     if not isinstance(report, dict) or report_kind(report) is None:
-        raise ValueError(f"{path}: not a report of `deskpilot eval grounding` or `deskpilot eval actions` "
+        raise DatasetError(f"{path}: not a report of `deskpilot eval grounding` or `deskpilot eval actions` "
                          "(no 'accuracy' with 'rows' or 'steps')")
     return report
 
@@ -101,10 +103,10 @@ def proportions(report: dict) -> dict[str, Proportion]:
 
 
 def compare(a: dict, b: dict) -> list[Difference]:
-    """The metrics both reports have, in `a`'s order; ValueError when they are different kinds of report."""
+    """The metrics both reports have, in `a`'s order; DatasetError (a ValueError) when they are different kinds of report."""
     kind_a, kind_b = report_kind(a), report_kind(b)
     if kind_a != kind_b:
-        raise ValueError(f"cannot compare a {kind_a} report with a {kind_b} report")
+        raise DatasetError(f"cannot compare a {kind_a} report with a {kind_b} report")
     pa, pb = proportions(a), proportions(b)
     return [Difference(name, pa[name], pb[name]) for name in pa if name in pb and pa[name].n and pb[name].n]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from agent.errors import DatasetError
 from perception.capture import Screenshot
 from perception.errors import ModelOutputError
 from perception.policy import Grounder
@@ -70,13 +71,16 @@ class GroundingReport:
 
 
 def load_rows(dataset: str | Path) -> list[dict]:
-    """Rows of a ScreenSpot-format JSON file (a list, or {"rows": [...]})."""
-    data = json.loads(Path(dataset).read_text(encoding="utf-8"))
-    rows = data["rows"] if isinstance(data, dict) else data
+    """Rows of a ScreenSpot-format JSON file (a list, or {"rows": [...]}); DatasetError naming the file and problem."""
+    try:
+        data = json.loads(Path(dataset).read_text(encoding="utf-8"))
+        rows = data["rows"] if isinstance(data, dict) else data
+    except (ValueError, KeyError) as e:  # not JSON, not UTF-8, a dict without "rows"
+        raise DatasetError(f"{dataset}: {e}") from None
     for i, row in enumerate(rows):
         missing = {"img_filename", "bbox", "instruction"} - row.keys()
         if missing:
-            raise ValueError(f"row {i} lacks {sorted(missing)}")
+            raise DatasetError(f"{dataset}: row {i} lacks {sorted(missing)}")
     return rows
 
 

@@ -1,0 +1,137 @@
+"""The options `deskpilot run` and `deskpilot shell` share, declared once and validated once.
+
+Each shared option (its flag, type, default and help text) is declared in `TASK_OPTIONS`. A command asks for
+them with one parameter, `options: TaskOptions`, and the `task_options` decorator puts the declared options
+in its place in the signature typer reads, then hands the command their values as that one TaskOptions:
+
+    @app.command("run")
+    @task_options
+    def run(task: str = typer.Argument(...), options: TaskOptions = ..., as_json: bool = typer.Option(...)): ...
+
+`validate(options)` turns the values into a TaskSetup (a model source, a screen, apps, budgets), raising
+UsageError (or the model factory's PolicyConfigError) saying what to change. `RUNS_DIR_HELP` is also the help
+of `--runs-dir` in demo, replay and runs: one option, one help text.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from agent.cli.common import UsageError, parse_app_commands, parse_screen
+
+if TYPE_CHECKING:
+    from agent.runs.records import AppSpec
+    from agent.session import RunSettings
+    from perception.backends.factory import PolicySource
+    from sandbox import ScreenSpec
+
+MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B; one written by "
+              "`deskpilot train` runs as the built-in model), or, as a debugging "
+              "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser)")
+FORMAT_HELP = ("Output format family (default ui-tars): ui-tars, qwen25-computer-use, qwen3, os-atlas, uground, "
+               "showui.")
+SANDBOX_HELP = "Run in this persistent sandbox (deskpilot sandbox start) instead of a fresh one."
+RUNS_DIR_HELP = "Where run directories are written."
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """The shared options' values as given on the command line (see TASK_OPTIONS for each one's meaning)."""
+
+    apps: list[str]
+    model: Optional[str]
+    endpoint: Optional[str]
+    model_name: Optional[str]
+    format: Optional[str]
+    max_steps: int
+    timeout: Optional[float]
+    screen: Optional[str]
+    runs_dir: Path
+    history: int
+    sandbox: Optional[str]
+    yes: bool
+
+
+# TaskOptions field -> (type, typer option): the one declaration of each shared option, in `--help` order.
+TASK_OPTIONS: dict[str, tuple[object, typer.models.OptionInfo]] = {
+    "apps": (list[str], typer.Option([], "--app", help="Command line to launch first (repeatable), e.g. --app xcalc.")),
+    "model": (Optional[str], typer.Option(None, "--model", help=MODEL_HELP)),
+    "endpoint": (Optional[str], typer.Option(None, "--endpoint", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")),
+    "model_name": (Optional[str], typer.Option(None, "--model-name", help="Model name the server serves (with --endpoint).")),
+    "format": (Optional[str], typer.Option(None, "--format", help=FORMAT_HELP)),
+    "max_steps": (int, typer.Option(30, "--max-steps", help="Step budget (outcome max_steps when used up).")),
+    "timeout": (Optional[float], typer.Option(None, "--timeout", help="Wall-clock budget in seconds (outcome timeout).")),
+    "screen": (Optional[str], typer.Option(None, "--screen", help="Screen size WxH of the fresh sandbox (default 1280x800).")),
+    "runs_dir": (Path, typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP)),
+    "history": (int, typer.Option(2, "--history", help="Screenshots per model call, the current one included.")),
+    "sandbox": (Optional[str], typer.Option(None, "--sandbox", help=SANDBOX_HELP)),
+    "yes": (bool, typer.Option(False, "--yes", "-y", help="Allow risky actions (deleting files, closing windows) without asking.")),
+}
+
+
+def task_options(command: Callable) -> Callable:
+    """Decorator (under `@app.command`): replace the command's `options: TaskOptions` parameter by the declared
+    options, and call the command with their values collected into one TaskOptions."""
+    own = inspect.signature(command, eval_str=True)
+    params = []
+    for param in own.parameters.values():
+        if param.name == "options":
+            params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+                       for name, (kind, option) in TASK_OPTIONS.items()]
+        else:
+            params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(command)
+    def with_options(**values):
+        shared = TaskOptions(**{name: values.pop(name) for name in TASK_OPTIONS})
+        return command(options=shared, **values)
+
+    # typer reads the signature and the annotations: both describe the options, not the `options` parameter.
+    with_options.__signature__ = own.replace(parameters=params)
+    with_options.__annotations__ = {p.name: p.annotation for p in params}
+    return with_options
+
+
+@dataclass(frozen=True)
+class TaskSetup:
+    """The shared options, validated: what a task runs with."""
+
+    source: PolicySource
+    screen: ScreenSpec
+    apps: list[AppSpec]
+    settings: RunSettings
+    runs_dir: Path
+    sandbox: Optional[str]
+    history: int
+
+
+def validate(options: TaskOptions) -> TaskSetup:
+    """Check the options (cheap checks first, the model's last) and build the TaskSetup; UsageError otherwise."""
+    from agent.runs.records import AppSpec
+    from agent.session import RunSettings
+    from perception.backends.factory import resolve_source
+    from sandbox.registry import validate_name
+
+    o = options
+    if o.max_steps < 1:
+        raise UsageError(f"--max-steps must be at least 1, got {o.max_steps}")
+    if o.timeout is not None and o.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {o.timeout:g}")
+    if o.history < 1:
+        raise UsageError(f"--history must be at least 1 (screenshots per model call), got {o.history}")
+    if o.sandbox is not None and o.screen is not None:
+        raise UsageError("--screen does not apply with --sandbox (the sandbox has its own screen size)")
+    screen = parse_screen(o.screen or "1280x800")
+    apps = [AppSpec(argv=argv) for argv in parse_app_commands(o.apps)]
+    if o.sandbox is not None:
+        validate_name(o.sandbox)  # SandboxNameError
+    source = resolve_source(o.model, o.endpoint, o.model_name, o.format)  # PolicyConfigError
+    settings = RunSettings(max_steps=o.max_steps, timeout=o.timeout, approve_risky=o.yes)
+    return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history)

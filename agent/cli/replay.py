@@ -1,0 +1,49 @@
+"""`deskpilot replay RUN`: re-run a recorded run's actions in a fresh sandbox and say where the screens diverge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import UsageError, err_console, print_json, run_json
+from agent.cli.exit_codes import exit_code_of_outcome
+from agent.cli.options import RUNS_DIR_HELP
+
+
+def register(app: typer.Typer) -> None:
+    """Add `replay` to the `deskpilot` app."""
+
+    @app.command("replay")
+    def replay(
+        run: Path = typer.Argument(..., help="a run directory to replay"),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        tolerance: float = typer.Option(0.002, help="fraction of pixels a step's screen may differ by"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
+    ) -> None:
+        """Replay a run's recorded actions in a fresh sandbox and report where the screens diverge."""
+        from agent.runs.replay import replay_run
+        from agent.runs.trajectory import load_run
+
+        if not 0 <= tolerance <= 1:
+            raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
+        load_run(run)  # reject a broken trajectory (TrajectoryError: exit 2) before starting a sandbox
+        report = replay_run(run, runs_dir, tolerance=tolerance)
+        steps = len(report.comparisons)
+        if as_json:
+            out = run_json(report.run_dir, report.outcome, steps, report.answer)
+            out["diverged_steps"] = report.diverged_steps
+            out["final_diff"] = report.final_diff
+            print_json(out)
+        else:
+            console = err_console()
+            table = Table("step", "action", "pixels differing", "verdict")
+            for c in report.comparisons:
+                diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.3%}"
+                table.add_row(str(c.index), c.kind, diff, "[red]diverged[/]" if c.diverged else "same")
+            console.print(table)
+            if report.final_diff is not None:
+                console.print(f"final screen: {report.final_diff:.3%} of pixels differ")
+            console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
+        raise typer.Exit(exit_code_of_outcome(report.outcome))

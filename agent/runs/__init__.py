@@ -1,0 +1,1 @@
+"""Runs on disk: run directories (trajectories), their schema, reports, replay and retention."""

@@ -1,0 +1,150 @@
+"""Persistent sandboxes: start one that outlives the calling process, and stop one.
+
+A persistent sandbox is a detached supervisor process (`python -m sandbox.daemon`, in its own session so it
+survives the terminal and its Ctrl-C) that owns a Sandbox and publishes its record in a Registry once the
+sandbox is ready. `start` spawns it and waits for that record; `stop` sends SIGTERM, waits, and SIGKILLs a
+supervisor that does not exit (its children then get the kernel's parent-death signal). Other processes
+use a running one through sandbox.attach.AttachedSandbox.
+
+The state directory comes in as a Registry; `default_state_dir` resolves it from an environment the caller
+passes, so nothing here reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sandbox.errors import SandboxExistsError, SandboxStartError, SandboxStopError
+from sandbox.processes import require_program
+from sandbox.registry import Registry, SandboxRecord, supervisor_alive, validate_name
+from sandbox.xserver import ScreenSpec
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+LOG_TAIL_CHARS = 2000
+
+
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    """State directory: $DESKPILOT_STATE_DIR, else $XDG_STATE_HOME/deskpilot, else ~/.local/state/deskpilot."""
+    if env.get("DESKPILOT_STATE_DIR"):
+        return Path(env["DESKPILOT_STATE_DIR"]).expanduser()
+    if env.get("XDG_STATE_HOME"):
+        return Path(env["XDG_STATE_HOME"]).expanduser() / "deskpilot"
+    return Path.home() / ".local" / "state" / "deskpilot"
+
+
+def first_free_name(taken: set[str]) -> str:
+    """The first of sb1, sb2, ... not in `taken`."""
+    n = 1
+    while f"sb{n}" in taken:
+        n += 1
+    return f"sb{n}"
+
+
+def start(
+    registry: Registry,
+    name: str | None,
+    screen: ScreenSpec,
+    apps: Sequence[str] = (),
+    *,
+    view: bool = False,
+    timeout: float = START_TIMEOUT_S,
+) -> SandboxRecord:
+    """Start a persistent sandbox called `name` (None: the first free sb1, sb2, ...); return its record once ready.
+
+    `apps` are command lines (split with shlex by the supervisor); `view` also serves a view-only VNC on
+    127.0.0.1. Raises MissingDependencyError (x11vnc for `view`), SandboxNameError, SandboxExistsError when the
+    name is taken, and SandboxStartError, ending with the supervisor's log, when it exits or times out.
+    The supervisor stays a child of this process (in a session of its own) until this process exits.
+    """
+    if view:
+        require_program("x11vnc")
+    running = {r.name: r for r in registry.list()}
+    name = validate_name(name) if name else first_free_name(set(running))
+    if name in running:
+        rec = running[name]
+        raise SandboxExistsError(f"sandbox {name!r} is already running on display {rec.display} (pid {rec.pid}); "
+                                 f"stop it with `deskpilot sandbox stop {name}` or pick another --name")
+    registry.ensure_dirs()
+    log = registry.log_path(name)
+    with open(log, "ab") as out:
+        offset = out.tell()
+        out.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {name}\n".encode())
+        argv = [sys.executable, "-m", "sandbox.daemon", "--state-dir", str(registry.state_dir), "--name", name,
+                "--screen", str(screen), *[f"--app={cmd}" for cmd in apps], *(["--view"] if view else [])]
+        # A new session detaches the supervisor from this terminal: it outlives this process and its Ctrl-C.
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd="/")
+    try:
+        rec = _wait_started(registry, name, proc, timeout)
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(STOP_TIMEOUT_S)
+        raise
+    if rec is None:
+        raise SandboxStartError(f"sandbox {name!r} failed to start; supervisor log ({log}):\n{_log_tail(log, offset)}",
+                                log_path=str(log))
+    return rec
+
+
+def stop(registry: Registry, name: str, *, timeout: float = STOP_TIMEOUT_S) -> SandboxRecord:
+    """Stop the persistent sandbox `name` and wait until its supervisor is gone; return the record it had.
+
+    Raises SandboxNameError, SandboxNotFoundError, and SandboxStopError when the supervisor belongs to another
+    user or someone restarted the sandbox meanwhile.
+    """
+    rec = registry.get(validate_name(name))
+    try:
+        os.kill(rec.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    except PermissionError as e:
+        raise SandboxStopError(f"not allowed to stop sandbox {name!r} "
+                               f"(supervisor pid {rec.pid} belongs to another user)") from e
+    if not _wait_gone(rec.pid, rec.name, timeout):
+        # The supervisor ignored SIGTERM; SIGKILL it and let the parent-death signal stop its children.
+        os.kill(rec.pid, signal.SIGKILL)
+        _wait_gone(rec.pid, rec.name, 2.0)
+    # find() prunes the record (and the workdir) of a supervisor that had to be SIGKILLed.
+    if registry.find(name) is not None:
+        raise SandboxStopError(f"sandbox {name!r} was restarted by someone else while stopping")
+    return rec
+
+
+def _wait_started(registry: Registry, name: str, proc: subprocess.Popen, timeout: float) -> SandboxRecord | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rec = registry.find(name)
+        if rec is not None and rec.pid == proc.pid:
+            return rec
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.05)
+    proc.terminate()
+    proc.wait(STOP_TIMEOUT_S)
+    return None
+
+
+def _wait_gone(pid: int, name: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not supervisor_alive(pid, name):
+            return True
+        time.sleep(0.05)
+    return not supervisor_alive(pid, name)
+
+
+def _log_tail(path: Path, offset: int, limit: int = LOG_TAIL_CHARS) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return "(no log)"
+    return text[-limit:].strip() or "(log is empty)"
