@@ -23,6 +23,7 @@ from perception.builtin_model.copy_head import greedy_decode, load_copy_head
 from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
+from perception.boxes import changed_regions, content_region, grown_over, merge_overlapping, overlaps
 from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import resize
@@ -67,14 +68,15 @@ _LOOKALIKES = str.maketrans({"一": "-", "—": "-", "–": "-", "−": "-"})
 def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = None,
                       fields: bool = False, context: Sequence[OcrLine] = ()) -> list[OcrLine]:
     """Everything the built-in model is told about a screen's text: OCR lines, plus the text of bordered boxes
-    (buttons, keys) in which OCR's detector found nothing (perception.boxes). Used at inference and for training.
+    (buttons, keys) in which OCR's detector found nothing (perception.bordered_boxes). Used at inference and for training.
 
     `region` (x1, y1, x2, y2) limits both passes to that part of the screen; boxes stay in screen pixels.
     `fields` adds a `[label]` line at the centre of each text field (perception.fields), for checkpoints
     trained with them; `context` (lines read earlier elsewhere on the screen) names a field whose label lies
     outside `region`.
     """
-    from perception.boxes import centre_in, find_boxes
+    from perception.bordered_boxes import find_boxes
+    from perception.boxes import centre_in
 
     pil = image.image if hasattr(image, "image") else image
     left, top = (region[0], region[1]) if region else (0, 0)
@@ -107,88 +109,6 @@ def _operator_glyph(image, line: OcrLine, boxes) -> OcrLine:
             symbol = symbol_of(crop) if crop is not None else None
             return OcrLine(symbol, line.box) if symbol else line
     return line
-
-
-def changed_regions(difference, pad: int = 24, gap: int = 16) -> list[tuple[int, int, int, int]]:
-    """Boxes (x1, y1, x2, y2) around the separate changed parts of a difference image (`ImageChops.difference`
-    of two screens), each padded by `pad`; parts less than `gap` pixels apart, and padded boxes that overlap,
-    become one. Empty when nothing changed.
-
-    Separate parts matter for speed: after a calculator key press the display and the key under the pointer
-    change, and one box around both would span most of the keys, which OCR would then read again."""
-    import cv2
-    import numpy as np
-
-    changed = np.asarray(difference.convert("L")) > 0
-    if not changed.any():
-        return []
-    # Parts join when their dilations touch; each region is then the exact extent of its changed pixels.
-    joined = changed.astype(np.uint8)
-    if gap > 1:
-        joined = cv2.dilate(joined, np.ones((gap, gap), np.uint8))
-    _, labels = cv2.connectedComponents(joined, connectivity=8)
-    ys, xs = np.nonzero(changed)
-    part = labels[ys, xs]
-    h, w = changed.shape
-    boxes = []
-    for k in np.unique(part):
-        px, py = xs[part == k], ys[part == k]
-        boxes.append((max(0, int(px.min()) - pad), max(0, int(py.min()) - pad),
-                      min(w, int(px.max()) + 1 + pad), min(h, int(py.max()) + 1 + pad)))
-    return merge_overlapping(boxes)
-
-
-def content_region(image, pad: int = 16) -> tuple[int, int, int, int] | None:
-    """The box (x1, y1, x2, y2) around everything that differs from a flat desktop background, padded; None
-    when the corners differ (no flat background) or the content fills most of the screen.
-
-    A sandbox's root window is one colour and holds no text, so OCR need not read it: on a 1280x800 screen with
-    one calculator window, the window is a tenth of the pixels the text detector would otherwise scan."""
-    from PIL import Image, ImageChops
-
-    rgb = image.convert("RGB")
-    w, h = rgb.size
-    corners = {rgb.getpixel(p) for p in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))}
-    if len(corners) != 1:
-        return None
-    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, corners.pop())).getbbox()
-    if box is None:
-        return None
-    box = (max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad))
-    return box if (box[2] - box[0]) * (box[3] - box[1]) < 0.8 * w * h else None
-
-
-def merge_overlapping(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Boxes (x1, y1, x2, y2) with every overlapping pair replaced by their common bounding box, until none
-    overlap; sorted top to bottom."""
-    boxes = list(boxes)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                if _overlaps(boxes[i], boxes[j]):
-                    a, b = boxes[i], boxes.pop(j)
-                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    merged = True
-                    break
-            if merged:
-                break
-    return sorted(boxes, key=lambda b: (b[1], b[0]))
-
-
-def _overlaps(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _grown_over(region, lines, margin: int = 8) -> tuple[int, int, int, int]:
-    """`region` grown to take in every line it overlaps, plus `margin` around it, so that a line is re-read
-    whole or not at all (and a field's border, where its `[label]` line's box ends, stays inside the crop)."""
-    for ln in lines:
-        if _overlaps(ln.box, region):
-            region = (min(region[0], ln.box[0] - margin), min(region[1], ln.box[1] - margin),
-                      max(region[2], ln.box[2] + margin), max(region[3], ln.box[3] + margin))
-    return region
 
 
 def to_model_xy(x: float, y: float, frame: ModelFrame) -> tuple[int, int]:
@@ -322,17 +242,17 @@ class BuiltinPolicy:
             lines = read_screen_lines(self.ocr, screenshot, content_region(image), fields=self.listing.fields)
         else:
             # Re-read whole lines: grow each region over every old line it touches, then replace those lines.
-            regions = merge_overlapping([_grown_over(r, cache[1]) for r in regions])
+            regions = merge_overlapping([grown_over(r, [ln.box for ln in cache[1]]) for r in regions])
             # Old lines whose own pixels did not change stay as read: a region spanning a calculator's display
             # and the key under the pointer re-read the keys between them worse from the crop (measured: "1"
             # lost on a live xcalc run). New lines at their place are the same text read again.
             kept = [ln for ln in cache[1]
-                    if not any(_overlaps(ln.box, r) for r in regions) or difference.crop(ln.box).getbbox() is None]
+                    if not any(overlaps(ln.box, r) for r in regions) or difference.crop(ln.box).getbbox() is None]
             fresh = []
             for region in regions:
                 fresh += [ln for ln in read_screen_lines(self.ocr, screenshot, region, fields=self.listing.fields,
                                                          context=kept)
-                          if not any(_overlaps(ln.box, k.box) for k in kept)]
+                          if not any(overlaps(ln.box, k.box) for k in kept)]
             lines = kept + fresh
         self._ocr_cache = (screenshot.digest, lines, image.copy())
         return lines

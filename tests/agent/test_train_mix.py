@@ -111,7 +111,7 @@ def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
 def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
     pytest.importorskip("rapidocr_onnxruntime")
     from perception.backends.builtin import read_screen_lines
-    from perception.boxes import find_boxes
+    from perception.bordered_boxes import find_boxes
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
     from sandbox.apps.xcalc import BUTTONS, button_box

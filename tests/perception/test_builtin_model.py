@@ -280,7 +280,7 @@ def test_the_click_goes_to_the_line_the_thought_names(tiny_checkpoint, monkeypat
 
 
 def test_changed_parts_far_apart_are_separate_regions_and_near_ones_one():
-    from perception.backends.builtin import changed_regions
+    from perception.boxes import changed_regions
 
     diff = Image.new("RGB", (400, 300))
     ImageDraw.Draw(diff).rectangle((10, 10, 20, 20), fill="white")
@@ -312,7 +312,8 @@ def test_a_display_and_a_key_far_apart_are_read_again_without_the_keys_between(t
 
 
 def test_the_first_read_skips_a_flat_desktop_around_the_windows(tiny_checkpoint):
-    from perception.backends.builtin import content_region, load_builtin_policy
+    from perception.backends.builtin import load_builtin_policy
+    from perception.boxes import content_region
 
     screen = Image.new("RGB", (1280, 800), (40, 40, 40))
     ImageDraw.Draw(screen).rectangle((500, 200, 745, 610), fill="white")  # a calculator-sized window
