@@ -15,7 +15,7 @@ from perception.boxes import Box, centre_in
 
 
 class Line(Protocol):
-    """Anything with the text and box of a listing line (perception.backends.builtin.OcrLine)."""
+    """Anything with the text and box of a listing line (perception.listing.OcrLine)."""
 
     text: str
     box: Box

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from agent.modeldev.train.episodes import calc_episode, step_answer
-from perception.backends.builtin import OcrLine
+from perception.listing import OcrLine
 
 
 def test_calc_episodes_press_the_digits_and_show_what_xcalc_shows():
@@ -110,7 +110,7 @@ def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
 @pytest.mark.display
 def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
     pytest.importorskip("rapidocr_onnxruntime")
-    from perception.backends.builtin import read_screen_lines
+    from perception.listing import read_screen_lines
     from perception.bordered_boxes import find_boxes
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder

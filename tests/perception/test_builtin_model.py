@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
-from perception.backends.builtin import OcrLine, screen_text
+from perception.listing import OcrLine, screen_text
 from perception.capture import Screenshot, Size
 from perception.errors import ModelOutputError
 from perception.policy import Grounding, ModelFrame

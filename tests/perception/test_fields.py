@@ -48,7 +48,7 @@ def test_the_nearest_label_on_the_row_wins():
 @pytest.mark.display
 def test_the_demo_forms_entries_are_listed_by_their_labels(sandbox, tmp_path):
     pytest.importorskip("rapidocr_onnxruntime")
-    from perception.backends.builtin import read_screen_lines
+    from perception.listing import read_screen_lines
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
 
@@ -127,7 +127,8 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
 
     from agent.modeldev.train.loop import TrainConfig, train
     from perception.builtin_model.architecture import BuiltinModelConfig
-    from perception.backends.builtin import BuiltinPolicy, ListingOptions
+    from perception.backends.builtin import BuiltinPolicy
+    from perception.listing import ListingOptions
     from perception.capture import Screenshot
     from test_train_mix import _tiny_dataset
 
@@ -154,7 +155,8 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
 def test_a_field_read_again_after_typing_keeps_the_name_of_its_label_outside_the_changed_region():
     """Typing into an entry changes only the entry's pixels; its re-read line is still `[Name]`, named by the
     label read before (a crop of the entry alone holds no label)."""
-    from perception.backends.builtin import BUILTIN_MODEL_DIR, BuiltinPolicy, ListingOptions
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, BuiltinPolicy
+    from perception.listing import ListingOptions
     from perception.capture import Screenshot
     from perception.ocr import TextBox
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from perception.backends.builtin import GROUNDING_FOLLOW_UP, ListingOptions, OcrLine, builtin_format, screen_text
+from perception.backends.builtin import GROUNDING_FOLLOW_UP, builtin_format
+from perception.listing import ListingOptions, OcrLine, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
@@ -98,7 +99,7 @@ def listed_point(lines: list[OcrLine], box, frame: ModelFrame, near: tuple[float
 
     Answers copy this point exactly, so the copy head's target is always a token of the prompt.
     """
-    from perception.backends.builtin import to_model_xy
+    from perception.listing import to_model_xy
 
     x, y, w, h = box
     inside = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]

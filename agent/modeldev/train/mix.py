@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent.modeldev.train.data import GroundingSamples, Sample, listed_point
 from agent.modeldev.train.episodes import calc_episode, step_answer
-from perception.backends.builtin import OcrLine, screen_text, to_model_xy
+from perception.listing import OcrLine, screen_text, to_model_xy
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
