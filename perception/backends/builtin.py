@@ -1,9 +1,12 @@
-"""The built-in model: a tiny Qwen2.5-VL checkpoint shipped in perception/builtin_model, run through TransformersPolicy.
+"""The built-in model's policy: a tiny Qwen2.5-VL checkpoint shipped in perception/builtin_model, run through
+TransformersPolicy.
 
-The model answers in the UI-TARS grammar (resized-image pixels). Its prompt is the UI-TARS grounding/computer-use
-layout with a shorter instruction block, plus the text OCR read on the screen as `text @(x,y)` lines in the same
-model-space pixels, because reading small text from a few hundred image tokens is what a tiny model does worst.
-Training (agent.modeldev.train) builds prompts with the same functions, so train and inference cannot drift apart.
+BuiltinPolicy composes the pieces: it reads the screen's text (perception.screen_reader, perception.listing),
+fills that listing into the built-in format's prompts (perception.formats.builtin: the UI-TARS grammar in
+resized-image pixels), and asks CopyingPolicy, TransformersPolicy with the copy head's decoding
+(perception.builtin_model.copy_head) and the click snapped to the listing line its thought names
+(perception.backends.named_target). Training (agent.modeldev.train) builds prompts with the same functions, so
+train and inference cannot drift apart.
 
 `load_builtin_policy(**kwargs)` is the factory the agent's policy registry calls.
 """
@@ -13,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 # These modules import torch and transformers inside functions only: importing this one stays cheap.
@@ -24,38 +26,12 @@ from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import resize
-from perception.formats.ui_tars import UITarsFormat
+from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text
-from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+from perception.policy import Grounding, HistoryItem, Proposal
 from perception.screen_reader import ScreenReader
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
-
-GROUNDING_PROMPT = "Click the element.\n## Instruction\n{instruction}\n## Screen text\n{screen_text}\n"
-GROUNDING_FOLLOW_UP = "Click the element.\n## Instruction\n{instruction}\n"  # a further instruction, same screen
-STEP_PROMPT = "Do the next step of the task.\n## Task\n{instruction}\n## Screen text\n{screen_text}\n"
-
-
-@dataclass(frozen=True)
-class BuiltinFormat(UITarsFormat):
-    """UI-TARS grammar with the built-in model's compact prompts; `screen_text` is filled in per call."""
-
-    screen_text: str = "(none)"
-    instruction: str = ""  # the current instruction or task, for snapping (named_target)
-
-    def grounding_prompt(self, description: str, frame: ModelFrame) -> str:
-        """Instruction plus the OCR listing; the answer is `click(start_box='(x,y)')`."""
-        return GROUNDING_PROMPT.format(instruction=description, screen_text=self.screen_text)
-
-    def system_prompt(self, task: str, frame: ModelFrame) -> str:
-        """Task plus the OCR listing; the answer is `Thought: ...` then `Action: ...`."""
-        return STEP_PROMPT.format(instruction=task, screen_text=self.screen_text)
-
-
-def builtin_format(policy: resize.ResizePolicy) -> BuiltinFormat:
-    """The built-in model's format with its checkpoint's resize budget."""
-    return BuiltinFormat(name="builtin", convention="resized_pixels", resize=policy)
-
 
 class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding

@@ -7,14 +7,15 @@ import pytest
 from actions.schema import Click, Done, Drag, Fail, Hotkey, Move, Scroll, Type, Wait
 from perception.capture import Size
 from perception.errors import ModelOutputError
-from perception.formats import FORMAT_NAMES, OutputFormat, get_format
+from perception.formats import ALL_FORMAT_NAMES, FORMAT_NAMES, OutputFormat, get_format
 
 SCREENS = [Size(1920, 1080), Size(1366, 768), Size(1280, 800), Size(3840, 2160), Size(800, 1280)]
 
 
 def test_registry():
     assert FORMAT_NAMES == ("ui-tars", "qwen25-computer-use", "qwen3", "os-atlas", "uground", "showui")
-    for name in FORMAT_NAMES:
+    assert ALL_FORMAT_NAMES == (*FORMAT_NAMES, "builtin")  # the built-in model's own: not offered by --format
+    for name in ALL_FORMAT_NAMES:
         fmt = get_format(name)
         assert isinstance(fmt, OutputFormat) and fmt.name == name
         frame = fmt.frame(Size(1366, 768))

@@ -1,7 +1,7 @@
 """Training samples for the built-in model from a generated dataset directory (agent.modeldev.datagen output).
 
 Each sample is one grounding row: the screenshot resized to the model's input, the prompt the inference path
-builds (perception.backends.builtin), and the answer `Thought: <target text>\nAction: click(start_box='(x,y)')`
+builds (perception.formats.builtin), and the answer `Thought: <target text>\nAction: click(start_box='(x,y)')`
 in model pixels.
 The OCR listing is the screen's cached real OCR (agent.modeldev.train.ocr_cache; xcalc screens by default) with jittered
 boxes and dropped lines, else simulated from the renderer's exact text boxes with OCR-like noise (dropped lines,
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from perception.backends.builtin import GROUNDING_FOLLOW_UP, builtin_format
+from perception.formats.builtin import GROUNDING_FOLLOW_UP, builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy

@@ -6,7 +6,7 @@
 - episode steps (agent.modeldev.train.episodes) on the xcalc screens: task + listing + earlier replies -> next reply;
 - click tasks: a grounding instruction as the task -> `Thought: <target text>` + the click, then `finished`.
 
-Every prompt is built with the inference path's own functions (perception.backends.builtin and
+Every prompt is built with the inference path's own functions (perception.formats.builtin, perception.listing and
 transformers_local's turn merging), so training and inference cannot drift apart.
 """
 
