@@ -18,8 +18,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-# These modules import torch and transformers inside functions only: importing this one stays cheap.
-from perception.builtin_model.copy_head import greedy_decode, load_copy_head
+# torch and transformers load with the model (perception.builtin_model.copy_head imports torch): importing this
+# module stays cheap.
 from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
@@ -38,6 +38,8 @@ class CopyingPolicy(TransformersPolicy):
     (perception.builtin_model.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
     def __init__(self, model_dir: str | Path, *, snap: bool = True, **kwargs) -> None:
+        from perception.builtin_model.copy_head import load_copy_head
+
         super().__init__(model_dir, **kwargs)
         # Move each click to the listing line its thought names (perception.backends.named_target);
         # False measures the network's own points.
@@ -72,6 +74,8 @@ class CopyingPolicy(TransformersPolicy):
         """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
         if self.copy_head is None:
             return super().generate(inputs)
+        from perception.builtin_model.copy_head import greedy_decode
+
         tensors = to_device(inputs, self.device, self.dtype)
         new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
         return self.tokenizer.decode(new, skip_special_tokens=True), len(new)

@@ -46,7 +46,8 @@ class FakeOcr:
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory):
     from agent.modeldev.train.corpus import corpus
-    from perception.builtin_model.architecture import BuiltinModelConfig, new_checkpoint
+    from perception.builtin_model.checkpoint import new_checkpoint
+    from perception.builtin_model.config import BuiltinModelConfig
 
     cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
                              vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
@@ -136,7 +137,7 @@ def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_ch
     import torch
 
     from perception.backends.builtin import load_builtin_policy
-    from perception.builtin_model.copy_head import copy_sources, make_copy_head, save_copy_head
+    from perception.builtin_model.copy_head import CopyHead, copy_sources, save_copy_head
 
     from transformers import Qwen2_5_VLForConditionalGeneration
 
@@ -149,7 +150,7 @@ def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_ch
             if p.dim() == 2:
                 p.normal_(0, 0.5)
     model.save_pretrained(str(model_dir))
-    head = make_copy_head(64)
+    head = CopyHead(64)
     with torch.no_grad():
         head.gate.bias.fill_(0.0)
     save_copy_head(head, model_dir)

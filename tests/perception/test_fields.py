@@ -126,7 +126,7 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     import shutil
 
     from agent.modeldev.train.loop import TrainConfig, train
-    from perception.builtin_model.architecture import BuiltinModelConfig
+    from perception.builtin_model.config import BuiltinModelConfig
     from perception.backends.builtin import BuiltinPolicy
     from perception.listing import ListingOptions
     from perception.capture import Screenshot
