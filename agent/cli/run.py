@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold]deskpilot run[/]: {task}", highlight=False)
                 summary = _one_task(task, setup, policy, console, host=host, launch=True)
         finally:
-            getattr(policy, "close", lambda: None)()
+            policy.close()
         from agent.cli.progress import print_summary
 
         print_summary(console, summary)
@@ -231,4 +231,4 @@ def register(app: typer.Typer) -> None:
 
                         print_summary(console, summary)
         finally:
-            getattr(policy, "close", lambda: None)()
+            policy.close()

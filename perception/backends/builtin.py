@@ -28,7 +28,7 @@ from perception.errors import BackendError
 from perception.formats import resize
 from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text
-from perception.policy import Grounding, HistoryItem, Proposal
+from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
@@ -81,7 +81,7 @@ class CopyingPolicy(TransformersPolicy):
         return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
 
 
-class BuiltinPolicy:
+class BuiltinPolicy(PolicyBase):
     """Policy and Grounder: OCR the screen (cached by screenshot digest), then ask the tiny VLM.
 
     `ocr` is a perception.ocr.TextFinder or None (the model then grounds from pixels alone).
@@ -140,17 +140,11 @@ class BuiltinPolicy:
         proposal = self.inner.propose(task, screenshot, history)
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
 
-    def close(self) -> None:
-        """Free the model and the OCR engine. Idempotent."""
+    def _release(self) -> None:
+        """Free the model and the OCR engine."""
         self.inner.close()
         if self.reader is not None:
             self.reader.close()
-
-    def __enter__(self) -> "BuiltinPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def load_builtin_policy(**kwargs) -> BuiltinPolicy:

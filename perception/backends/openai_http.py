@@ -24,7 +24,7 @@ from perception.capture import Screenshot, Size
 from perception.errors import BackendError
 from perception.formats import OutputFormat, get_format
 from perception.formats.base import prompt_role
-from perception.policy import Grounding, HistoryItem, Proposal
+from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
@@ -80,7 +80,7 @@ def reply_text(body: bytes, url: str) -> str:
     return content
 
 
-class OpenAICompatPolicy:
+class OpenAICompatPolicy(PolicyBase):
     """Policy and Grounder backed by an OpenAI-compatible chat-completions endpoint.
 
     Args:
@@ -92,6 +92,8 @@ class OpenAICompatPolicy:
         retries: extra attempts after connection errors, timeouts, 429 and 5xx; backoff doubles from `backoff`.
         history_images: screenshots per request, the current one included; older steps go as text only.
         max_tokens, temperature: generation settings sent with every request.
+
+    Nothing is held between requests, so `close()` (PolicyBase's) has nothing to free.
     """
 
     def __init__(
@@ -193,15 +195,6 @@ class OpenAICompatPolicy:
             if attempt < self.retries:
                 self._sleep(delay)
         raise BackendError(f"{self.url} failed after {self.retries + 1} attempts: {last}")
-
-    def close(self) -> None:
-        """Nothing is held between requests; present so every backend closes the same way. Idempotent."""
-
-    def __enter__(self) -> "OpenAICompatPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _retry_after(value: str | None) -> float:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from perception.backends.qwen_inputs import PreparedInputs, build_inputs, to_device
 from perception.capture import Screenshot, Size
 from perception.errors import BackendError
-from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+from perception.policy import Grounding, HistoryItem, ModelFrame, PolicyBase, Proposal
 
 if TYPE_CHECKING:
     from perception.formats import OutputFormat
@@ -151,7 +151,7 @@ def _parts(content) -> list[dict]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
-class TransformersPolicy:
+class TransformersPolicy(PolicyBase):
     """Policy and Grounder over a local Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint.
 
     Args:
@@ -345,8 +345,8 @@ class TransformersPolicy:
         text, _ = self._run(inputs, start)
         return self.format.parse_grounding(text, frame)
 
-    def close(self) -> None:
-        """Free the model (and its GPU memory). Idempotent."""
+    def _release(self) -> None:
+        """Free the model (and its GPU memory)."""
         if getattr(self, "model", None) is None:
             return
         device = self.device
@@ -355,9 +355,3 @@ class TransformersPolicy:
             import torch
 
             torch.cuda.empty_cache()
-
-    def __enter__(self) -> "TransformersPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
