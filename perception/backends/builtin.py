@@ -37,6 +37,11 @@ class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding
     (perception.builtin_model.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
+    # Prompt and current screenshot first, then its earlier replies as assistant turns: every step's conversation
+    # is then a prefix of the next one's, so training supervises a whole episode in one sequence
+    # (agent.modeldev.train.loop.turns_after_prompt).
+    step_layout = "screen_with_prompt"
+
     def __init__(self, model_dir: str | Path, *, snap: bool = True, **kwargs) -> None:
         from perception.builtin_model.copy_head import load_copy_head
 
@@ -48,20 +53,6 @@ class CopyingPolicy(TransformersPolicy):
         if self.copy_head is not None:
             self.copy_head.to(self.device)
         self._special = {self.tokenizer.convert_tokens_to_ids(t) for t in self.tokenizer.all_special_tokens}
-
-    def step_conversation(self, task, screenshot, history):
-        """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
-        assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
-        a whole episode in one sequence (agent.modeldev.train.loop.turns_after_prompt)."""
-        frame = self.frame(screenshot.size)
-        messages = [{"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},
-                                                 {"type": "image"}]}]
-        for item in history:
-            messages.append({"role": "assistant", "content": self.format.history_text(item)})
-            if item.feedback:
-                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-        return messages, [(screenshot.image, frame.model_input)], frame
 
     def generate(self, inputs):
         """The reply (snapped to the named listing line unless `snap` is off) and its token count."""

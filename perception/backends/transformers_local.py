@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perception.backends.qwen_inputs import PreparedInputs, build_inputs, to_device
+from perception import conversation
+from perception.backends.qwen_inputs import PreparedInputs, build_inputs, for_processor, to_device
 from perception.capture import Screenshot, Size
+from perception.conversation import StepLayout
 from perception.errors import BackendError
 from perception.policy import Grounding, HistoryItem, ModelFrame, PolicyBase, Proposal
 
@@ -135,22 +137,6 @@ def _bind_resize(fmt, policy):
     return dataclasses.replace(fmt, resize=policy)
 
 
-def _merge_user_turns(messages: list[dict]) -> list[dict]:
-    """Join consecutive user turns (chat templates expect user/assistant alternation)."""
-    out: list[dict] = []
-    for m in messages:
-        if out and m["role"] == "user" and out[-1]["role"] == "user":
-            parts = [p for c in (out[-1]["content"], m["content"]) for p in _parts(c)]
-            out[-1] = {"role": "user", "content": parts}
-        else:
-            out.append(m)
-    return out
-
-
-def _parts(content) -> list[dict]:
-    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
-
-
 class TransformersPolicy(PolicyBase):
     """Policy and Grounder over a local Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint.
 
@@ -166,6 +152,8 @@ class TransformersPolicy(PolicyBase):
 
     Greedy decoding, special tokens skipped when decoding. `close()` frees the model; idempotent.
     """
+
+    step_layout: StepLayout = "screen_last"  # where an agent step's current screenshot goes (perception.conversation)
 
     def __init__(
         self,
@@ -252,34 +240,16 @@ class TransformersPolicy(PolicyBase):
             )
         return frame
 
-    def _prompt_turns(self, prompt: str) -> list[dict]:
-        if self.prompt_role == "system":
-            return [{"role": "system", "content": prompt}]
-        # UI-TARS's reference deployment: a plain system turn, the instruction in the first user turn.
-        return [{"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": [{"type": "text", "text": prompt}]}]
-
     def step_conversation(
         self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]
     ) -> tuple[list[dict], list[tuple[Any, Size]], ModelFrame]:
-        """Messages and images (in prompt order) for one agent step: prompt, history, current screenshot.
-
-        The layout matches the HTTP backend's, so one model answers the same conversation either way.
-        """
-        frame = self.frame(screenshot.size)
-        messages = self._prompt_turns(self.format.system_prompt(task, frame))
-        images: list[tuple[Any, Size]] = []
-        keep_from = len(history) - (self.history_images - 1)  # history_images counts the current screenshot
-        for i, item in enumerate(history):
-            if item.screenshot is not None and i >= keep_from:
-                messages.append({"role": "user", "content": [{"type": "image"}]})
-                images.append((item.screenshot.image, self.frame(item.screenshot.size).model_input))
-            messages.append({"role": "assistant", "content": self.format.history_text(item)})
-            if item.feedback:
-                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-        messages.append({"role": "user", "content": [{"type": "image"}]})
-        images.append((screenshot.image, frame.model_input))
-        return _merge_user_turns(messages), images, frame
+        """Messages and images (in prompt order) for one agent step (perception.conversation, in this policy's
+        `step_layout`): the layout the HTTP backend sends, so one model answers the same conversation either way."""
+        messages = conversation.step_messages(self.format, task, screenshot, history, frame_of=self.frame,
+                                              history_images=self.history_images, prompt_role=self.prompt_role,
+                                              layout=self.step_layout)
+        messages, images = for_processor(messages)
+        return messages, images, self.frame(screenshot.size)
 
     def prepare_step(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> tuple[
         PreparedInputs, ModelFrame
@@ -291,9 +261,7 @@ class TransformersPolicy(PolicyBase):
     def prepare_grounding(self, screenshot: Screenshot, description: str) -> tuple[PreparedInputs, ModelFrame]:
         """Model inputs (CPU tensors) and frame for a grounding query: the screenshot, then the format's prompt."""
         frame = self.frame(screenshot.size)
-        text = self.format.grounding_prompt(description, frame)
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-        images = [(screenshot.image, frame.model_input)]
+        messages, images = for_processor(conversation.grounding_messages(self.format, screenshot, description, frame))
         return build_inputs(self.tokenizer, self.image_processor, messages, images, self.image_token_id), frame
 
     # ----- generation -----
