@@ -98,3 +98,25 @@ def test_showui_actions():
     for bad in ["{'action': 'CLICK', 'position': [1.5, 0.2]}", "{'action': 'CLICK'}", "nothing", "{'action': 'FLY'}"]:
         with pytest.raises(ModelOutputError):
             fmt.parse(bad, frame)
+
+
+@pytest.mark.parametrize(("name", "actions"), [
+    ("os-atlas", [Click(x=10, y=20), Click(x=10, y=20, count=2), Click(x=10, y=20, button="right"), Move(x=10, y=20),
+                  Type(text="hello [world]"), Hotkey(keys=("ctrl", "s")), Scroll(direction="down"), Wait(seconds=5.0),
+                  Done(), Done(answer="42"), Fail(reason="no way")]),
+    ("showui", [Click(x=10, y=20), Move(x=10, y=20), Type(text="it's\nme"), Hotkey(keys=("enter",)),
+                Scroll(direction="down"), Drag(x=10, y=10, to_x=200, to_y=100), Done(), Done(answer="42")]),
+    ("uground", [Click(x=10, y=20)]),
+])
+def test_history_of_actions_without_model_text_is_written_in_the_familys_grammar(name, actions):
+    """A step without model text (a scripted one) is written back as the family writes it, and reads back the same."""
+    from perception.capture import Screenshot
+    from perception.policy import HistoryItem
+    from PIL import Image
+
+    fmt = get_format(name)
+    shot = Screenshot.from_image(Image.new("RGB", (1000, 1000)))
+    for action in actions:
+        text = fmt.history_text(HistoryItem("", "", (action,), screenshot=shot))
+        assert not text.startswith("{\"kind\""), text  # not the JSON fallback
+        assert fmt.parse(text, fmt.frame(shot.size)).actions == (action,), text
