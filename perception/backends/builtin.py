@@ -33,6 +33,7 @@ from perception.screen_reader import ScreenReader
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
 
+
 class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding
     (perception.builtin_model.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
@@ -73,7 +74,8 @@ class CopyingPolicy(TransformersPolicy):
 
 
 class BuiltinPolicy(PolicyBase):
-    """Policy and Grounder: OCR the screen (cached by screenshot digest), then ask the tiny VLM.
+    """Policy and Grounder: read the screen's text (perception.screen_reader), list it in the prompt, then ask the
+    tiny VLM (CopyingPolicy).
 
     `ocr` is a perception.ocr.TextFinder or None (the model then grounds from pixels alone).
     """
@@ -92,7 +94,8 @@ class BuiltinPolicy(PolicyBase):
 
             ocr = TextFinder()
         # Read the screen as the checkpoint was trained to see it listed.
-        self.reader = ScreenReader(ocr, fields=ListingOptions.of_checkpoint(model_dir).fields) if ocr is not None else None
+        fields = ListingOptions.of_checkpoint(model_dir).fields
+        self.reader = ScreenReader(ocr, fields=fields) if ocr is not None else None
         self.last_timings: dict[str, float] = {}
 
     def forget_text(self) -> None:

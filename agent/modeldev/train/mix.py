@@ -7,7 +7,7 @@
 - click tasks: a grounding instruction as the task -> `Thought: <target text>` + the click, then `finished`.
 
 Every prompt is built with the inference path's own functions (perception.formats.builtin, perception.listing and
-transformers_local's turn merging), so training and inference cannot drift apart.
+perception.conversation's step layout), so training and inference cannot drift apart.
 """
 
 from __future__ import annotations
