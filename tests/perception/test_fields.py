@@ -130,11 +130,11 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     from perception.backends.builtin import BuiltinPolicy
     from perception.listing import ListingOptions
     from perception.capture import Screenshot
-    from test_train_mix import _tiny_dataset
+    from train_data import tiny_dataset
 
     cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
                              vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
-    out = train(TrainConfig(data=str(_tiny_dataset(tmp_path / "data")), out=str(tmp_path / "run"), batch=2,
+    out = train(TrainConfig(data=str(tiny_dataset(tmp_path / "data")), out=str(tmp_path / "run"), batch=2,
                             max_steps=2, warmup=1, minutes=5), cfg, log=lambda _m: None)
     assert json.loads((out / "builtin.json").read_text())["listing"] == {"fields": True}
     old = tmp_path / "old"
