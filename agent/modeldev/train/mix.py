@@ -114,7 +114,7 @@ class TrainingMix:
 
     def _step_messages(self, task: str, text: str, frame: ModelFrame) -> list[dict]:
         """The agent-step prompt as the built-in policy builds it: task, listing and current screenshot first
-        (perception.backends.builtin); earlier replies follow as assistant turns."""
+        (perception.conversation, its "screen_with_prompt" layout); earlier replies follow as assistant turns."""
         fmt = dataclasses.replace(self.grounding.fmt, screen_text=text)
         return [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": [{"type": "text", "text": fmt.system_prompt(task, frame)}, {"type": "image"}]}]
