@@ -65,5 +65,5 @@ def run(
                  user=user or NoUser())
     finally:
         if owned:
-            getattr(policy, "close", lambda: None)()
+            policy.close()
     return load_run(run_dir)

@@ -21,7 +21,8 @@
     │   ├── LiteralError (ValueError)     text the format tokenizer cannot read (becomes a ModelOutputError)
     │   ├── BackendError                  a model backend failed: server unreachable, directory unusable
     │   │   └── PolicyConfigError (ValueError)  model options that describe no usable model
-    │   └── OcrUnavailableError           the OCR extra is not installed
+    │   ├── OcrUnavailableError           the OCR extra is not installed
+    │   └── ConformanceError (AssertionError)  a backend or format broke a contract of perception.conformance
     └── AgentError                        agent: commands, run directories, datasets
         ├── UsageError                    bad usage of a command or the API: the message says what to change
         ├── TrajectoryError               a run directory that cannot be read or written
@@ -86,6 +87,7 @@ _LAZY = {
     "ModelOutputError": "perception.errors",
     "BackendError": "perception.errors",
     "OcrUnavailableError": "perception.errors",
+    "ConformanceError": "perception.errors",
     "LiteralError": "perception.formats.literals",
     "PolicyConfigError": "perception.backends.factory",
 }
@@ -94,7 +96,13 @@ if TYPE_CHECKING:
     from actions.errors import ActionError, ExecutorError, InvalidActionError
     from actions.keys import UnknownKeyError
     from perception.backends.factory import PolicyConfigError
-    from perception.errors import BackendError, ModelOutputError, OcrUnavailableError, PerceptionError
+    from perception.errors import (
+        BackendError,
+        ConformanceError,
+        ModelOutputError,
+        OcrUnavailableError,
+        PerceptionError,
+    )
     from perception.formats.literals import LiteralError
 
 
@@ -122,7 +130,7 @@ __all__ = [
     "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError",
     # perception
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
-    "OcrUnavailableError",
+    "OcrUnavailableError", "ConformanceError",
     # agent
     "AgentError", "UsageError", "TrajectoryError", "DatasetError",
 ]

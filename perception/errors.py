@@ -21,3 +21,8 @@ class BackendError(PerceptionError):
 
 class OcrUnavailableError(PerceptionError):
     """The OCR extra is not installed."""
+
+
+class ConformanceError(PerceptionError, AssertionError):
+    """A backend or format broke a contract perception.conformance checks (an AssertionError too: tests assert
+    conformance)."""

@@ -2,7 +2,7 @@
 
 OCR lists the text on a screen, and an empty entry has none, so a model that answers by copying a listed point
 has nothing to copy inside it; one that names its target ("Name") gets moved onto the label by snapping. A
-field is a wide bordered box (perception.boxes.find_boxes) that is empty or holds left-aligned text (buttons
+field is a wide bordered box (perception.bordered_boxes.find_boxes) that is empty or holds left-aligned text (buttons
 centre theirs). It is named by the text line just left of it on its row, else the one just above it, the way
 forms lay out their labels; `[field]` when neither is there.
 """
@@ -15,7 +15,7 @@ from perception.boxes import Box, centre_in
 
 
 class Line(Protocol):
-    """Anything with the text and box of a listing line (perception.backends.builtin.OcrLine)."""
+    """Anything with the text and box of a listing line (perception.listing.OcrLine)."""
 
     text: str
     box: Box

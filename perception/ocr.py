@@ -16,7 +16,8 @@ from PIL import Image
 
 from perception.capture import Screenshot
 from perception.errors import OcrUnavailableError
-from perception.text_match import Box, best_span, sub_box
+from perception.boxes import Box
+from perception.text_match import best_span, sub_box
 
 INSTALL_HINT = "pip install 'deskpilot[ocr]'"
 
@@ -152,7 +153,7 @@ class TextFinder:
 
     def read_boxes(self, screenshot: Screenshot | Image.Image, boxes: list[Box]) -> list[TextBox]:
         """The text inside each box (buttons, keys), recognised without the detector, which misses lone glyphs."""
-        from perception.boxes import rapidocr_recognizer, texts_in_boxes
+        from perception.bordered_boxes import rapidocr_recognizer, texts_in_boxes
 
         image = screenshot.image if isinstance(screenshot, Screenshot) else screenshot
         found = texts_in_boxes(image, boxes, rapidocr_recognizer(self._get_engine()), min_score=self._min_score)

@@ -1,15 +1,16 @@
 """The two model-facing contracts the agent loop calls: Policy (plan the next step) and Grounder (find a target).
 
-Backends (transformers, OpenAI-compatible HTTP, the built-in model) implement these. Everything they
-return is already mapped to screen pixels; the model-space numbers and the sizes used for the
-mapping travel alongside so every step's log can show how a click was derived.
+Backends (perception.backends) implement these, deriving from PolicyBase, which makes `close()` idempotent and
+every backend a context manager. Everything they return is already mapped to screen pixels; the model-space
+numbers and the sizes used for the mapping travel alongside so every step's log can show how a click was derived.
+perception.conformance checks that a backend keeps these contracts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, Self, runtime_checkable
 
 from actions.schema import Action
 from perception.capture import Screenshot, Size
@@ -72,6 +73,10 @@ class Policy(Protocol):
         """Return the next action(s). Raises perception.errors.ModelOutputError on unparseable output."""
         ...
 
+    def close(self) -> None:
+        """Release what the policy holds (a model, an OCR engine). Idempotent."""
+        ...
+
 
 @runtime_checkable
 class Grounder(Protocol):
@@ -80,3 +85,34 @@ class Grounder(Protocol):
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
         """Return the element's screen point. Raises perception.errors.ModelOutputError when it cannot."""
         ...
+
+    def close(self) -> None:
+        """Release what the grounder holds. Idempotent."""
+        ...
+
+
+class PolicyBase:
+    """The base of every backend (a Policy, a Grounder or both): a `close()` that runs once, and `with` support.
+
+    Subclasses free their resources in `_release`, which `close()` calls the first time only, so callers may
+    close twice (a `with` block, then a `finally`) without a backend having to guard against it. Like
+    python-mss's MSS, a backend is closed by whoever created it.
+    """
+
+    _closed = False
+
+    def close(self) -> None:
+        """Release what the backend holds. Idempotent: later calls do nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._release()
+
+    def _release(self) -> None:
+        """Free the backend's resources; called once, by the first `close()`. Nothing to free by default."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -14,7 +14,7 @@ from PIL import Image
 
 from perception.capture import Screenshot
 from perception.errors import ModelOutputError
-from perception.policy import Grounder, Grounding
+from perception.policy import Grounder, Grounding, PolicyBase
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def crop_window(screen: tuple[int, int], point: tuple[int, int], zoom: float) ->
     return CropWindow(left, top, cw, ch, (round(cw * zoom), round(ch * zoom)))
 
 
-class ZoomRefiner:
+class ZoomRefiner(PolicyBase):
     """A Grounder that refines `inner`'s answer by grounding again on an enlarged crop around it.
 
     Args:
@@ -53,6 +53,7 @@ class ZoomRefiner:
             side (big targets are already hit reliably; a second model call would only cost time).
 
     When the second answer does not parse, the first answer stands: refinement can improve a click, never lose one.
+    Like a Gymnasium wrapper, closing the refiner closes `inner`.
     """
 
     def __init__(self, inner: Grounder, zoom: float = 2.0, max_box: int = 48) -> None:
@@ -82,3 +83,7 @@ class ZoomRefiner:
             x2, y2 = window.to_screen(second.box[2], second.box[3])
             box = (x1, y1, x2, y2)
         return replace(second, x=x, y=y, box=box, raw_text=f"{first.raw_text}\n--- zoomed x{self.zoom:g} ---\n{second.raw_text}")
+
+    def _release(self) -> None:
+        """Close the wrapped grounder."""
+        self.inner.close()

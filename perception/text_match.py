@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from collections import Counter
 from difflib import SequenceMatcher
 
-Box = tuple[int, int, int, int]  # x1, y1, x2, y2 in pixels; x2/y2 exclusive
+from perception.boxes import Box
 
 # Characters screen OCR confuses, folded to one representative (applied after casefold).
 _CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "s": "5", "z": "2", "b": "8"})

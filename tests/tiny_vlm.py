@@ -6,8 +6,10 @@ the Qwen special tokens and chat template, and preprocessor_config.json. The bac
 through exactly the path it uses for real weights. Nothing touches a network.
 
 `teach_tiny_checkpoint(arch, directory, task=..., screenshot=..., target=...)` builds one and then overfits it,
-with a short real training loop on the backend's own inputs, to answer one click in its family's format, so a
-tiny model can drive a real sandbox step the way a 7B checkpoint does.
+with a short real training loop on the backend's own inputs, to answer one click as its family's format writes
+it, so a tiny model can drive a real sandbox step the way a 7B checkpoint does. The chat template and the reply
+come from the production code (perception.builtin_model.tokenizer, the format's own rendering), so nothing
+here re-spells a prompt or an answer the backend and its formats define.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from perception.builtin_model.tokenizer import SPECIAL_TOKENS
+from perception.builtin_model.tokenizer import CHAT_TEMPLATE, SPECIAL_TOKENS
 
 if TYPE_CHECKING:
     from perception.capture import Screenshot
@@ -27,29 +29,11 @@ Arch = Literal["qwen2_vl", "qwen2_5_vl", "qwen3_vl"]
 ARCHES: tuple[Arch, ...] = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl")
 
 # SPECIAL_TOKENS (imported above): the special tokens every Qwen-VL tokenizer carries, in the released order;
-# Qwen3 adds the tool-call and think tags below.
+# Qwen3 adds the tool-call and think tags below. CHAT_TEMPLATE (imported above): the ChatML layout of the Qwen-VL
+# templates, as the built-in model's tokenizer ships it; for the image and text parts the backends send, it
+# renders what the released Qwen2-VL / Qwen2.5-VL template renders.
 # Added but not special: decoding keeps them, as the real Qwen tokenizers do.
 PLAIN_ADDED_TOKENS = ("<tool_call>", "</tool_call>", "<think>", "</think>")
-
-# The chat template shipped with Qwen2-VL / Qwen2.5-VL checkpoints (verbatim, reformatted across lines).
-CHAT_TEMPLATE = (
-    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
-    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
-    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
-    "{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
-    "{% set image_count.value = image_count.value + 1 %}"
-    "{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}"
-    "<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif content['type'] == 'video' or 'video' in content %}"
-    "{% set video_count.value = video_count.value + 1 %}"
-    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}"
-    "<|vision_start|><|video_pad|><|vision_end|>"
-    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
-    "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 # Text the BPE merges are learned from: the words GUI-agent prompts and answers use.
 _CORPUS = (
@@ -198,36 +182,13 @@ TEACH_FORMATS: dict[Arch, str] = {"qwen2_vl": "os-atlas", "qwen2_5_vl": "ui-tars
 TEACH_MAX_PIXELS: dict[Arch, int] = {"qwen2_vl": 256 * 28 * 28, "qwen2_5_vl": 256 * 28 * 28, "qwen3_vl": 256 * 32 * 32}
 
 
-def reply_in_format(format_name: str, x: int, y: int, thought: str = "press seven") -> str:
-    """A one-click answer at model-space (x, y) spelled the way `format_name`'s family writes it."""
-    if format_name == "ui-tars":
-        return f"Thought: {thought}\nAction: click(start_box='({x},{y})')"
-    if format_name == "os-atlas":
-        return f"thoughts:\n{thought}\nactions:\nCLICK <point>[[{x},{y}]]</point>"
-    if format_name == "uground":
-        return f"({x}, {y})"
-    if format_name in ("qwen3", "qwen25-computer-use"):
-        call = {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [x, y]}}
-        return f"{thought}\n<tool_call>\n{json.dumps(call)}\n</tool_call>"
-    raise ValueError(f"no taught reply for format {format_name!r}")
-
-
-def model_space_point(screen_point: tuple[int, int], screen: tuple[int, int], extent: tuple[int, int]) -> tuple[int, int]:
-    """The integer model-space point nearest `screen_point` when the model's space is `extent` (w, h) wide.
-
-    Written out here rather than taken from perception.formats.mapping, so a taught model checks that code
-    instead of echoing it: extent is the resized image for resized-pixel formats, (1000, 1000) for 0..1000 ones.
-    """
-    return tuple(round(p * e / s) for p, s, e in zip(screen_point, screen, extent))  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class Lesson:
     """A taught checkpoint: what it answers for the screenshot it was taught on, and what teaching cost."""
 
     directory: Path
     format: str
-    reply: str  # the exact text greedy decoding reproduces
+    reply: str  # the exact text greedy decoding reproduces (special tokens skipped, as the backend decodes)
     model_point: tuple[int, int]  # the model-space numbers in `reply`
     model_input: tuple[int, int]  # (w, h) of the image the model saw
     steps: int  # optimizer steps taken
@@ -243,7 +204,6 @@ def teach_tiny_checkpoint(
     screenshot: Screenshot,
     target: tuple[int, int],
     format: str | None = None,
-    thought: str = "press seven",
     max_steps: int = 300,
     lr: float = 3e-3,
     stop_margin: float = 2.0,
@@ -251,7 +211,9 @@ def teach_tiny_checkpoint(
 ) -> Lesson:
     """Build a tiny `arch` checkpoint and overfit it to answer one click on screen pixel `target`.
 
-    `format` is the answer's family (default TEACH_FORMATS[arch]; e.g. "uground" also fits qwen2_vl).
+    `format` is the answer's family (default TEACH_FORMATS[arch]; e.g. "uground" also fits qwen2_vl). The reply is
+    the click as that format writes it (its `history_text` of a one-click step), so its grammar and the mapping of
+    `target` into model space are the production code's; the test that acts on the lesson checks the mapping back.
 
     The training inputs are TransformersPolicy.prepare_step's for (task, screenshot, no history): exactly the
     prompt, image tokens and M-RoPE token types the backend builds at inference, so nothing test-only sits
@@ -262,21 +224,24 @@ def teach_tiny_checkpoint(
     """
     import torch
 
+    from actions.schema import Click
     from perception.backends.transformers_local import TransformersPolicy
+    from perception.policy import HistoryItem
 
     start = time.perf_counter()
     directory = build_tiny_checkpoint(arch, directory, seed=seed, max_pixels=TEACH_MAX_PIXELS[arch])
     format_name = format or TEACH_FORMATS[arch]
     policy = TransformersPolicy(directory, format=format_name, device="cpu", dtype="float32")
     inputs, frame = policy.prepare_step(task, screenshot, [])
-    screen = (frame.screen.width, frame.screen.height)
     model_input = (frame.model_input.width, frame.model_input.height)
-    extent = model_input if frame.convention == "resized_pixels" else (1000, 1000)
-    point = model_space_point(target, screen, extent)
-    reply = reply_in_format(format_name, *point, thought=thought)
+    click = Click(x=target[0], y=target[1])
+    written = policy.format.history_text(HistoryItem("", "", (click,), screenshot=screenshot))  # the format's spelling
+    (point,) = policy.format.parse(written, frame).model_points
 
     tokenizer, model = policy.tokenizer, policy.model
-    answer = tokenizer(reply + "<|im_end|>", add_special_tokens=False, return_tensors="pt")["input_ids"]  # [1, R]
+    answer = tokenizer(written + "<|im_end|>", add_special_tokens=False, return_tensors="pt")["input_ids"]  # [1, R]
+    # What decoding gives back: special tokens (UI-TARS's <|box_start|>) are skipped, as the backend decodes.
+    reply = tokenizer.decode(answer[0, :-1].tolist(), skip_special_tokens=True)
     prompt_len = inputs.num_tokens
     tensors = dict(inputs.tensors)
     tensors["input_ids"] = torch.cat([tensors["input_ids"], answer], dim=1)  # [1, T + R]
@@ -310,7 +275,8 @@ def teach_tiny_checkpoint(
     model.eval()
     model.save_pretrained(directory)
     policy.close()
-    return Lesson(directory, format_name, reply, point, model_input, steps, loss, time.perf_counter() - start)
+    return Lesson(directory, format_name, reply, (point["x"], point["y"]), model_input, steps, loss,
+                  time.perf_counter() - start)
 
 
 def _margin(logits, targets) -> float:

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold]deskpilot run[/]: {task}", highlight=False)
                 result = run_one(task, setup, policy, console, host=host, launch=True)
         finally:
-            getattr(policy, "close", lambda: None)()
+            policy.close()
         print_summary(console, result)
         if as_json:
             print_json(result.to_json())

@@ -42,4 +42,4 @@ def register(app: typer.Typer) -> None:
                     if line.strip():
                         print_summary(console, run_one(line.strip(), setup, policy, console, host=host, launch=False))
         finally:
-            getattr(policy, "close", lambda: None)()
+            policy.close()

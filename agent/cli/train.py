@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
         from agent.modeldev.train.loop import TrainConfig, train
-        from perception.builtin_model.architecture import BuiltinModelConfig
+        from perception.builtin_model.config import BuiltinModelConfig
 
         if not (data / "dataset.json").is_file():
             raise UsageError(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")

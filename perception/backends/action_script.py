@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 
 from actions.schema import Action, Done
 from perception.capture import Screenshot
-from perception.policy import HistoryItem, Proposal
+from perception.policy import HistoryItem, PolicyBase, Proposal
 
 Step = Action | Callable[[Screenshot], Action]
 
 
-class ActionScriptPolicy:
+class ActionScriptPolicy(PolicyBase):
     """Implements perception.policy.Policy by returning the next scripted action at each call.
 
     A step may be a callable that builds the action from the current screenshot (e.g. to look a

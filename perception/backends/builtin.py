@@ -1,9 +1,12 @@
-"""The built-in model: a tiny Qwen2.5-VL checkpoint shipped in perception/builtin_model, run through TransformersPolicy.
+"""The built-in model's policy: a tiny Qwen2.5-VL checkpoint shipped in perception/builtin_model, run through
+TransformersPolicy.
 
-The model answers in the UI-TARS grammar (resized-image pixels). Its prompt is the UI-TARS grounding/computer-use
-layout with a shorter instruction block, plus the text OCR read on the screen as `text @(x,y)` lines in the same
-model-space pixels, because reading small text from a few hundred image tokens is what a tiny model does worst.
-Training (agent.modeldev.train) builds prompts with the same functions, so train and inference cannot drift apart.
+BuiltinPolicy composes the pieces: it reads the screen's text (perception.screen_reader, perception.listing),
+fills that listing into the built-in format's prompts (perception.formats.builtin: the UI-TARS grammar in
+resized-image pixels), and asks CopyingPolicy, TransformersPolicy with the copy head's decoding
+(perception.builtin_model.copy_head) and the click snapped to the listing line its thought names
+(perception.backends.named_target). Training (agent.modeldev.train) builds prompts with the same functions, so
+train and inference cannot drift apart.
 
 `load_builtin_policy(**kwargs)` is the factory the agent's policy registry calls.
 """
@@ -11,230 +14,38 @@ Training (agent.modeldev.train) builds prompts with the same functions, so train
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-# These modules import torch and transformers inside functions only: importing this one stays cheap.
-from perception.builtin_model.copy_head import greedy_decode, load_copy_head
+# torch and transformers load with the model (perception.builtin_model.copy_head imports torch): importing this
+# module stays cheap.
 from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import resize
-from perception.formats.ui_tars import UITarsFormat
-from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+from perception.formats.builtin import builtin_format
+from perception.listing import ListingOptions, OcrLine, screen_text
+from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
+from perception.screen_reader import ScreenReader
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
-MAX_OCR_LINES = 64  # an xcalc window alone shows ~55 labels; more lines cost prompt tokens for little gain
-
-GROUNDING_PROMPT = "Click the element.\n## Instruction\n{instruction}\n## Screen text\n{screen_text}\n"
-GROUNDING_FOLLOW_UP = "Click the element.\n## Instruction\n{instruction}\n"  # a further instruction, same screen
-STEP_PROMPT = "Do the next step of the task.\n## Task\n{instruction}\n## Screen text\n{screen_text}\n"
-
-
-@dataclass(frozen=True)
-class OcrLine:
-    """One piece of screen text with its box (x1, y1, x2, y2) in screen pixels."""
-
-    text: str
-    box: tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class ListingOptions:
-    """How a checkpoint's screen listings were made, so inference lists the screen the same way (its
-    builtin.json `listing`; checkpoints from before these options have none and get the defaults)."""
-
-    fields: bool = False  # `[label]` lines for text fields (perception.fields)
-
-    @classmethod
-    def of_checkpoint(cls, model_dir: str | Path) -> "ListingOptions":
-        """The options recorded in `model_dir/builtin.json`; defaults when it has none."""
-        meta = Path(model_dir) / "builtin.json"
-        recorded = json.loads(meta.read_text()).get("listing", {}) if meta.is_file() else {}
-        return cls(**{k: v for k, v in recorded.items() if k in cls.__dataclass_fields__})
-
-
-# OCR look-alikes of keys people type: dashes for minus (NFKC leaves them alone).
-_LOOKALIKES = str.maketrans({"一": "-", "—": "-", "–": "-", "−": "-"})
-
-
-def read_screen_lines(finder, image, region: tuple[int, int, int, int] | None = None,
-                      fields: bool = False, context: Sequence[OcrLine] = ()) -> list[OcrLine]:
-    """Everything the built-in model is told about a screen's text: OCR lines, plus the text of bordered boxes
-    (buttons, keys) in which OCR's detector found nothing (perception.boxes). Used at inference and for training.
-
-    `region` (x1, y1, x2, y2) limits both passes to that part of the screen; boxes stay in screen pixels.
-    `fields` adds a `[label]` line at the centre of each text field (perception.fields), for checkpoints
-    trained with them; `context` (lines read earlier elsewhere on the screen) names a field whose label lies
-    outside `region`.
-    """
-    from perception.boxes import centre_in, find_boxes
-
-    pil = image.image if hasattr(image, "image") else image
-    left, top = (region[0], region[1]) if region else (0, 0)
-    lines = [OcrLine(t.text, tuple(t.box)) for t in finder.read(image, region=region)]
-    crop = pil.crop(region) if region else pil
-    boxes = [(b[0] + left, b[1] + top, b[2] + left, b[3] + top) for b in find_boxes(crop)]
-    lines = [_operator_glyph(pil, ln, boxes) for ln in lines]
-    empty = [b for b in boxes if not any(centre_in(ln.box, b) for ln in lines)]
-    lines += [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
-    if fields:
-        from perception.fields import field_names
-
-        named_by = lines + [ln for ln in context if not ln.text.startswith("[")]
-        lines += [OcrLine(text, box) for text, box in field_names(boxes, named_by)]
-    return lines
-
-
-def _operator_glyph(image, line: OcrLine, boxes) -> OcrLine:
-    """The line with its text replaced by the operator glyph its key shows, when OCR read one character that
-    is not a plain letter or digit inside a bordered box (small xcalc reads `*` as `#`, `-` as `一`)."""
-    from perception.boxes import centre_in, inside
-    from perception.glyphs import symbol_of
-
-    text = line.text.strip()
-    if len(text) != 1 or (text.isascii() and text.isalnum()):
-        return line
-    for box in boxes:
-        if centre_in(line.box, box):
-            crop = inside(image, box)
-            symbol = symbol_of(crop) if crop is not None else None
-            return OcrLine(symbol, line.box) if symbol else line
-    return line
-
-
-def changed_regions(difference, pad: int = 24, gap: int = 16) -> list[tuple[int, int, int, int]]:
-    """Boxes (x1, y1, x2, y2) around the separate changed parts of a difference image (`ImageChops.difference`
-    of two screens), each padded by `pad`; parts less than `gap` pixels apart, and padded boxes that overlap,
-    become one. Empty when nothing changed.
-
-    Separate parts matter for speed: after a calculator key press the display and the key under the pointer
-    change, and one box around both would span most of the keys, which OCR would then read again."""
-    import cv2
-    import numpy as np
-
-    changed = np.asarray(difference.convert("L")) > 0
-    if not changed.any():
-        return []
-    # Parts join when their dilations touch; each region is then the exact extent of its changed pixels.
-    joined = changed.astype(np.uint8)
-    if gap > 1:
-        joined = cv2.dilate(joined, np.ones((gap, gap), np.uint8))
-    _, labels = cv2.connectedComponents(joined, connectivity=8)
-    ys, xs = np.nonzero(changed)
-    part = labels[ys, xs]
-    h, w = changed.shape
-    boxes = []
-    for k in np.unique(part):
-        px, py = xs[part == k], ys[part == k]
-        boxes.append((max(0, int(px.min()) - pad), max(0, int(py.min()) - pad),
-                      min(w, int(px.max()) + 1 + pad), min(h, int(py.max()) + 1 + pad)))
-    return merge_overlapping(boxes)
-
-
-def content_region(image, pad: int = 16) -> tuple[int, int, int, int] | None:
-    """The box (x1, y1, x2, y2) around everything that differs from a flat desktop background, padded; None
-    when the corners differ (no flat background) or the content fills most of the screen.
-
-    A sandbox's root window is one colour and holds no text, so OCR need not read it: on a 1280x800 screen with
-    one calculator window, the window is a tenth of the pixels the text detector would otherwise scan."""
-    from PIL import Image, ImageChops
-
-    rgb = image.convert("RGB")
-    w, h = rgb.size
-    corners = {rgb.getpixel(p) for p in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))}
-    if len(corners) != 1:
-        return None
-    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, corners.pop())).getbbox()
-    if box is None:
-        return None
-    box = (max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad))
-    return box if (box[2] - box[0]) * (box[3] - box[1]) < 0.8 * w * h else None
-
-
-def merge_overlapping(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Boxes (x1, y1, x2, y2) with every overlapping pair replaced by their common bounding box, until none
-    overlap; sorted top to bottom."""
-    boxes = list(boxes)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                if _overlaps(boxes[i], boxes[j]):
-                    a, b = boxes[i], boxes.pop(j)
-                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    merged = True
-                    break
-            if merged:
-                break
-    return sorted(boxes, key=lambda b: (b[1], b[0]))
-
-
-def _overlaps(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _grown_over(region, lines, margin: int = 8) -> tuple[int, int, int, int]:
-    """`region` grown to take in every line it overlaps, plus `margin` around it, so that a line is re-read
-    whole or not at all (and a field's border, where its `[label]` line's box ends, stays inside the crop)."""
-    for ln in lines:
-        if _overlaps(ln.box, region):
-            region = (min(region[0], ln.box[0] - margin), min(region[1], ln.box[1] - margin),
-                      max(region[2], ln.box[2] + margin), max(region[3], ln.box[3] + margin))
-    return region
-
-
-def to_model_xy(x: float, y: float, frame: ModelFrame) -> tuple[int, int]:
-    """A screen point in the model's resized-image pixels (rounded)."""
-    return (round(x * frame.model_input.width / frame.screen.width),
-            round(y * frame.model_input.height / frame.screen.height))
-
-
-def screen_text(lines: Sequence[OcrLine], frame: ModelFrame, max_lines: int = MAX_OCR_LINES) -> str:
-    """The OCR listing the model reads: `text @(x,y)` per line, centres in model pixels, top-to-bottom."""
-    ordered = sorted(lines, key=lambda ln: (ln.box[1], ln.box[0]))[:max_lines]
-    out = []
-    for ln in ordered:
-        x, y = to_model_xy((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2, frame)
-        # NFKC: OCR returns full-width look-alikes (`）`, `Ｅ`) for some glyphs; the model knows the plain ones.
-        text = unicodedata.normalize("NFKC", ln.text).translate(_LOOKALIKES)
-        out.append(f"{' '.join(text.split())} @({x},{y})")
-    return "\n".join(out) if out else "(none)"
-
-
-@dataclass(frozen=True)
-class BuiltinFormat(UITarsFormat):
-    """UI-TARS grammar with the built-in model's compact prompts; `screen_text` is filled in per call."""
-
-    screen_text: str = "(none)"
-    instruction: str = ""  # the current instruction or task, for snapping (named_target)
-
-    def grounding_prompt(self, description: str, frame: ModelFrame) -> str:
-        """Instruction plus the OCR listing; the answer is `click(start_box='(x,y)')`."""
-        return GROUNDING_PROMPT.format(instruction=description, screen_text=self.screen_text)
-
-    def system_prompt(self, task: str, frame: ModelFrame) -> str:
-        """Task plus the OCR listing; the answer is `Thought: ...` then `Action: ...`."""
-        return STEP_PROMPT.format(instruction=task, screen_text=self.screen_text)
-
-
-def builtin_format(policy: resize.ResizePolicy) -> BuiltinFormat:
-    """The built-in model's format with its checkpoint's resize budget."""
-    return BuiltinFormat(name="builtin", convention="resized_pixels", resize=policy)
 
 
 class CopyingPolicy(TransformersPolicy):
     """TransformersPolicy with the built-in model's step layout and its copy head's decoding
     (perception.builtin_model.copy_head); prompts, images, parsing and mapping are TransformersPolicy's own."""
 
+    # Prompt and current screenshot first, then its earlier replies as assistant turns: every step's conversation
+    # is then a prefix of the next one's, so training supervises a whole episode in one sequence
+    # (agent.modeldev.train.loop.turns_after_prompt).
+    step_layout = "screen_with_prompt"
+
     def __init__(self, model_dir: str | Path, *, snap: bool = True, **kwargs) -> None:
+        from perception.builtin_model.copy_head import load_copy_head
+
         super().__init__(model_dir, **kwargs)
         # Move each click to the listing line its thought names (perception.backends.named_target);
         # False measures the network's own points.
@@ -243,20 +54,6 @@ class CopyingPolicy(TransformersPolicy):
         if self.copy_head is not None:
             self.copy_head.to(self.device)
         self._special = {self.tokenizer.convert_tokens_to_ids(t) for t in self.tokenizer.all_special_tokens}
-
-    def step_conversation(self, task, screenshot, history):
-        """The built-in model's step layout: prompt and current screenshot first, then its earlier replies as
-        assistant turns. Every step's conversation is then a prefix of the next one's, so training supervises
-        a whole episode in one sequence (agent.modeldev.train.loop.turns_after_prompt)."""
-        frame = self.frame(screenshot.size)
-        messages = [{"role": "system", "content": "You are a helpful assistant."},
-                    {"role": "user", "content": [{"type": "text", "text": self.format.system_prompt(task, frame)},
-                                                 {"type": "image"}]}]
-        for item in history:
-            messages.append({"role": "assistant", "content": self.format.history_text(item)})
-            if item.feedback:
-                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-        return messages, [(screenshot.image, frame.model_input)], frame
 
     def generate(self, inputs):
         """The reply (snapped to the named listing line unless `snap` is off) and its token count."""
@@ -269,13 +66,16 @@ class CopyingPolicy(TransformersPolicy):
         """Greedy pointer-generator decoding; plain generation when the checkpoint has no copy head."""
         if self.copy_head is None:
             return super().generate(inputs)
+        from perception.builtin_model.copy_head import greedy_decode
+
         tensors = to_device(inputs, self.device, self.dtype)
         new = greedy_decode(self.model, self.copy_head, tensors, self.max_new_tokens, set(self._eos), self._special)
         return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
 
 
-class BuiltinPolicy:
-    """Policy and Grounder: OCR the screen (cached by screenshot digest), then ask the tiny VLM.
+class BuiltinPolicy(PolicyBase):
+    """Policy and Grounder: read the screen's text (perception.screen_reader), list it in the prompt, then ask the
+    tiny VLM (CopyingPolicy).
 
     `ocr` is a perception.ocr.TextFinder or None (the model then grounds from pixels alone).
     """
@@ -293,49 +93,20 @@ class BuiltinPolicy:
             from perception.ocr import TextFinder
 
             ocr = TextFinder()
-        self.ocr = ocr
-        self.listing = ListingOptions.of_checkpoint(model_dir)
-        self._ocr_cache: tuple[str, list[OcrLine], object] | None = None  # digest, lines, image
+        # Read the screen as the checkpoint was trained to see it listed.
+        fields = ListingOptions.of_checkpoint(model_dir).fields
+        self.reader = ScreenReader(ocr, fields=fields) if ocr is not None else None
         self.last_timings: dict[str, float] = {}
 
     def forget_text(self) -> None:
         """Drop the remembered screen text: the next read OCRs the whole screen again."""
-        self._ocr_cache = None
+        if self.reader is not None:
+            self.reader.forget()
 
     def read_text(self, screenshot: Screenshot) -> list[OcrLine]:
-        """OCR lines of the screenshot. Unchanged pixels reuse the last screen's lines; when less than a third of
-        the screen changed (a calculator's display, a ticked box) only the changed parts are read again, each on
-        its own. A full read skips a flat desktop background (`content_region`)."""
-        if self.ocr is None:
-            return []
-        cache = self._ocr_cache
-        if cache is not None and cache[0] == screenshot.digest:
-            return cache[1]
-        image = screenshot.image
-        regions, difference = [], None
-        if cache is not None and cache[2].size == image.size:
-            from PIL import ImageChops
-
-            difference = ImageChops.difference(cache[2].convert("RGB"), image.convert("RGB"))
-            regions = changed_regions(difference)
-        if not regions or sum((r[2] - r[0]) * (r[3] - r[1]) for r in regions) > image.width * image.height / 3:
-            lines = read_screen_lines(self.ocr, screenshot, content_region(image), fields=self.listing.fields)
-        else:
-            # Re-read whole lines: grow each region over every old line it touches, then replace those lines.
-            regions = merge_overlapping([_grown_over(r, cache[1]) for r in regions])
-            # Old lines whose own pixels did not change stay as read: a region spanning a calculator's display
-            # and the key under the pointer re-read the keys between them worse from the crop (measured: "1"
-            # lost on a live xcalc run). New lines at their place are the same text read again.
-            kept = [ln for ln in cache[1]
-                    if not any(_overlaps(ln.box, r) for r in regions) or difference.crop(ln.box).getbbox() is None]
-            fresh = []
-            for region in regions:
-                fresh += [ln for ln in read_screen_lines(self.ocr, screenshot, region, fields=self.listing.fields,
-                                                         context=kept)
-                          if not any(_overlaps(ln.box, k.box) for k in kept)]
-            lines = kept + fresh
-        self._ocr_cache = (screenshot.digest, lines, image.copy())
-        return lines
+        """The screen's listing lines (perception.screen_reader: only changed parts are read again); none
+        without OCR."""
+        return self.reader.read(screenshot) if self.reader is not None else []
 
     def _with_text(self, screenshot: Screenshot, instruction: str = "", lines: Sequence[OcrLine] | None = None) -> None:
         start = time.perf_counter()
@@ -363,17 +134,11 @@ class BuiltinPolicy:
         proposal = self.inner.propose(task, screenshot, history)
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
 
-    def close(self) -> None:
-        """Free the model and the OCR engine. Idempotent."""
+    def _release(self) -> None:
+        """Free the model and the OCR engine."""
         self.inner.close()
-        if self.ocr is not None:
-            self.ocr.close()
-
-    def __enter__(self) -> "BuiltinPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        if self.reader is not None:
+            self.reader.close()
 
 
 def load_builtin_policy(**kwargs) -> BuiltinPolicy:

@@ -20,11 +20,12 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from perception import conversation
 from perception.capture import Screenshot, Size
 from perception.errors import BackendError
 from perception.formats import OutputFormat, get_format
 from perception.formats.base import prompt_role
-from perception.policy import Grounding, HistoryItem, Proposal
+from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
@@ -80,7 +81,7 @@ def reply_text(body: bytes, url: str) -> str:
     return content
 
 
-class OpenAICompatPolicy:
+class OpenAICompatPolicy(PolicyBase):
     """Policy and Grounder backed by an OpenAI-compatible chat-completions endpoint.
 
     Args:
@@ -92,6 +93,8 @@ class OpenAICompatPolicy:
         retries: extra attempts after connection errors, timeouts, 429 and 5xx; backoff doubles from `backoff`.
         history_images: screenshots per request, the current one included; older steps go as text only.
         max_tokens, temperature: generation settings sent with every request.
+
+    Nothing is held between requests, so `close()` (PolicyBase's) has nothing to free.
     """
 
     def __init__(
@@ -138,31 +141,16 @@ class OpenAICompatPolicy:
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
         """Ask the model where `description` is; raises BackendError or ModelOutputError."""
         frame = self.format.frame(screenshot.size)
-        content = [image_part(screenshot, frame.model_input),
-                   {"type": "text", "text": self.format.grounding_prompt(description, frame)}]
-        return self.format.parse_grounding(self.complete([{"role": "user", "content": content}]), frame)
+        messages = conversation.grounding_messages(self.format, screenshot, description, frame)
+        return self.format.parse_grounding(self.complete(conversation.map_images(messages, _data_url_part)), frame)
 
     # ----- conversation and transport -----
 
     def step_messages(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]) -> list[dict]:
-        """Chat messages for one step: the format's prompt, past steps (last screenshots kept), the current screen."""
-        frame = self.format.frame(screenshot.size)
-        prompt = self.format.system_prompt(task, frame)
-        if prompt_role(self.format) == "system":
-            messages: list[dict] = [{"role": "system", "content": prompt}]
-        else:  # UI-TARS's reference deployment: a plain system turn, the instruction in the first user turn
-            messages = [{"role": "system", "content": "You are a helpful assistant."},
-                        {"role": "user", "content": [{"type": "text", "text": prompt}]}]
-        keep_from = len(history) - (self.history_images - 1)
-        for i, item in enumerate(history):
-            if i >= keep_from and item.screenshot is not None:
-                shot_frame = self.format.frame(item.screenshot.size)
-                messages.append({"role": "user", "content": [image_part(item.screenshot, shot_frame.model_input)]})
-            messages.append({"role": "assistant", "content": self.format.history_text(item)})
-            if item.feedback:
-                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-        messages.append({"role": "user", "content": [image_part(screenshot, frame.model_input)]})
-        return _merge_user_turns(messages)
+        """Chat messages for one step (perception.conversation), screenshots as PNG data URLs."""
+        messages = conversation.step_messages(self.format, task, screenshot, history, frame_of=self.format.frame,
+                                              history_images=self.history_images, prompt_role=prompt_role(self.format))
+        return conversation.map_images(messages, _data_url_part)
 
     def complete(self, messages: list[dict]) -> str:
         """POST the messages and return the reply text, retrying transient failures with exponential backoff."""
@@ -194,15 +182,6 @@ class OpenAICompatPolicy:
                 self._sleep(delay)
         raise BackendError(f"{self.url} failed after {self.retries + 1} attempts: {last}")
 
-    def close(self) -> None:
-        """Nothing is held between requests; present so every backend closes the same way. Idempotent."""
-
-    def __enter__(self) -> "OpenAICompatPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 def _retry_after(value: str | None) -> float:
     try:
@@ -211,16 +190,6 @@ def _retry_after(value: str | None) -> float:
         return 0.0  # an HTTP date: fall back to our own backoff
 
 
-def _merge_user_turns(messages: list[dict]) -> list[dict]:
-    """Join consecutive user turns (chat templates expect user/assistant alternation)."""
-    out: list[dict] = []
-    for m in messages:
-        if out and m["role"] == "user" and out[-1]["role"] == "user":
-            out[-1] = {"role": "user", "content": [*_parts(out[-1]["content"]), *_parts(m["content"])]}
-        else:
-            out.append(m)
-    return out
-
-
-def _parts(content) -> list[dict]:
-    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+def _data_url_part(part: dict) -> dict:
+    """A conversation image part as an `image_url` part."""
+    return image_part(part["screenshot"], part["size"])

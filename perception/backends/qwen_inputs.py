@@ -22,6 +22,7 @@ from typing import Any
 from PIL import Image
 
 from perception.capture import Size
+from perception.conversation import map_images
 from perception.errors import BackendError
 
 IMAGE_PAD = "<|image_pad|>"
@@ -64,6 +65,18 @@ def render_chat(tokenizer, messages: Sequence[dict]) -> str:
             body = "".join(_VISION if item["type"] == "image" else item["text"] for item in content)
         parts.append(f"<|im_start|>{message['role']}\n{body}<|im_end|>\n")
     return "".join(parts) + "<|im_start|>assistant\n"
+
+
+def for_processor(messages: Sequence[dict]) -> tuple[list[dict], list[tuple[Image.Image, Size]]]:
+    """A conversation (perception.conversation) as the chat template and `build_inputs` take it: each image part
+    becomes a `{"type": "image"}` placeholder, and its (image, size) joins the list, in prompt order."""
+    images: list[tuple[Image.Image, Size]] = []
+
+    def placeholder(part: dict) -> dict:
+        images.append((part["screenshot"].image, part["size"]))
+        return {"type": "image"}
+
+    return map_images(messages, placeholder), images
 
 
 def resize_exact(image: Image.Image, size: Size) -> Image.Image:

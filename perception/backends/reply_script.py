@@ -16,7 +16,7 @@ from pathlib import Path
 from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import OutputFormat, get_format
-from perception.policy import Grounding, HistoryItem, Proposal
+from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 
 
 def load_script(path: str | Path) -> tuple[list[str], float]:
@@ -39,7 +39,7 @@ def load_script(path: str | Path) -> tuple[list[str], float]:
     return list(data), float(delay)
 
 
-class ReplyScriptPolicy:
+class ReplyScriptPolicy(PolicyBase):
     """Policy and Grounder that answer with the next scripted reply text, parsed by `format`.
 
     Raises BackendError once the replies are used up (a script is a finite recording).
@@ -86,6 +86,3 @@ class ReplyScriptPolicy:
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
         """Parse the next reply as a grounding answer."""
         return self.format.parse_grounding(self._next(), self.format.frame(screenshot.size))
-
-    def close(self) -> None:
-        """Nothing to release. Idempotent."""

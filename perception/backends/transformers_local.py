@@ -1,7 +1,7 @@
 """A Policy and Grounder running a Qwen-family GUI VLM with transformers, from a local checkpoint directory.
 
 Supported checkpoints: Qwen2-VL, Qwen2.5-VL (UI-TARS-1.5 is this architecture) and Qwen3-VL, recognised from
-config.json. Weights are only ever read from disk (`local_files_only=True`); nothing contacts a hub.
+config.json and loaded from disk only (perception.backends.qwen_checkpoint).
 
 The image the model sees is resized here, once, with the checkpoint's own pixel budget (preprocessor_config.json),
 and that same size is the ModelFrame every answer is mapped back with, so the coordinate pipeline and the pixels
@@ -12,41 +12,28 @@ the model saw cannot drift apart. torch and transformers are imported inside fun
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perception.backends.qwen_inputs import PreparedInputs, build_inputs, to_device
+from perception import conversation
+from perception.backends.qwen_checkpoint import (
+    inspect_checkpoint,
+    load_checkpoint,
+    pixel_budget,
+    select_device_and_dtype,
+    stop_tokens,
+)
+from perception.backends.qwen_inputs import PreparedInputs, build_inputs, for_processor, to_device
 from perception.capture import Screenshot, Size
+from perception.conversation import StepLayout
 from perception.errors import BackendError
-from perception.policy import Grounding, HistoryItem, ModelFrame, Proposal
+from perception.policy import Grounding, HistoryItem, ModelFrame, PolicyBase, Proposal
 
 if TYPE_CHECKING:
     from perception.formats import OutputFormat
-
-# model_type in config.json -> the transformers class that loads it.
-SUPPORTED_MODEL_TYPES: dict[str, str] = {
-    "qwen2_vl": "Qwen2VLForConditionalGeneration",
-    "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration",
-    "qwen3_vl": "Qwen3VLForConditionalGeneration",
-}
-WEIGHT_GLOBS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "pytorch_model.bin.index.json")
-_DTYPE_NAMES = {"bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16", "fp16": "float16",
-                "half": "float16", "float32": "float32", "fp32": "float32", "float": "float32"}
-
-
-@dataclass(frozen=True)
-class CheckpointInfo:
-    """What config.json says about a checkpoint directory."""
-
-    path: Path
-    model_type: str
-    model_class: str  # transformers class name used to load it
-    weight_files: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -61,68 +48,6 @@ class GenerationRecord:
     timings: dict[str, float]
 
 
-def inspect_checkpoint(model_dir: str | Path) -> CheckpointInfo:
-    """Check that `model_dir` is a loadable, supported checkpoint; raise BackendError saying what is wrong."""
-    path = Path(model_dir).expanduser()
-    if not path.is_dir():
-        raise BackendError(f"model directory {str(path)!r} does not exist (the backend loads local directories only)")
-    config_file = path / "config.json"
-    if not config_file.is_file():
-        raise BackendError(f"{str(path)!r} has no config.json: point --model at a Hugging Face checkpoint directory")
-    try:
-        config = json.loads(config_file.read_text())
-    except (OSError, ValueError) as e:
-        raise BackendError(f"cannot read {config_file}: {e}") from e
-    model_type = config.get("model_type", "")
-    if model_type not in SUPPORTED_MODEL_TYPES:
-        arch = ", ".join(config.get("architectures") or []) or "unknown"
-        raise BackendError(
-            f"unsupported architecture in {config_file}: model_type={model_type!r} ({arch}); "
-            f"supported: {', '.join(sorted(SUPPORTED_MODEL_TYPES))}"
-        )
-    weights = sorted({p.name for pattern in WEIGHT_GLOBS for p in path.glob(pattern)})
-    if not weights:
-        raise BackendError(f"{str(path)!r} has no weights (*.safetensors or pytorch_model*.bin)")
-    if not (path / "preprocessor_config.json").is_file():
-        # Its pixel budget and normalisation constants are checkpoint-specific; guessing them would silently
-        # change what the model sees.
-        raise BackendError(f"{str(path)!r} has no preprocessor_config.json (the image processor settings)")
-    return CheckpointInfo(path, model_type, SUPPORTED_MODEL_TYPES[model_type], tuple(weights))
-
-
-def select_device_and_dtype(device: str | None = None, dtype: Any = None) -> tuple[Any, Any]:
-    """(torch.device, torch.dtype): CUDA + bfloat16 when available (float16 on GPUs without bf16), else CPU + float32.
-
-    `dtype` may be a torch.dtype or a name ("bfloat16", "bf16", "float16", "float32", ...).
-    """
-    import torch
-
-    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if dtype is None:
-        if dev.type == "cuda":
-            return dev, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return dev, torch.float32  # CPU half-precision matmuls are slow or unsupported for several kernels
-    if isinstance(dtype, str):
-        name = _DTYPE_NAMES.get(dtype.lower())
-        if name is None:
-            raise BackendError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPE_NAMES)}")
-        return dev, getattr(torch, name)
-    return dev, dtype
-
-
-def _budget(image_processor, min_pixels: int | None, max_pixels: int | None):
-    """The ResizePolicy the checkpoint's processor is configured with, optionally overridden."""
-    from perception.formats.resize import ResizePolicy
-
-    factor = int(image_processor.patch_size) * int(image_processor.merge_size)
-    size = image_processor.size  # SizeDict: shortest_edge / longest_edge are pixel areas for Qwen processors
-    lo = min_pixels or getattr(size, "shortest_edge", None) or getattr(image_processor, "min_pixels", None)
-    hi = max_pixels or getattr(size, "longest_edge", None) or getattr(image_processor, "max_pixels", None)
-    if not lo or not hi:
-        raise BackendError(f"cannot read the pixel budget from the image processor (size={size})")
-    return ResizePolicy(factor, int(min(lo, hi)), int(hi))
-
-
 def _bind_resize(fmt, policy):
     """`fmt` with the checkpoint's resize policy, so its frames (and history rendering) use what the model sees.
 
@@ -135,23 +60,7 @@ def _bind_resize(fmt, policy):
     return dataclasses.replace(fmt, resize=policy)
 
 
-def _merge_user_turns(messages: list[dict]) -> list[dict]:
-    """Join consecutive user turns (chat templates expect user/assistant alternation)."""
-    out: list[dict] = []
-    for m in messages:
-        if out and m["role"] == "user" and out[-1]["role"] == "user":
-            parts = [p for c in (out[-1]["content"], m["content"]) for p in _parts(c)]
-            out[-1] = {"role": "user", "content": parts}
-        else:
-            out.append(m)
-    return out
-
-
-def _parts(content) -> list[dict]:
-    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
-
-
-class TransformersPolicy:
+class TransformersPolicy(PolicyBase):
     """Policy and Grounder over a local Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoint.
 
     Args:
@@ -166,6 +75,8 @@ class TransformersPolicy:
 
     Greedy decoding, special tokens skipped when decoding. `close()` frees the model; idempotent.
     """
+
+    step_layout: StepLayout = "screen_last"  # where an agent step's current screenshot goes (perception.conversation)
 
     def __init__(
         self,
@@ -196,49 +107,14 @@ class TransformersPolicy:
         self.last_generation: GenerationRecord | None = None
 
         start = time.perf_counter()
-        self.model, self.tokenizer, self.image_processor = self._load()
+        self.model, self.tokenizer, self.image_processor = load_checkpoint(self.checkpoint, self.device, self.dtype)
         self.load_seconds = time.perf_counter() - start
-        self.resize = _budget(self.image_processor, min_pixels, max_pixels)
+        self.resize = pixel_budget(self.image_processor, min_pixels, max_pixels)
         self.format = _bind_resize(fmt, self.resize)
         self.image_token_id = int(self.model.config.image_token_id)
         if self.tokenizer.convert_tokens_to_ids("<|image_pad|>") != self.image_token_id:
             raise BackendError("tokenizer and config.json disagree on the <|image_pad|> token id")
-        self._eos, self._pad = self._stop_tokens()
-
-    def _load(self):
-        import transformers
-
-        info = self.checkpoint
-        path = str(info.path)
-        try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-            # Without torchvision this resolves to Qwen2VLImageProcessorPil; AutoProcessor would fail on video.
-            image_processor = transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True)
-            model_cls = getattr(transformers, info.model_class)
-            # With accelerate installed, weights stream straight onto the GPU (no full copy in host RAM first);
-            # transformers refuses any device_map without it.
-            direct = self.device.type != "cpu" and importlib.util.find_spec("accelerate") is not None
-            extra = {"device_map": self.device} if direct else {}
-            model = model_cls.from_pretrained(path, local_files_only=True, dtype=self.dtype, **extra)
-            if not direct:
-                model = model.to(self.device)
-        except (OSError, ValueError, RuntimeError) as e:
-            raise BackendError(f"cannot load {info.model_class} from {path!r}: {e}") from e
-        model.eval()
-        return model, tokenizer, image_processor
-
-    def _stop_tokens(self) -> tuple[list[int], int]:
-        eos = self.model.generation_config.eos_token_id
-        eos = [eos] if isinstance(eos, int) else list(eos or [])
-        im_end = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
-        if isinstance(im_end, int) and im_end not in eos and im_end != self.tokenizer.unk_token_id:
-            eos.append(im_end)  # the end of an assistant turn always ends the answer
-        if not eos:
-            raise BackendError("checkpoint defines no end-of-sequence token")
-        pad = self.model.generation_config.pad_token_id
-        if pad is None:
-            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
-        return eos, int(pad)
+        self._eos, self._pad = stop_tokens(self.model, self.tokenizer)
 
     # ----- frames and conversations -----
 
@@ -252,34 +128,16 @@ class TransformersPolicy:
             )
         return frame
 
-    def _prompt_turns(self, prompt: str) -> list[dict]:
-        if self.prompt_role == "system":
-            return [{"role": "system", "content": prompt}]
-        # UI-TARS's reference deployment: a plain system turn, the instruction in the first user turn.
-        return [{"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": [{"type": "text", "text": prompt}]}]
-
     def step_conversation(
         self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]
     ) -> tuple[list[dict], list[tuple[Any, Size]], ModelFrame]:
-        """Messages and images (in prompt order) for one agent step: prompt, history, current screenshot.
-
-        The layout matches the HTTP backend's, so one model answers the same conversation either way.
-        """
-        frame = self.frame(screenshot.size)
-        messages = self._prompt_turns(self.format.system_prompt(task, frame))
-        images: list[tuple[Any, Size]] = []
-        keep_from = len(history) - (self.history_images - 1)  # history_images counts the current screenshot
-        for i, item in enumerate(history):
-            if item.screenshot is not None and i >= keep_from:
-                messages.append({"role": "user", "content": [{"type": "image"}]})
-                images.append((item.screenshot.image, self.frame(item.screenshot.size).model_input))
-            messages.append({"role": "assistant", "content": self.format.history_text(item)})
-            if item.feedback:
-                messages.append({"role": "user", "content": [{"type": "text", "text": item.feedback}]})
-        messages.append({"role": "user", "content": [{"type": "image"}]})
-        images.append((screenshot.image, frame.model_input))
-        return _merge_user_turns(messages), images, frame
+        """Messages and images (in prompt order) for one agent step (perception.conversation, in this policy's
+        `step_layout`): the layout the HTTP backend sends, so one model answers the same conversation either way."""
+        messages = conversation.step_messages(self.format, task, screenshot, history, frame_of=self.frame,
+                                              history_images=self.history_images, prompt_role=self.prompt_role,
+                                              layout=self.step_layout)
+        messages, images = for_processor(messages)
+        return messages, images, self.frame(screenshot.size)
 
     def prepare_step(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> tuple[
         PreparedInputs, ModelFrame
@@ -291,9 +149,7 @@ class TransformersPolicy:
     def prepare_grounding(self, screenshot: Screenshot, description: str) -> tuple[PreparedInputs, ModelFrame]:
         """Model inputs (CPU tensors) and frame for a grounding query: the screenshot, then the format's prompt."""
         frame = self.frame(screenshot.size)
-        text = self.format.grounding_prompt(description, frame)
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-        images = [(screenshot.image, frame.model_input)]
+        messages, images = for_processor(conversation.grounding_messages(self.format, screenshot, description, frame))
         return build_inputs(self.tokenizer, self.image_processor, messages, images, self.image_token_id), frame
 
     # ----- generation -----
@@ -345,8 +201,8 @@ class TransformersPolicy:
         text, _ = self._run(inputs, start)
         return self.format.parse_grounding(text, frame)
 
-    def close(self) -> None:
-        """Free the model (and its GPU memory). Idempotent."""
+    def _release(self) -> None:
+        """Free the model (and its GPU memory)."""
         if getattr(self, "model", None) is None:
             return
         device = self.device
@@ -355,9 +211,3 @@ class TransformersPolicy:
             import torch
 
             torch.cuda.empty_cache()
-
-    def __enter__(self) -> "TransformersPolicy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

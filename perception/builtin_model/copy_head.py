@@ -15,7 +15,8 @@ pointer the same lookup is one learned bilinear match; the key also sees the `wi
 named), which the decoder would otherwise have to learn to move there first.
 Answers stay plain UI-TARS text; only decoding differs from `model.generate`.
 
-torch is imported inside functions: importing this module stays cheap.
+This module imports torch: import it only where torch is wanted (the built-in policy and training import it inside
+functions, so `import perception` and `import agent` stay light).
 """
 
 from __future__ import annotations
@@ -23,71 +24,73 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
+
 COPY_HEAD_FILE = "copy_head.safetensors"
 COPY_HEAD_CONFIG = "copy_head.json"
 
 
-def make_copy_head(hidden: int, dim: int = 64, window: int = 3, query_window: int = 16):
-    """A fresh copy head for an LM with `hidden`-wide states; keys see `window`, queries `query_window` earlier states."""
-    import torch
+class CopyHead(torch.nn.Module):
+    """Query, key and gate projections over the LM's last hidden states (see the module docstring).
 
-    class CopyHead(torch.nn.Module):
-        """Query, key and gate projections (see the module docstring)."""
+    Args:
+        hidden: width of the LM's states.
+        dim: width of queries and keys.
+        window: earlier states each key also sees (the label written before a point).
+        query_window: earlier states each query also sees (the label the reply's thought just named).
+    """
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.dim = dim
-            self.q = torch.nn.Linear(hidden, dim)
-            self.k = torch.nn.Linear(hidden, dim)
-            self.gate = torch.nn.Linear(hidden, 1)
-            self.window = window
-            self.k_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(window))
-            self.query_window = query_window
-            self.q_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(query_window))
+    def __init__(self, hidden: int, dim: int = 64, window: int = 3, query_window: int = 16) -> None:
+        super().__init__()
+        self.dim = dim
+        self.q = torch.nn.Linear(hidden, dim)
+        self.k = torch.nn.Linear(hidden, dim)
+        self.gate = torch.nn.Linear(hidden, 1)
+        self.window = window
+        self.k_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(window))
+        self.query_window = query_window
+        self.q_prev = torch.nn.ModuleList(torch.nn.Linear(hidden, dim, bias=False) for _ in range(query_window))
 
-        @staticmethod
-        def _windowed(h, first, rest):
-            out = first(h)
-            for d, lin in enumerate(rest, 1):
-                out = out + torch.nn.functional.pad(lin(h), (0, 0, d, 0))[:, : h.shape[1]]
-            return out
+    @staticmethod
+    def _windowed(h: torch.Tensor, first: torch.nn.Linear, rest: torch.nn.ModuleList) -> torch.Tensor:
+        """first(h_t) + sum_d rest[d-1](h_{t-d}), zeros before the start: [B, T, hidden] -> [B, T, dim]."""
+        out = first(h)
+        for d, lin in enumerate(rest, 1):
+            out = out + torch.nn.functional.pad(lin(h), (0, 0, d, 0))[:, : h.shape[1]]  # shifted d steps later
+        return out
 
-        def keys(self, h):
-            """[B, T, dim] keys: each state plus the `window` states before it (zeros before the start)."""
-            return self._windowed(h, self.k, self.k_prev)
+    def keys(self, h: torch.Tensor) -> torch.Tensor:
+        """[B, T, dim] keys: each state plus the `window` states before it (zeros before the start)."""
+        return self._windowed(h, self.k, self.k_prev)
 
-        def queries(self, h):
-            """[B, T, dim] queries: each state plus the `query_window` states before it."""
-            return self._windowed(h, self.q, self.q_prev)
+    def queries(self, h: torch.Tensor) -> torch.Tensor:
+        """[B, T, dim] queries: each state plus the `query_window` states before it."""
+        return self._windowed(h, self.q, self.q_prev)
 
-        def log_probs(self, h_query, queries, logits, keys, source_ids, source_mask):
-            """log p over the vocabulary for each query state.
+    def log_probs(self, h_query, queries, logits, keys, source_ids, source_mask) -> torch.Tensor:
+        """log p over the vocabulary for each query state.
 
-            h_query [B, Tq, H] (for the gate), queries [B, Tq, dim] (= self.queries(states)[..]), logits [B, Tq, V],
-            keys [B, Ts, dim] (= self.keys(source states)), source_ids [B, Ts] long, source_mask [B, Tq or 1, Ts]
-            bool (which sources each query may copy). Returns [B, Tq, V].
-            """
-            scores = queries @ keys.transpose(1, 2) / self.dim ** 0.5  # [B, Tq, Ts]
-            scores = scores.float().masked_fill(~source_mask, float("-inf"))
-            any_source = source_mask.any(-1, keepdim=True)  # [B, Tq, 1]
-            attn = torch.where(any_source, scores, torch.zeros_like(scores)).softmax(-1) * any_source
-            index = source_ids[:, None, :].expand(-1, h_query.shape[1], -1)  # [B, Tq, Ts]
-            p_copy = torch.zeros_like(logits, dtype=torch.float32).scatter_add_(2, index, attn)
-            g = torch.sigmoid(self.gate(h_query)).float()  # [B, Tq, 1]
-            return torch.log(g * logits.float().softmax(-1) + (1 - g) * p_copy + 1e-9)
-
-    return CopyHead()
+        h_query [B, Tq, H] (for the gate), queries [B, Tq, dim] (= self.queries(states)[..]), logits [B, Tq, V],
+        keys [B, Ts, dim] (= self.keys(source states)), source_ids [B, Ts] long, source_mask [B, Tq or 1, Ts]
+        bool (which sources each query may copy). Returns [B, Tq, V].
+        """
+        scores = queries @ keys.transpose(1, 2) / self.dim ** 0.5  # [B, Tq, Ts]
+        scores = scores.float().masked_fill(~source_mask, float("-inf"))
+        any_source = source_mask.any(-1, keepdim=True)  # [B, Tq, 1]
+        attn = torch.where(any_source, scores, torch.zeros_like(scores)).softmax(-1) * any_source
+        index = source_ids[:, None, :].expand(-1, h_query.shape[1], -1)  # [B, Tq, Ts]
+        p_copy = torch.zeros_like(logits, dtype=torch.float32).scatter_add_(2, index, attn)  # [B, Tq, V]
+        g = torch.sigmoid(self.gate(h_query)).float()  # [B, Tq, 1]
+        return torch.log(g * logits.float().softmax(-1) + (1 - g) * p_copy + 1e-9)
 
 
-def copy_sources(input_ids, mm_token_type_ids, attention_mask, special_ids):
+def copy_sources(input_ids, mm_token_type_ids, attention_mask, special_ids) -> torch.Tensor:
     """[B, T] bool: prompt positions a copy may point at (text tokens, not padding, not special tokens)."""
-    import torch
-
     special = torch.isin(input_ids, torch.as_tensor(sorted(special_ids), device=input_ids.device))
     return (mm_token_type_ids == 0) & (attention_mask == 1) & ~special
 
 
-def save_copy_head(head, directory: str | Path) -> None:
+def save_copy_head(head: CopyHead, directory: str | Path) -> None:
     """Write the head's weights and sizes next to a checkpoint."""
     from safetensors.torch import save_file
 
@@ -98,7 +101,7 @@ def save_copy_head(head, directory: str | Path) -> None:
                                                           "query_window": head.query_window}))
 
 
-def load_copy_head(directory: str | Path):
+def load_copy_head(directory: str | Path) -> CopyHead | None:
     """The copy head saved in `directory`, or None when the checkpoint has none."""
     from safetensors.torch import load_file
 
@@ -106,16 +109,15 @@ def load_copy_head(directory: str | Path):
     if not (directory / COPY_HEAD_FILE).is_file():
         return None
     sizes = json.loads((directory / COPY_HEAD_CONFIG).read_text())
-    head = make_copy_head(int(sizes["hidden"]), int(sizes["dim"]), int(sizes.get("window", 0)),
-                          int(sizes.get("query_window", 0)))
+    head = CopyHead(int(sizes["hidden"]), int(sizes["dim"]), int(sizes.get("window", 0)),
+                    int(sizes.get("query_window", 0)))
     head.load_state_dict(load_file(str(directory / COPY_HEAD_FILE)))
     return head.eval()
 
 
-def greedy_decode(model, head, tensors: dict, max_new_tokens: int, eos_ids: set[int], special_ids: set[int]) -> list[int]:
+def greedy_decode(model, head: CopyHead, tensors: dict, max_new_tokens: int, eos_ids: set[int],
+                  special_ids: set[int]) -> list[int]:
     """Greedy pointer-generator decoding with the KV cache; returns the new token ids (eos excluded)."""
-    import torch
-
     with torch.inference_mode():
         # The inner model's last (final-norm) states, as in training; the LM head is applied to the last one only.
         out = model.model(**tensors, use_cache=True)

@@ -21,14 +21,19 @@ _FACTORIES: dict[str, tuple[str, str]] = {
     "os-atlas": ("perception.formats.os_atlas", "os_atlas_format"),
     "uground": ("perception.formats.uground", "uground_format"),
     "showui": ("perception.formats.showui", "showui_format"),
+    "builtin": ("perception.formats.builtin", "builtin_format"),
 }
 
-FORMAT_NAMES: tuple[str, ...] = tuple(_FACTORIES)
-"""Every name `get_format` accepts."""
+FORMAT_NAMES: tuple[str, ...] = tuple(name for name in _FACTORIES if name != "builtin")
+"""The model families `--format` offers: every registered format but the built-in model's own, which needs the
+screen listing only the built-in policy fills in (perception.formats.builtin)."""
+
+ALL_FORMAT_NAMES: tuple[str, ...] = tuple(_FACTORIES)
+"""Every name `get_format` accepts: FORMAT_NAMES and "builtin". Format checks run over all of them."""
 
 
 def get_format(name: str) -> OutputFormat:
-    """The output format called `name` (one of FORMAT_NAMES); raises ValueError listing the known names."""
+    """The output format called `name` (one of ALL_FORMAT_NAMES); raises ValueError listing the known names."""
     try:
         module, factory = _FACTORIES[name]
     except KeyError:
@@ -36,4 +41,4 @@ def get_format(name: str) -> OutputFormat:
     return getattr(import_module(module), factory)()
 
 
-__all__ = ["FORMAT_NAMES", "OutputFormat", "get_format"]
+__all__ = ["ALL_FORMAT_NAMES", "FORMAT_NAMES", "OutputFormat", "get_format"]

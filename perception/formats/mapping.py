@@ -24,6 +24,7 @@ Number = int | float | Fraction
 # Fraction of the model space's extent a coordinate may overshoot before it counts as garbage; models trained on
 # 0..1000 do emit 1000, and resized-pixel models emit the image width itself.
 OVERSHOOT_TOLERANCE = Fraction(2, 100)
+RELATIVE_1_DECIMALS = 4  # history written back in relative_1 (0..1) gives pixel centres to this many decimals
 
 
 def exact(value: Number) -> Fraction:
@@ -94,13 +95,14 @@ def to_model(x: int, y: int, frame: ModelFrame) -> tuple[Number, Number]:
     """Screen pixel -> model space, for writing history back in the model's own coordinates.
 
     Integer spaces get the smallest model number that maps back onto the pixel (so to_screen(to_model(p)) == p
-    whenever the model space is at least as fine as the screen); relative_1 gets the pixel centre to 4 decimals.
+    whenever the model space is at least as fine as the screen); relative_1 gets the pixel centre to
+    RELATIVE_1_DECIMALS decimals.
     """
     ex, ey = model_extent(frame)
     if frame.convention == "relative_1":
         return (
-            round(float((Fraction(x) + Fraction(1, 2)) * ex / frame.screen.width), 4),
-            round(float((Fraction(y) + Fraction(1, 2)) * ey / frame.screen.height), 4),
+            round(float((Fraction(x) + Fraction(1, 2)) * ex / frame.screen.width), RELATIVE_1_DECIMALS),
+            round(float((Fraction(y) + Fraction(1, 2)) * ey / frame.screen.height), RELATIVE_1_DECIMALS),
         )
     return math.ceil(Fraction(x) * ex / frame.screen.width), math.ceil(Fraction(y) * ey / frame.screen.height)
 

@@ -103,6 +103,29 @@ class OsAtlasFormat(FormatBase):
             return build(raw, Fail, reason=value.strip() or "the model judged the task impossible"), {}
         raise ModelOutputError(f"unknown OS-Atlas action {line[:40]!r}", raw)
 
+    def render_action(self, action: Action, frame: ModelFrame | None) -> str:
+        """An action as an OS-Atlas action line (for history steps without model text); actions the grammar has
+        no line for (drag, call_user) are written as JSON."""
+        kind = action.kind
+        if kind in ("click", "move"):
+            x, y = self.model_point(action.x, action.y, frame)
+            verb = "HOVER" if kind == "move" else "RIGHT_CLICK" if action.button == "right" else (
+                "DOUBLE_CLICK" if action.count == 2 else "CLICK")
+            return f"{verb} <point>[[{x},{y}]]</point>"
+        if kind == "type" and "\n" not in action.text:  # one action per line: typed newlines have no spelling
+            return f"TYPE [{action.text}]"
+        if kind in ("hotkey", "key"):
+            return f"HOTKEY [{' '.join(action.keys) if kind == 'hotkey' else action.key}]"
+        if kind == "scroll":
+            return f"SCROLL [{action.direction.upper()}]"
+        if kind == "wait":
+            return "WAIT"
+        if kind == "done":
+            return f"COMPLETE [{action.answer}]" if action.answer else "COMPLETE"
+        if kind == "fail":
+            return f"IMPOSSIBLE [{action.reason}]" if action.reason else "IMPOSSIBLE"
+        return super().render_action(action, frame)
+
 
 def os_atlas_format() -> OsAtlasFormat:
     """OS-Atlas with the Qwen2-VL processor budget."""

@@ -123,6 +123,32 @@ class ShowUIFormat(FormatBase):
             return [(build(raw, Done, answer=str(value) if value is not None else None), {})]
         raise ModelOutputError(f"unknown ShowUI action {verb!r}", raw)
 
+    def render_action(self, action: Action, frame: ModelFrame | None) -> str:
+        """An action as a ShowUI action dict (for history steps without model text); actions its action space
+        has no entry for (right and double clicks, hotkeys other than enter, waits) are written as JSON."""
+        def at(x, y):
+            return list(self.model_point(x, y, frame))
+
+        kind = action.kind
+        if kind == "click" and (action.button, action.count) == ("left", 1):
+            d = {"action": "CLICK", "value": None, "position": at(action.x, action.y)}
+        elif kind == "move":
+            d = {"action": "HOVER", "value": None, "position": at(action.x, action.y)}
+        elif kind == "type":
+            d = {"action": "INPUT", "value": action.text, "position": None}
+        elif kind == "hotkey" and action.keys == ("enter",):
+            d = {"action": "ENTER", "value": None, "position": None}
+        elif kind == "scroll":
+            d = {"action": "SCROLL", "value": action.direction.upper(), "position": None}
+        elif kind == "drag":
+            ends = [at(action.x, action.y), at(action.to_x, action.to_y)]
+            d = {"action": "SELECT_TEXT", "value": None, "position": ends}
+        elif kind == "done":
+            d = {"action": "ANSWER", "value": action.answer, "position": None}
+        else:
+            return super().render_action(action, frame)
+        return repr(d)  # Python literal syntax, as ShowUI writes its actions
+
 
 def showui_format() -> ShowUIFormat:
     """ShowUI-2B with its model card's budget (256..1344 tokens of 28x28)."""

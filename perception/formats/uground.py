@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.schema import Click
+from actions.schema import Action, Click
 from perception.formats import resize
 from perception.formats.base import FormatBase, as_text, build, grounding_numbers, locate
 from perception.policy import ModelFrame, Proposal
@@ -42,6 +42,13 @@ class UGroundFormat(FormatBase):
         loc = locate(grounding_numbers(raw), frame, raw, "point")
         click = build(raw, Click, x=loc.screen[0], y=loc.screen[1])
         return Proposal((click,), "", raw, frame, (loc.model,))
+
+    def render_action(self, action: Action, frame: ModelFrame | None) -> str:
+        """A left click as the `(x, y)` answer it is read from; other actions, which UGround cannot write, as JSON."""
+        if action.kind == "click" and (action.button, action.count) == ("left", 1):
+            x, y = self.model_point(action.x, action.y, frame)
+            return f"({x}, {y})"
+        return super().render_action(action, frame)
 
 
 def uground_format() -> UGroundFormat:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
 import pytest
-from PIL import Image
 
 from agent.modeldev.train.episodes import calc_episode, step_answer
-from perception.backends.builtin import OcrLine
+from perception.listing import OcrLine
+from train_data import tiny_dataset
 
 
 def test_calc_episodes_press_the_digits_and_show_what_xcalc_shows():
@@ -46,40 +45,11 @@ def test_display_line_is_replaced_inside_the_lcd_only():
     assert lcd.box[2] == 332 and lcd.box[1:4:2] == (64, 85)  # right-aligned where OCR saw the old value
 
 
-def _tiny_dataset(tmp_path):
-    """One xcalc screen and one Tk screen, as agent.modeldev.datagen writes them (plain-colour images)."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    from sandbox.apps.xcalc import BUTTONS, button_box
-    from sandbox.windows import Rect
-
-    (tmp_path / "images").mkdir()
-    for name in ("calc", "tk"):
-        Image.new("RGB", (1280, 800), "white").save(tmp_path / "images" / f"{name}.png")
-    rect = Rect(600, 50, 245, 410)
-    calc_els = []
-    for row in BUTTONS:
-        for label in row:
-            r = button_box(rect, label)
-            calc_els.append({"kind": "calc_button", "text": label, "box": [r.x, r.y, r.width, r.height], "text_box": None})
-    tk_els = [{"kind": "button", "text": "Save", "box": [100, 100, 60, 24], "text_box": [112, 104, 36, 16]},
-              {"kind": "label", "text": "Name", "box": [100, 140, 50, 20], "text_box": [100, 142, 40, 16]}]
-    screens = [{"scene_id": "calc", "screen": [1280, 800], "kind": "xcalc", "window": [600, 50, 245, 410],
-                "elements": calc_els},
-               {"scene_id": "tk", "screen": [1280, 800], "kind": "form", "elements": tk_els}]
-    (tmp_path / "screens.jsonl").write_text("".join(json.dumps(s) + "\n" for s in screens))
-    rows = [{"img_filename": "images/tk.png", "bbox": [100, 100, 60, 24], "instruction": "Click the 'Save' button",
-             "data_type": "button", "data_source": "deskpilot-tk", "scene_id": "tk", "target_text": "Save", "text_box": [112, 104, 36, 16]},
-            {"img_filename": "images/calc.png", "bbox": calc_els[0]["box"], "instruction": "press 1/x",
-             "data_type": "calc_button", "data_source": "xcalc", "scene_id": "calc", "target_text": "1/x", "text_box": None}]
-    (tmp_path / "dataset.json").write_text(json.dumps(rows))
-    return tmp_path
-
-
 def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
     from agent.modeldev.train.mix import TrainingMix
     from perception.formats.resize import ResizePolicy
 
-    mix = TrainingMix(_tiny_dataset(tmp_path), ResizePolicy(28, 16 * 784, 64 * 784), seed=0)
+    mix = TrainingMix(tiny_dataset(tmp_path), ResizePolicy(28, 16 * 784, 64 * 784), seed=0)
     seen = set()
     for i in range(40):
         for kind in ("grounding", "lookup", "episode", "click_task"):
@@ -110,8 +80,8 @@ def test_every_sample_kind_answers_with_points_the_prompt_lists(tmp_path):
 @pytest.mark.display
 def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
     pytest.importorskip("rapidocr_onnxruntime")
-    from perception.backends.builtin import read_screen_lines
-    from perception.boxes import find_boxes
+    from perception.listing import read_screen_lines
+    from perception.bordered_boxes import find_boxes
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
     from sandbox.apps.xcalc import BUTTONS, button_box
@@ -177,7 +147,7 @@ class OraclePolicy:
 def test_eval_actions_scores_steps_and_episodes(tmp_path, mode):
     from agent.modeldev.eval.actions import calc_cases, click_cases, evaluate_actions
 
-    data = _tiny_dataset(tmp_path)
+    data = tiny_dataset(tmp_path)
     cases = calc_cases(data, 2, seed=0) + click_cases(data, None)
     policy = OraclePolicy(cases, mode)
     records = []
@@ -204,7 +174,7 @@ def test_eval_cli_reports_an_unloadable_model_as_usage_error(tmp_path):
     import sys
     from pathlib import Path
 
-    data = _tiny_dataset(tmp_path / "data")
+    data = tiny_dataset(tmp_path / "data")
     broken = tmp_path / "ckpt"
     broken.mkdir()
     (broken / "builtin.json").write_text("{}")  # looks like a `deskpilot train` checkpoint, has no weights

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
-from perception.backends.builtin import OcrLine, screen_text
+from perception.listing import OcrLine, screen_text
 from perception.capture import Screenshot, Size
 from perception.errors import ModelOutputError
 from perception.policy import Grounding, ModelFrame
@@ -46,7 +46,8 @@ class FakeOcr:
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory):
     from agent.modeldev.train.corpus import corpus
-    from perception.builtin_model.architecture import BuiltinModelConfig, new_checkpoint
+    from perception.builtin_model.checkpoint import new_checkpoint
+    from perception.builtin_model.config import BuiltinModelConfig
 
     cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
                              vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
@@ -136,7 +137,7 @@ def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_ch
     import torch
 
     from perception.backends.builtin import load_builtin_policy
-    from perception.builtin_model.copy_head import copy_sources, make_copy_head, save_copy_head
+    from perception.builtin_model.copy_head import CopyHead, copy_sources, save_copy_head
 
     from transformers import Qwen2_5_VLForConditionalGeneration
 
@@ -149,7 +150,7 @@ def test_copy_head_decoding_with_the_cache_equals_recomputing_every_step(tiny_ch
             if p.dim() == 2:
                 p.normal_(0, 0.5)
     model.save_pretrained(str(model_dir))
-    head = make_copy_head(64)
+    head = CopyHead(64)
     with torch.no_grad():
         head.gate.bias.fill_(0.0)
     save_copy_head(head, model_dir)
@@ -280,7 +281,7 @@ def test_the_click_goes_to_the_line_the_thought_names(tiny_checkpoint, monkeypat
 
 
 def test_changed_parts_far_apart_are_separate_regions_and_near_ones_one():
-    from perception.backends.builtin import changed_regions
+    from perception.boxes import changed_regions
 
     diff = Image.new("RGB", (400, 300))
     ImageDraw.Draw(diff).rectangle((10, 10, 20, 20), fill="white")
@@ -312,7 +313,8 @@ def test_a_display_and_a_key_far_apart_are_read_again_without_the_keys_between(t
 
 
 def test_the_first_read_skips_a_flat_desktop_around_the_windows(tiny_checkpoint):
-    from perception.backends.builtin import content_region, load_builtin_policy
+    from perception.backends.builtin import load_builtin_policy
+    from perception.boxes import content_region
 
     screen = Image.new("RGB", (1280, 800), (40, 40, 40))
     ImageDraw.Draw(screen).rectangle((500, 200, 745, 610), fill="white")  # a calculator-sized window

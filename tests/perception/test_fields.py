@@ -48,7 +48,7 @@ def test_the_nearest_label_on_the_row_wins():
 @pytest.mark.display
 def test_the_demo_forms_entries_are_listed_by_their_labels(sandbox, tmp_path):
     pytest.importorskip("rapidocr_onnxruntime")
-    from perception.backends.builtin import read_screen_lines
+    from perception.listing import read_screen_lines
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
 
@@ -126,14 +126,15 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
     import shutil
 
     from agent.modeldev.train.loop import TrainConfig, train
-    from perception.builtin_model.architecture import BuiltinModelConfig
-    from perception.backends.builtin import BuiltinPolicy, ListingOptions
+    from perception.builtin_model.config import BuiltinModelConfig
+    from perception.backends.builtin import BuiltinPolicy
+    from perception.listing import ListingOptions
     from perception.capture import Screenshot
-    from test_train_mix import _tiny_dataset
+    from train_data import tiny_dataset
 
     cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
                              vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
-    out = train(TrainConfig(data=str(_tiny_dataset(tmp_path / "data")), out=str(tmp_path / "run"), batch=2,
+    out = train(TrainConfig(data=str(tiny_dataset(tmp_path / "data")), out=str(tmp_path / "run"), batch=2,
                             max_steps=2, warmup=1, minutes=5), cfg, log=lambda _m: None)
     assert json.loads((out / "builtin.json").read_text())["listing"] == {"fields": True}
     old = tmp_path / "old"
@@ -154,7 +155,8 @@ def test_a_trained_checkpoint_records_its_listing_and_the_policy_lists_the_same(
 def test_a_field_read_again_after_typing_keeps_the_name_of_its_label_outside_the_changed_region():
     """Typing into an entry changes only the entry's pixels; its re-read line is still `[Name]`, named by the
     label read before (a crop of the entry alone holds no label)."""
-    from perception.backends.builtin import BUILTIN_MODEL_DIR, BuiltinPolicy, ListingOptions
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, BuiltinPolicy
+    from perception.listing import ListingOptions
     from perception.capture import Screenshot
     from perception.ocr import TextBox
 

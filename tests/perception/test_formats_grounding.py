@@ -7,14 +7,15 @@ import pytest
 from actions.schema import Click, Done, Drag, Fail, Hotkey, Move, Scroll, Type, Wait
 from perception.capture import Size
 from perception.errors import ModelOutputError
-from perception.formats import FORMAT_NAMES, OutputFormat, get_format
+from perception.formats import ALL_FORMAT_NAMES, FORMAT_NAMES, OutputFormat, get_format
 
 SCREENS = [Size(1920, 1080), Size(1366, 768), Size(1280, 800), Size(3840, 2160), Size(800, 1280)]
 
 
 def test_registry():
     assert FORMAT_NAMES == ("ui-tars", "qwen25-computer-use", "qwen3", "os-atlas", "uground", "showui")
-    for name in FORMAT_NAMES:
+    assert ALL_FORMAT_NAMES == (*FORMAT_NAMES, "builtin")  # the built-in model's own: not offered by --format
+    for name in ALL_FORMAT_NAMES:
         fmt = get_format(name)
         assert isinstance(fmt, OutputFormat) and fmt.name == name
         frame = fmt.frame(Size(1366, 768))
@@ -97,3 +98,25 @@ def test_showui_actions():
     for bad in ["{'action': 'CLICK', 'position': [1.5, 0.2]}", "{'action': 'CLICK'}", "nothing", "{'action': 'FLY'}"]:
         with pytest.raises(ModelOutputError):
             fmt.parse(bad, frame)
+
+
+@pytest.mark.parametrize(("name", "actions"), [
+    ("os-atlas", [Click(x=10, y=20), Click(x=10, y=20, count=2), Click(x=10, y=20, button="right"), Move(x=10, y=20),
+                  Type(text="hello [world]"), Hotkey(keys=("ctrl", "s")), Scroll(direction="down"), Wait(seconds=5.0),
+                  Done(), Done(answer="42"), Fail(reason="no way")]),
+    ("showui", [Click(x=10, y=20), Move(x=10, y=20), Type(text="it's\nme"), Hotkey(keys=("enter",)),
+                Scroll(direction="down"), Drag(x=10, y=10, to_x=200, to_y=100), Done(), Done(answer="42")]),
+    ("uground", [Click(x=10, y=20)]),
+])
+def test_history_of_actions_without_model_text_is_written_in_the_familys_grammar(name, actions):
+    """A step without model text (a scripted one) is written back as the family writes it, and reads back the same."""
+    from perception.capture import Screenshot
+    from perception.policy import HistoryItem
+    from PIL import Image
+
+    fmt = get_format(name)
+    shot = Screenshot.from_image(Image.new("RGB", (1000, 1000)))
+    for action in actions:
+        text = fmt.history_text(HistoryItem("", "", (action,), screenshot=shot))
+        assert not text.startswith("{\"kind\""), text  # not the JSON fallback
+        assert fmt.parse(text, fmt.frame(shot.size)).actions == (action,), text

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from perception.capture import Size
 from perception.errors import ModelOutputError
-from perception.formats import FORMAT_NAMES, get_format
+from perception.formats import ALL_FORMAT_NAMES, get_format
 from perception.policy import Grounding, Proposal
 
-FORMATS = [get_format(n) for n in FORMAT_NAMES]
+FORMATS = [get_format(n) for n in ALL_FORMAT_NAMES]
 SCREENS = st.sampled_from([Size(1920, 1080), Size(1366, 768), Size(800, 1280), Size(3840, 2160), Size(1, 1)])
 
 # Fragments of every grammar, so that random combinations reach the parsers' deeper branches.
@@ -43,6 +43,7 @@ VALID = {
     "uground": ["(500, 1000)"],
 }
 VALID["qwen3"] = VALID["qwen25-computer-use"]
+VALID["builtin"] = VALID["ui-tars"]  # the built-in model answers in the UI-TARS grammar
 
 
 @st.composite

@@ -1,4 +1,5 @@
-"""OpenAICompatPolicy against a real local HTTP server process (tests/openai_stub_server.py on 127.0.0.1)."""
+"""OpenAICompatPolicy against a real local HTTP server process (tests/openai_stub_server.py on 127.0.0.1, the `stub`
+fixture of tests/perception/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ import base64
 import io
 import json
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,29 +17,7 @@ from perception.capture import Screenshot
 from perception.errors import BackendError, ModelOutputError
 from perception.policy import Grounder, HistoryItem, Policy
 
-SERVER = Path(__file__).resolve().parents[1] / "openai_stub_server.py"
 UI_TARS_REPLY = "Thought: press OK.\nAction: click(start_box='(197,525)')"
-
-
-@pytest.fixture
-def stub(tmp_path):
-    """Start a stub server with a reply script; returns (base URL, function reading the logged requests)."""
-    procs = []
-
-    def start(*steps: dict):
-        script, log = tmp_path / f"script{len(procs)}.json", tmp_path / f"log{len(procs)}.jsonl"
-        script.write_text(json.dumps(list(steps)))
-        log.touch()
-        proc = subprocess.Popen([sys.executable, str(SERVER), str(script), str(log)], stdout=subprocess.PIPE, text=True)
-        procs.append(proc)
-        port = int(proc.stdout.readline())
-        return f"http://127.0.0.1:{port}/v1", lambda: [json.loads(line) for line in log.read_text().splitlines()]
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
 
 
 def shot(w=1920, h=1080, colour=(10, 20, 30)) -> Screenshot:

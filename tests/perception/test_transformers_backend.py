@@ -19,11 +19,8 @@ from PIL import Image
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from perception.backends.transformers_local import (  # noqa: E402
-    TransformersPolicy,
-    inspect_checkpoint,
-    select_device_and_dtype,
-)
+from perception.backends.qwen_checkpoint import inspect_checkpoint, select_device_and_dtype  # noqa: E402
+from perception.backends.transformers_local import TransformersPolicy  # noqa: E402
 from perception.capture import ScreenCapture, Screenshot, Size  # noqa: E402
 from perception.errors import BackendError, ModelOutputError  # noqa: E402
 from perception.policy import Grounder, Grounding, HistoryItem, Policy, Proposal  # noqa: E402

@@ -117,7 +117,7 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
     """
     from agent.modeldev.train.mix import with_display
     from agent.modeldev.train.ocr_cache import load_ocr_cache
-    from perception.backends.builtin import OcrLine
+    from perception.listing import OcrLine
 
     directory = Path(directory)
     cases = calc_cases(directory, episodes_per_screen, seed) + click_cases(directory, click_limit)
@@ -172,7 +172,7 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
 
 def _with_points(case: StepCase, policy, shot: Screenshot) -> list[str]:
     """History replies with each click at its box centre in the policy's model pixels."""
-    from perception.backends.builtin import to_model_xy
+    from perception.listing import to_model_xy
 
     frame = policy.inner.frame(shot.size)
     out = []

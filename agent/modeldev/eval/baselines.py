@@ -11,7 +11,7 @@ import re
 
 from perception.capture import Screenshot
 from perception.errors import ModelOutputError
-from perception.policy import Grounding
+from perception.policy import Grounding, PolicyBase
 
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 _COMMAND_WORDS = {
@@ -30,7 +30,7 @@ def instruction_label(instruction: str) -> str:
     return " ".join(words) or instruction
 
 
-class OcrGrounder:
+class OcrGrounder(PolicyBase):
     """Grounder that clicks the OCR match of the instruction's label (RapidOCR through perception.ocr)."""
 
     def __init__(self, finder=None, min_similarity: float = 0.6) -> None:
@@ -57,6 +57,6 @@ class OcrGrounder:
         x, y = matches[0].center
         return Grounding(x, y, matches[0].box, raw_text=matches[0].text)
 
-    def close(self) -> None:
-        """Release the OCR engine. Idempotent."""
+    def _release(self) -> None:
+        """Release the OCR engine."""
         self.finder.close()

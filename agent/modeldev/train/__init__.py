@@ -6,7 +6,7 @@ with the inference prompt, mix.py and episodes.py make the training mix, ocr_cac
 loop.py trains and validate.py checks a checkpoint. torch is imported inside functions only.
 """
 
-from perception.backends.builtin import ListingOptions
+from perception.listing import ListingOptions
 
 # What the listings made for training hold; training records it in the checkpoint (builtin.json `listing`).
 LISTING = ListingOptions(fields=True)

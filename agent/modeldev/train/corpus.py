@@ -7,7 +7,7 @@ def corpus() -> list[str]:
     """Text the BPE merges are learned from: prompts, answers, label words, instruction templates."""
     from agent.modeldev.datagen.phrasing import TEMPLATES
     from agent.modeldev.datagen.scenes import WORDS
-    from perception.backends.builtin import GROUNDING_PROMPT, STEP_PROMPT
+    from perception.formats.builtin import GROUNDING_PROMPT, STEP_PROMPT
     from perception.formats.ui_tars import COMPUTER_USE_PROMPT
 
     answers = "Action: click(start_box='(12,34)') type(content='x') hotkey(key='ctrl a') finished(content='') Thought:"

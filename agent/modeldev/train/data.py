@@ -1,7 +1,7 @@
 """Training samples for the built-in model from a generated dataset directory (agent.modeldev.datagen output).
 
 Each sample is one grounding row: the screenshot resized to the model's input, the prompt the inference path
-builds (perception.backends.builtin), and the answer `Thought: <target text>\nAction: click(start_box='(x,y)')`
+builds (perception.formats.builtin), and the answer `Thought: <target text>\nAction: click(start_box='(x,y)')`
 in model pixels.
 The OCR listing is the screen's cached real OCR (agent.modeldev.train.ocr_cache; xcalc screens by default) with jittered
 boxes and dropped lines, else simulated from the renderer's exact text boxes with OCR-like noise (dropped lines,
@@ -18,7 +18,8 @@ from pathlib import Path
 from PIL import Image
 
 from agent.modeldev.train.ocr_cache import load_ocr_cache
-from perception.backends.builtin import GROUNDING_FOLLOW_UP, OcrLine, builtin_format, screen_text
+from perception.formats.builtin import GROUNDING_FOLLOW_UP, builtin_format
+from perception.listing import OcrLine, screen_text
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
@@ -96,7 +97,7 @@ def listed_point(lines: list[OcrLine], box, frame: ModelFrame, near: tuple[float
 
     Answers copy this point exactly, so the copy head's target is always a token of the prompt.
     """
-    from perception.backends.builtin import to_model_xy
+    from perception.listing import to_model_xy
 
     x, y, w, h = box
     inside = [((ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2) for ln in lines]

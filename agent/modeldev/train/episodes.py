@@ -8,7 +8,7 @@ The expert's thought is the keys still to press, so each step's answer is a smal
     ...
     step 5  Thought: done    Action: finished(content='84')     # the display's value, read from the listing
 
-Earlier steps come back as assistant turns (perception.backends.transformers_local.step_conversation), so the
+Earlier steps come back as assistant turns (perception.conversation.step_messages), so the
 model sees its previous thought and only has to drop its first key, name the next one, and look it up in the
 listing. Naming the key last puts it at a fixed distance before the point, where the copy head's query looks.
 The display value at every step is simulated exactly as xcalc shows it (digits typed so far, the result).

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.modeldev.train import LISTING
-from perception.builtin_model.architecture import BuiltinModelConfig, new_checkpoint, save_checkpoint
+from perception.builtin_model.checkpoint import new_checkpoint, save_checkpoint
+from perception.builtin_model.config import BuiltinModelConfig
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
 
     from agent.modeldev.train.corpus import corpus
     from agent.modeldev.train.mix import TrainingMix
-    from perception.builtin_model.copy_head import copy_sources, make_copy_head, save_copy_head
+    from perception.builtin_model.copy_head import CopyHead, copy_sources, save_copy_head
     from perception.formats.resize import ResizePolicy
 
     torch.manual_seed(cfg.seed)
@@ -129,7 +130,7 @@ def train(cfg: TrainConfig, model_cfg: BuiltinModelConfig = BuiltinModelConfig()
     # Ids of the point tokens `(x` / `,y)`: the loss on them, per coordinate, is the look-up's ("coord nats").
     digit_ids = torch.tensor([i for i, t in enumerate(tok.convert_ids_to_tokens(list(range(len(tok)))))
                               if t[:1] in "(," and t[1:].rstrip(")").isdigit()])
-    head = make_copy_head(model_cfg.hidden).to(cfg.device)
+    head = CopyHead(model_cfg.hidden).to(cfg.device)
     params = list(model.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01, betas=(0.9, 0.98))
     order_rng = random.Random(cfg.seed)

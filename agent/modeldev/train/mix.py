@@ -6,8 +6,8 @@
 - episode steps (agent.modeldev.train.episodes) on the xcalc screens: task + listing + earlier replies -> next reply;
 - click tasks: a grounding instruction as the task -> `Thought: <target text>` + the click, then `finished`.
 
-Every prompt is built with the inference path's own functions (perception.backends.builtin and
-transformers_local's turn merging), so training and inference cannot drift apart.
+Every prompt is built with the inference path's own functions (perception.formats.builtin, perception.listing and
+perception.conversation's step layout), so training and inference cannot drift apart.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent.modeldev.train.data import GroundingSamples, Sample, listed_point
 from agent.modeldev.train.episodes import calc_episode, step_answer
-from perception.backends.builtin import OcrLine, screen_text, to_model_xy
+from perception.listing import OcrLine, screen_text, to_model_xy
 from perception.capture import Size
 from perception.formats.resize import ResizePolicy
 from perception.policy import ModelFrame
@@ -114,7 +114,7 @@ class TrainingMix:
 
     def _step_messages(self, task: str, text: str, frame: ModelFrame) -> list[dict]:
         """The agent-step prompt as the built-in policy builds it: task, listing and current screenshot first
-        (perception.backends.builtin); earlier replies follow as assistant turns."""
+        (perception.conversation, its "screen_with_prompt" layout); earlier replies follow as assistant turns."""
         fmt = dataclasses.replace(self.grounding.fmt, screen_text=text)
         return [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": [{"type": "text", "text": fmt.system_prompt(task, frame)}, {"type": "image"}]}]

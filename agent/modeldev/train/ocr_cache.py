@@ -1,7 +1,7 @@
 """Real OCR of generated screens, cached in the dataset directory (`ocr.jsonl`), for training listings.
 
 Simulated OCR (agent.modeldev.train.data.simulated_ocr) is exact text plus noise; real RapidOCR (plus the text of bordered boxes it
-missed, perception.backends.builtin.read_screen_lines) also merges, splits, drops and misreads (xcalc's `*`, `-`, `=` and `.` keys are often missed, `ln` reads `In`). Training on the real
+missed, perception.listing.read_screen_lines) also merges, splits, drops and misreads (xcalc's `*`, `-`, `=` and `.` keys are often missed, `ln` reads `In`). Training on the real
 output of some screens teaches the model what inference will actually show it. One screen takes ~1-9 s on two
 cores, so the cache covers a chosen subset (by default every xcalc screen) and is computed once.
 """
@@ -24,7 +24,7 @@ def build_ocr_cache(directory: str | Path, kinds: tuple[str, ...] = ("xcalc",), 
     from PIL import Image
 
     from agent.modeldev.train import LISTING
-    from perception.backends.builtin import read_screen_lines
+    from perception.listing import read_screen_lines
     from perception.capture import Screenshot
     from perception.ocr import TextFinder
 

@@ -1,46 +1,18 @@
-"""The built-in model's architecture: a tiny Qwen2.5-VL (vision tower -> patch merger -> decoder LM).
+"""Built-in model checkpoints: a new random one for a BuiltinModelConfig, and saving a trained one.
 
-One dataclass holds every size; `new_checkpoint` writes a randomly initialised checkpoint directory (config,
-tokenizer, preprocessor settings, safetensors) that TransformersPolicy loads like any Qwen2.5-VL checkpoint.
-Pieces, as transformers' Qwen2_5_VLForConditionalGeneration implements them:
-  vision: 14x14 patches -> `vision_depth` ViT blocks (window attention, last block global)
-          -> 2x2 merger MLP to `hidden`            # [N_img_tokens, hidden]
-  LM:     token embeddings with image tokens replaced by vision features, M-RoPE (t, h, w) positions,
-          `layers` decoder blocks (GQA), tied LM head    # [B, T, vocab]
+A checkpoint directory holds what TransformersPolicy loads from any Qwen2.5-VL checkpoint (config.json, weights,
+tokenizer, preprocessor_config.json) plus builtin.json: the BuiltinModelConfig and what training records (its
+settings, the listing options). The copy head is saved beside it by perception.builtin_model.copy_head.
+torch and transformers are imported inside the functions.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class BuiltinModelConfig:
-    """All sizes of the built-in model. Pixel budget in merged 28x28 tokens per image."""
-
-    vocab_size: int = 1024  # BPE tokens; the model's vocabulary adds 2 * `coord_tokens` (and is len(tokenizer))
-    # >0: `(x` and `,y)` are one token each for x, y < N (perception.builtin_model.tokenizer); model pixels stay below 512.
-    coord_tokens: int = 512
-    hidden: int = 256
-    layers: int = 4
-    heads: int = 4  # head_dim = hidden / heads = 64; mrope_section must sum to 32
-    kv_heads: int = 2
-    intermediate: int = 768
-    mrope_section: tuple[int, int, int] = (8, 12, 12)
-    vision_hidden: int = 128
-    vision_depth: int = 3
-    vision_heads: int = 4
-    vision_intermediate: int = 384
-    min_tokens: int = 16
-    max_tokens: int = 64  # 1280x800 -> 280x168 px = 10x6 merged tokens: layout only; text comes from OCR
-    max_positions: int = 2048
-
-    def to_json(self) -> dict:
-        """The config as a JSON-serialisable dict."""
-        return asdict(self)
+from perception.builtin_model.config import BuiltinModelConfig
 
 
 def new_checkpoint(cfg: BuiltinModelConfig, directory: str | Path, texts: Sequence[str], seed: int = 0):
