@@ -1,4 +1,5 @@
-"""Agent: the loop, trajectories, replay, recipes, evaluation and the command line.
+"""Agent: the loop (agent.loop), run directories and replay (agent.runs), model development (agent.modeldev),
+the error tree (agent.errors) and the command line (agent.cli).
 
 `agent.run(task, apps=[...], model=...)` runs a task and returns its trajectory (see agent.api.run). Importing
 `agent` loads nothing heavy: the sandbox, the loop and any model backend load when `run` is called.
