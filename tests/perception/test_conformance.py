@@ -24,6 +24,8 @@ from perception.formats.ui_tars import UITarsFormat
 from perception.policy import Grounding, PolicyBase, Proposal
 from perception.refine import ZoomRefiner
 
+from fake_ocr import FakeOcr
+
 GOOD_STEP = "Thought: press OK.\nAction: click(start_box='(197,525)')"
 GOOD_GROUNDING = "click(start_box='(90,40)')"
 GARBAGE = "I refuse to click anything."
@@ -128,23 +130,6 @@ def test_ocr_baseline_grounder_conforms():
 
 # ----- model backends -----
 
-class FakeOcr:
-    """Stands in for perception.ocr.TextFinder: fixed lines, nothing read inside boxes."""
-
-    def read(self, screenshot, region=None):
-        from perception.ocr import TextBox
-
-        lines = [TextBox("Submit", (100, 100, 160, 120), 0.99), TextBox("7", (600, 400, 610, 420), 0.99)]
-        return [t for t in lines if region is None or (region[0] <= t.box[0] and t.box[2] <= region[2]
-                                                       and region[1] <= t.box[1] and t.box[3] <= region[3])]
-
-    def read_boxes(self, screenshot, boxes):
-        return []
-
-    def close(self):
-        pass
-
-
 @pytest.mark.parametrize("arch", ["qwen2_vl", "qwen2_5_vl", "qwen3_vl"])
 def test_transformers_backend_on_tiny_random_checkpoints_conforms(arch, tmp_path):
     pytest.importorskip("transformers")
@@ -155,24 +140,10 @@ def test_transformers_backend_on_tiny_random_checkpoints_conforms(arch, tmp_path
     check_policy(TransformersPolicy(directory, format=TEACH_FORMATS[arch], max_new_tokens=8), screen(), rounds=1)
 
 
-@pytest.fixture(scope="module")
-def tiny_builtin(tmp_path_factory):
-    pytest.importorskip("transformers")
-    from agent.modeldev.train.corpus import corpus
-    from perception.builtin_model.checkpoint import new_checkpoint
-    from perception.builtin_model.config import BuiltinModelConfig
-
-    cfg = BuiltinModelConfig(hidden=64, layers=1, heads=2, kv_heads=1, intermediate=128, mrope_section=(4, 6, 6),
-                             vision_hidden=32, vision_depth=1, vision_heads=2, vision_intermediate=64)
-    path = tmp_path_factory.mktemp("builtin")
-    new_checkpoint(cfg, path, corpus())
-    return path
-
-
-def test_builtin_policy_with_a_tiny_random_checkpoint_conforms(tiny_builtin):
+def test_builtin_policy_with_a_tiny_random_checkpoint_conforms(tiny_checkpoint):
     from perception.backends.builtin import BuiltinPolicy
 
-    check_policy(BuiltinPolicy(tiny_builtin, ocr=FakeOcr(), max_new_tokens=12), screen(), rounds=2)
+    check_policy(BuiltinPolicy(tiny_checkpoint, ocr=FakeOcr(), max_new_tokens=12), screen(), rounds=2)
 
 
 @pytest.mark.parametrize("snap", [True, False])
