@@ -84,11 +84,12 @@ def test_bordered_boxes_of_the_real_xcalc_and_the_keys_ocr_misses(sandbox):
     from perception.bordered_boxes import find_boxes
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
+    from perception.settle import wait_until_settled
     from sandbox.apps.xcalc import BUTTONS, button_box
 
     app = sandbox.launch(["xcalc"])
     with ScreenCapture(sandbox.display) as cap:
-        shot = cap.grab()
+        shot = wait_until_settled(cap, min_wait=0.05, busy=sandbox.gui_busy).screenshot  # all keys drawn
     boxes = find_boxes(shot.image)
     truth = [button_box(app.window.rect, label) for row in BUTTONS for label in row]
     matched = [t for t in truth if any(abs(b[0] - t.x) <= 4 and abs(b[1] - t.y) <= 4

@@ -51,10 +51,12 @@ def test_the_demo_forms_entries_are_listed_by_their_labels(sandbox, tmp_path):
     from perception.listing import read_screen_lines
     from perception.capture import ScreenCapture
     from perception.ocr import TextFinder
+    from perception.settle import wait_until_settled
 
     sandbox.launch([sys.executable, "-m", "sandbox.apps.demo_form", "--out", str(tmp_path / "state.json")])
     with ScreenCapture(sandbox.display) as cap:
-        shot = cap.grab()
+        # A mapped window may still be drawing its widgets (a fresh clone's run once read no entries at all).
+        shot = wait_until_settled(cap, min_wait=0.05, busy=sandbox.gui_busy).screenshot
     with TextFinder() as finder:
         plain = read_screen_lines(finder, shot)
         lines = read_screen_lines(finder, shot, fields=True)
