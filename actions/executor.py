@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
 from actions.errors import ExecutorError, InvalidActionError
 from actions.schema import TERMINAL_KINDS, Action, Drag, Scroll, Wait, dump_action
+from sandbox.files import open_private
+from sandbox.ownership import make_owned_tempdir
 from sandbox.processes import die_with_parent
 
 
@@ -41,13 +43,21 @@ class Executor:
     def __init__(self, display: str, *, activate_on_click: bool = True, start_timeout: float = 20.0) -> None:
         self.display = display
         self.activate_on_click = activate_on_click
-        self._tmp = tempfile.TemporaryDirectory(prefix="deskpilot-exec-")
-        xauth = os.path.join(self._tmp.name, "Xauthority")
-        open(xauth, "w").close()  # python-xlib insists on an authority file; Xvfb needs no cookie
-        self._stderr_path = os.path.join(self._tmp.name, "worker.log")
+        # Owned by this process: if it is killed, the next deskpilot start removes the directory (sandbox.ownership).
+        self._tmp = str(make_owned_tempdir("deskpilot-exec-"))
+        try:
+            self._start_worker(display)
+        except BaseException:
+            self.close()  # a worker that did not start leaves no process and no directory behind
+            raise
+
+    def _start_worker(self, display: str) -> None:
+        xauth = os.path.join(self._tmp, "Xauthority")
+        open_private(xauth, "w").close()  # python-xlib insists on an authority file; Xvfb needs no cookie
+        self._stderr_path = os.path.join(self._tmp, "worker.log")
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
         env.update(DISPLAY=display, XAUTHORITY=xauth, PYTHONUNBUFFERED="1")
-        with open(self._stderr_path, "wb") as err:
+        with open_private(self._stderr_path, "wb") as err:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "actions.worker"],
                 stdin=subprocess.PIPE,
@@ -71,7 +81,7 @@ class Executor:
                 proc.kill()
                 proc.wait()
             proc.stdout.close()
-        self._tmp.cleanup()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> "Executor":
         return self

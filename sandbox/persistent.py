@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sandbox.errors import SandboxExistsError, SandboxStartError, SandboxStopError
+from sandbox.files import open_private
 from sandbox.processes import require_program
 from sandbox.registry import Registry, SandboxRecord, supervisor_alive, validate_name
 from sandbox.xserver import ScreenSpec
@@ -73,7 +74,7 @@ def start(
                                  f"stop it with `deskpilot sandbox stop {name}` or pick another --name")
     registry.ensure_dirs()
     log = registry.log_path(name)
-    with open(log, "ab") as out:
+    with open_private(log, "ab") as out:
         offset = out.tell()
         out.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {name}\n".encode())
         argv = [sys.executable, "-m", "sandbox.daemon", "--state-dir", str(registry.state_dir), "--name", name,

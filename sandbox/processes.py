@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sandbox.errors import MissingDependencyError
+from sandbox.files import open_private
 
 _PR_SET_PDEATHSIG = 1
 
@@ -113,10 +114,11 @@ def spawn(
     """Start `argv` in its own process group.
 
     With `tie_to_parent` the child is SIGKILLed by the kernel when this process dies, so no
-    display or app outlives a crashed agent. Output goes to `log_path` (or is discarded).
+    display or app outlives a crashed agent. Output goes to `log_path` (or is discarded). The child runs with
+    umask 077: what an app writes (a saved file, its state in the run directory) is private to the user.
     """
     exe = require_program(argv[0]) if os.sep not in argv[0] else argv[0]
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    out = open_private(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
         popen = subprocess.Popen(
             [exe, *argv[1:]],
@@ -127,6 +129,7 @@ def spawn(
             pass_fds=tuple(pass_fds),
             preexec_fn=die_with_parent if tie_to_parent else _own_session,
             cwd=cwd,
+            umask=0o077,
         )
     finally:
         if log_path:

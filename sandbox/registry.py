@@ -232,6 +232,6 @@ class Registry:
             return
         if seen is not None:
             workdir = Path(seen.workdir)
-            # Only ever delete what a Sandbox created (tempfile.mkdtemp(prefix=WORKDIR_PREFIX)).
+            # Only ever delete what a Sandbox created (make_owned_tempdir(WORKDIR_PREFIX), in the temp dir).
             if workdir.name.startswith(WORKDIR_PREFIX) and workdir.parent == Path(tempfile.gettempdir()):
                 shutil.rmtree(workdir, ignore_errors=True)

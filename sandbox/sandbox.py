@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 import weakref
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from Xlib import Xatom
 
 from sandbox.environment import WORKDIR_PREFIX, SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError, DisplayStartError, SandboxClosedError
+from sandbox.ownership import make_owned_tempdir
 from sandbox.processes import Child, spawn
 from sandbox.windows import WindowInfo, WindowManagerView
 from sandbox.xserver import ScreenSpec, start_xvfb
@@ -88,7 +88,8 @@ class Sandbox:
         self._children: list[Child] = []
         self._views: list[WindowManagerView] = []
         self._display: list[str] = []
-        self._root = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
+        # Owned by this process, so the next start removes it if this process is killed (sandbox.ownership).
+        self._root = str(make_owned_tempdir(WORKDIR_PREFIX))
         self._dirs = SandboxDirs(Path(self._root))
         self._apps: list[App] = []
         self._closed = False
