@@ -16,7 +16,8 @@ from pathlib import Path
 
 from actions.errors import ActionError
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
-from agent.loop.human import RiskPolicy, UserChannel
+from agent.loop.human import UserChannel
+from agent.loop.risk import RiskPolicy
 from agent.loop.driver import run_episode
 from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from agent.loop.env import DesktopEnv
 from agent.loop.stepper import ActingStepper, Ending, Stepper, Turn
 from agent.loop.guards import ProgressGuard, StepBudget, StopOnRequest, TimeBudget
-from agent.loop.human import CallUserHandler, Confirmation, NoUser, RiskPolicy, UserChannel
+from agent.loop.human import CallUserHandler, Confirmation, NoUser, UserChannel
+from agent.loop.risk import RiskPolicy
 from agent.loop.recording import NullObserver, Observer, Recording, Reporting
 from agent.loop.retry import DEFAULT_MAX_RETRIES, propose_with_retries
 from agent.runs.result import RunResult

@@ -8,14 +8,13 @@ default for scripts and CI); `--yes` approves risky actions without asking.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO, ContextManager, Protocol
 
 from rich.markup import escape
 
 from actions.schema import Action
+from agent.loop.risk import RiskPolicy
 from agent.loop.stepper import Ending, Stepper, StepOutcome, StepperWrapper, Turn
 
 
@@ -90,49 +89,6 @@ class CallUserHandler(StepperWrapper):
             return StepOutcome(False, ending=Ending("failed", error=f"the agent asked for help: {question or '(no question)'}"),
                                info={"question": question, "answer": None})
         return StepOutcome(False, feedback=f"The user answered: {answer}", info={"question": question, "answer": answer})
-
-
-@dataclass(frozen=True)
-class RiskRule:
-    """One kind of risky action: a regular expression over typed text, or a key combination ('alt+f4')."""
-
-    reason: str
-    text: str | None = None
-    hotkey: str | None = None
-
-    def matches(self, action: Action) -> bool:
-        """True if `action` is what this rule guards against."""
-        if self.text is not None and action.kind == "type":
-            return re.search(self.text, action.text, re.IGNORECASE | re.MULTILINE) is not None
-        if self.hotkey is not None and action.kind in ("hotkey", "key"):
-            keys = action.keys if action.kind == "hotkey" else (action.key,)
-            return frozenset(keys) == frozenset(self.hotkey.split("+"))
-        return False
-
-
-_SEP = r"(?:^|[\s;&|(`$])"  # a command starts a line or follows a separator
-DEFAULT_RULES: tuple[RiskRule, ...] = (
-    RiskRule("deletes files", text=_SEP + r"(?:sudo\s+)?(?:rm|rmdir|unlink|shred|srm)\s"),
-    RiskRule("deletes files", text=r"\bfind\b[^\n]*\s-delete\b"),
-    RiskRule("overwrites a disk", text=r"\bmkfs\b|\bdd\b[^\n]*\bof=|>\s*/dev/(?:sd|nvme|hd)"),
-    RiskRule("discards work", text=r"\bgit\s+(?:push\b[^\n]*\s(?:--force|-f)\b|reset\s+--hard|clean\s+-\w*f)"),
-    RiskRule("deletes data", text=r"\b(?:drop\s+(?:table|database)|truncate\s+table)\b"),
-    RiskRule("stops the machine", text=_SEP + r"(?:sudo\s+)?(?:shutdown|reboot|poweroff|halt)\b"),
-    RiskRule("changes permissions recursively", text=_SEP + r"(?:sudo\s+)?(?:chmod|chown)\s+-\w*R"),
-    *(RiskRule("closes a window or application", hotkey=k)
-      for k in ("alt+f4", "ctrl+w", "ctrl+q", "ctrl+shift+w", "ctrl+shift+q", "ctrl+alt+backspace", "ctrl+alt+delete")),
-)
-
-
-@dataclass(frozen=True)
-class RiskPolicy:
-    """Which actions need a confirmation. `rules=()` confirms nothing."""
-
-    rules: tuple[RiskRule, ...] = DEFAULT_RULES
-
-    def assess(self, action: Action) -> str | None:
-        """The reason `action` is risky, or None."""
-        return next((r.reason for r in self.rules if r.matches(action)), None)
 
 
 def describe(action: Action) -> str:
