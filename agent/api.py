@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
 from agent.loop.human import NoUser, UserChannel
 from agent.runs.records import AppSpec
+from agent.runs.retention import RetentionPolicy
 from agent.session import RunSettings, run_task, start_run_dir
 from agent.runs.trajectory import Trajectory, load_run
 from perception.policy import Policy
@@ -41,14 +43,18 @@ def run(
     yes: bool = False,
     user: UserChannel | None = None,
     settings: RunSettings | None = None,
+    retention: RetentionPolicy | None = None,
 ) -> Trajectory:
     """Run `task` in a fresh sandbox with `apps` launched, and return the recorded trajectory.
 
     The policy is `policy` when given (any object with `propose`), else built from `model` / `endpoint` /
     `model_name` / `format` exactly as `deskpilot run` builds it. Nobody is asked anything unless `user` is given
     (call_user then fails the run; risky actions are refused unless `yes`). Check `trajectory.meta.outcome`.
+    Old runs in `runs_dir` are deleted first by `retention`, by default the policy DESKPILOT_RETENTION sets (30 days
+    and 1 GiB when unset; RetentionPolicy.off() keeps everything; agent.runs.retention).
     Raises perception.errors.BackendError when the model cannot be loaded.
     """
+    retention = RetentionPolicy.from_env(os.environ) if retention is None else retention
     specs = [as_app_spec(a) for a in apps]
     spec = screen if isinstance(screen, ScreenSpec) else ScreenSpec.parse(screen)
     settings = settings or RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes)
@@ -60,7 +66,7 @@ def run(
         source = resolve_source(model, endpoint, model_name, format)
         policy, model_info = load_policy(source, history), source.describe()
     try:
-        run_dir = start_run_dir(Path(runs_dir), task)
+        run_dir = start_run_dir(Path(runs_dir), task, retention)
         run_task(task, policy, run_dir, apps=specs, screen=spec, settings=settings, model_info=model_info,
                  user=user or NoUser())
     finally:

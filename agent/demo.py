@@ -12,7 +12,9 @@ from agent.loop.driver import run_episode
 from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from perception.backends.action_script import ActionScriptPolicy
-from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.retention import RetentionPolicy
+from agent.runs.start import start_run_dir
+from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
 from sandbox.apps import box_center, layout_widget, wait_for_layout
@@ -74,11 +76,14 @@ def xcalc_reader(sandbox: Sandbox):
     return read
 
 
-def run_demo(runs_dir: Path, screen: ScreenSpec | None = None) -> RunResult:
-    """Run the demo in a fresh sandbox and return its result (run directory included)."""
+def run_demo(runs_dir: Path, screen: ScreenSpec | None = None, retention: RetentionPolicy | None = None,
+             notify=None) -> RunResult:
+    """Run the demo in a fresh sandbox and return its result (run directory included).
+
+    The run starts like every run (agent.runs.start: `retention` applied, `notify` told what it deleted)."""
     t0 = time.monotonic()
     screen = screen or ScreenSpec(1280, 800)
-    run_dir = new_run_dir(runs_dir, "demo")
+    run_dir = start_run_dir(runs_dir, "demo", retention, notify)
     meta = RunMeta(
         run_id=run_dir.name, kind="demo", task=DEMO_TASK, apps=[FORM, XCALC],
         screen=(screen.width, screen.height), versions=runtime_versions(), started_at=utc_now(),

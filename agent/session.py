@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from agent.loop.recording import Observer
 from agent.loop.retry import DEFAULT_MAX_RETRIES
-from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.retention import RetentionPolicy
+from agent.runs.start import start_run_dir as start_new_run_dir
+from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from perception.errors import BackendError
 from perception.policy import Policy
@@ -58,7 +61,7 @@ def run_task(
     stop: threading.Event | None = None,
     observer: Observer | None = None,
 ) -> RunResult:
-    """Run `task` with `policy` and record it in `run_dir` (made by agent.runs.trajectory.new_run_dir).
+    """Run `task` with `policy` and record it in `run_dir` (made by start_run_dir).
 
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
     `screen`-sized Sandbox is started and torn down. `apps` are launched first when `launch` (and recorded in
@@ -96,6 +99,8 @@ def run_task(
     return RunResult(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
 
 
-def start_run_dir(runs_dir: Path, task: str) -> Path:
-    """A fresh run directory for `task` under `runs_dir`."""
-    return new_run_dir(Path(runs_dir), task)
+def start_run_dir(runs_dir: Path, task: str, retention: RetentionPolicy | None = None,
+                  notify: Callable[[str], None] | None = None) -> Path:
+    """A fresh run directory for `task` under `runs_dir`, after the housekeeping of every run start (stale temp
+    dirs removed, `retention` applied; agent.runs.start)."""
+    return start_new_run_dir(Path(runs_dir), task, retention, notify)

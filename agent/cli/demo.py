@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -21,11 +22,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the scripted demo (no model): fill in the demo form and compute 7 + 8 in xcalc, recorded as a run."""
         from agent.demo import run_demo
+        from agent.runs.retention import RetentionPolicy
 
+        retention = RetentionPolicy.from_env(os.environ)
         console = err_console()
         if not as_json:
             console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")
-        result = run_demo(runs_dir)
+        result = run_demo(runs_dir, retention=retention, notify=lambda line: console.print(line, markup=False, highlight=False))
         run_dir = result.run_dir
         if as_json:
             print_json(run_json(run_dir, result.outcome, result.steps, result.answer))

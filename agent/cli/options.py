@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from agent.cli.common import UsageError, parse_app_commands, parse_screen
 
 if TYPE_CHECKING:
     from agent.runs.records import AppSpec
+    from agent.runs.retention import RetentionPolicy
     from agent.session import RunSettings
     from perception.backends.factory import PolicySource
     from sandbox import ScreenSpec
@@ -38,7 +40,8 @@ MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/
 FORMAT_HELP = ("Output format family (default ui-tars): ui-tars, qwen25-computer-use, qwen3, os-atlas, uground, "
                "showui.")
 SANDBOX_HELP = "Run in this persistent sandbox (deskpilot sandbox start) instead of a fresh one."
-RUNS_DIR_HELP = "Where run directories are written."
+RUNS_DIR_HELP = ("Where run directories are written. Each run start deletes old runs there as DESKPILOT_RETENTION says "
+                 "(default max_age=30d,max_bytes=1G; 'off' keeps all; see docs/retention.md).")
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,13 @@ class TaskSetup:
     runs_dir: Path
     sandbox: Optional[str]
     history: int
+    retention: RetentionPolicy  # from DESKPILOT_RETENTION, read here: the environment is read once, at the edge
 
 
 def validate(options: TaskOptions) -> TaskSetup:
     """Check the options (cheap checks first, the model's last) and build the TaskSetup; UsageError otherwise."""
     from agent.runs.records import AppSpec
+    from agent.runs.retention import RetentionPolicy
     from agent.session import RunSettings
     from perception.backends.factory import resolve_source
     from sandbox.registry import validate_name
@@ -132,6 +137,7 @@ def validate(options: TaskOptions) -> TaskSetup:
     apps = [AppSpec(argv=argv) for argv in parse_app_commands(o.apps)]
     if o.sandbox is not None:
         validate_name(o.sandbox)  # SandboxNameError
+    retention = RetentionPolicy.from_env(os.environ)  # UsageError naming the variable
     source = resolve_source(o.model, o.endpoint, o.model_name, o.format)  # PolicyConfigError
     settings = RunSettings(max_steps=o.max_steps, timeout=o.timeout, approve_risky=o.yes)
-    return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history)
+    return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history, retention)

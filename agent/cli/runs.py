@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 
 import typer
@@ -44,26 +46,34 @@ def register(app: typer.Typer) -> None:
     @runs_app.command("prune")
     def runs_prune(
         runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        older_than: float = typer.Option(None, "--older-than", help="delete runs older than this many days"),
-        keep: int = typer.Option(None, "--keep", help="always keep the newest N runs"),
+        max_age: str = typer.Option(None, "--max-age", help="delete runs older than this: 30d, 12h, 90m (a bare number is days)"),
+        max_runs: str = typer.Option(None, "--max-runs", help="keep at most this many runs, the newest"),
+        max_bytes: str = typer.Option(None, "--max-bytes", help="keep at most this much, newest first: 500M, 1G (binary)"),
+        older_than: float = typer.Option(None, "--older-than", help="delete runs older than this many days (as --max-age)"),
+        keep: int = typer.Option(None, "--keep", help="always keep the newest N runs; alone, delete all the others"),
         dry_run: bool = typer.Option(False, "--dry-run", help="only list what would be deleted"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Delete old runs (their screenshots may hold sensitive data)."""
-        from agent.runs.retention import plan_prune, prune
+        """Delete old runs (their screenshots may hold sensitive data). Without limits, apply the policy every run
+        start applies (DESKPILOT_RETENTION; default: older than 30 days, beyond 1 GiB). Symlinks are never followed."""
+        from agent.runs.retention import plan_prune, prune, sweep_leftovers
 
-        if older_than is not None and older_than < 0 or keep is not None and keep < 0:
-            raise UsageError("--older-than and --keep must not be negative")
-        plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
+        policy = _prune_policy(max_age, max_runs, max_bytes, older_than, keep)
+        plan = plan_prune(runs_dir, policy, keep_newest=keep or 0)
+        notes = list(plan.notes)
         if not dry_run:
-            prune(plan)
+            notes += prune(plan)
+            sweep_leftovers(plan)
         if as_json:
-            print_json({"deleted" if not dry_run else "would_delete": [str(p) for p in plan.delete], "kept": [str(p) for p in plan.keep]})
+            print_json({"deleted" if not dry_run else "would_delete": [str(p) for p in plan.delete], "kept": [str(p) for p in plan.keep],
+                        "notes": notes})
             return
         verb = "would delete" if dry_run else "deleted"
-        err_console().print(f"{verb} {len(plan.delete)} run(s), kept {len(plan.keep)}")
+        err_console().print(f"{verb} {len(plan.delete)} run(s) {policy.describe()}, kept {len(plan.keep)}", markup=False, highlight=False)
         for p in plan.delete:
-            err_console().print(f"  {p}")
+            err_console().print(f"  {p}", markup=False, highlight=False)
+        for note in notes:
+            err_console().print(f"note: {note}", markup=False, highlight=False)
 
     @runs_app.command("show")
     def runs_show(
@@ -90,3 +100,35 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(s.index), json.dumps(s.action, ensure_ascii=False)[:70], json.dumps(s.result)[:40],
                           f"{(s.ended_at - s.started_at) * 1000:.0f}")
         console.print(table)
+
+
+def _prune_policy(max_age: str | None, max_runs: str | None, max_bytes: str | None, older_than: float | None,
+                  keep: int | None):
+    """The policy `runs prune`'s options describe: the limits given (others off), or with none, the configured one."""
+    from agent.runs.retention import RetentionPolicy, parse_age, parse_count, parse_size
+
+    if older_than is not None and max_age is not None:
+        raise UsageError("give --max-age or --older-than, not both")
+    if older_than is not None and not (math.isfinite(older_than) and older_than >= 0):
+        raise UsageError(f"--older-than must be a number of days >= 0, got {older_than}")
+    if keep is not None and keep < 0:
+        raise UsageError(f"--keep must not be negative, got {keep}")
+    limits = {}
+    for flag, text, parse in (("--max-age", max_age, parse_age), ("--max-runs", max_runs, parse_count),
+                              ("--max-bytes", max_bytes, parse_size)):
+        if text is not None:
+            try:
+                limits[flag] = parse(text)
+            except ValueError as e:
+                raise UsageError(f"bad {flag}: {e}") from None
+    if older_than is not None:
+        limits["--max-age"] = older_than * 86400
+    if limits:
+        return RetentionPolicy(limits.get("--max-age"), limits.get("--max-runs"), limits.get("--max-bytes"))
+    if keep is not None:
+        return RetentionPolicy(max_age=0, max_runs=None, max_bytes=None)  # everything but the newest `keep`
+    policy = RetentionPolicy.from_env(os.environ)
+    if policy.is_off:
+        raise UsageError("retention is off (DESKPILOT_RETENTION=off): say what to prune with --max-age, --max-runs, "
+                         "--max-bytes or --keep")
+    return policy

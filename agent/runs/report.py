@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from agent.runs.trajectory import load_run
+from sandbox.files import write_atomic
 
 _CSS = """
 body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222}
@@ -31,7 +32,7 @@ def _esc(value) -> str:
 def write_report(run_dir: Path) -> Path:
     """Render run_dir/report.html from meta.json and steps.jsonl (read with load_run); returns its path.
 
-    Written atomically (a temporary file, then a rename), so a browser never shows half a report.
+    Written atomically (a temporary file, then a rename), so a browser never shows half a report, and private (0600).
     """
     traj = load_run(run_dir)
     meta = traj.meta
@@ -76,7 +77,6 @@ def write_report(run_dir: Path) -> Path:
         parts.append("<h2>Final screen</h2><img src='screens/final.png' style='width:640px' alt='final screen'>")
     parts.append("</body></html>")
     out = Path(run_dir) / "report.html"
-    tmp = out.with_name(".report.html.tmp")
-    tmp.write_text("".join(parts), encoding="utf-8")
-    tmp.replace(out)
+    page = "".join(parts).encode("utf-8")
+    write_atomic(out, lambda fh: fh.write(page))
     return out

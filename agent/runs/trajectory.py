@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.errors import TrajectoryError
+from agent.runs.leftovers import remove_stale_temp_files
 from agent.runs.records import RunMeta, StepRecord
 
 
@@ -47,10 +48,12 @@ class Trajectory:
 
 def load_run(run_dir: Path | str) -> Trajectory:
     """Load a run directory. A torn last line (the run was killed mid-write) is skipped with a note;
-    any other damage raises TrajectoryError naming the file and line."""
+    any other damage raises TrajectoryError naming the file and line. Temporary files a killed run left behind
+    are removed on the way (agent.runs.leftovers)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise TrajectoryError(f"{run_dir} is not a directory")
+    remove_stale_temp_files(run_dir)
     meta_path = run_dir / "meta.json"
     try:
         meta = RunMeta.model_validate_json(meta_path.read_bytes())

@@ -17,7 +17,7 @@ from agent.errors import TrajectoryError
 from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.report import write_report
 from perception.capture import Screenshot
-from sandbox.files import write_atomic, write_json_atomic
+from sandbox.files import make_private_dir, open_private, write_atomic, write_json_atomic
 
 
 def utc_now() -> str:
@@ -26,15 +26,18 @@ def utc_now() -> str:
 
 
 def new_run_dir(runs_dir: Path, label: str) -> Path:
-    """Create and return a fresh `runs_dir/<UTC timestamp>-<slug>` directory (never reuses one)."""
+    """Create and return a fresh `runs_dir/<UTC timestamp>-<slug>` directory (never reuses one).
+
+    The run directory is private (0700), and so is `runs_dir` when this creates it. agent.runs.start.start_run_dir
+    wraps this with the housekeeping every run start does.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "run"
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    runs_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(runs_dir, parents=True, exist_ok=True)
     for n in range(1000):
         path = runs_dir / (f"{stamp}-{slug}" if n == 0 else f"{stamp}-{slug}-{n}")
         try:
-            path.mkdir()
-            return path
+            return make_private_dir(path)
         except FileExistsError:
             continue
     raise TrajectoryError(f"could not create a new run directory in {runs_dir}")
@@ -50,13 +53,15 @@ class RunWriter:
 
     def __init__(self, run_dir: Path, meta: RunMeta) -> None:
         self.run_dir = Path(run_dir)
-        (self.run_dir / "screens").mkdir(parents=True, exist_ok=True)
+        # Private: screens/ 0700, every file 0600 (write_atomic, open_private), whatever the umask.
+        make_private_dir(self.run_dir, parents=True, exist_ok=True)
+        make_private_dir(self.run_dir / "screens", exist_ok=True)
         self.meta = meta
         self._steps = 0
         self._closed = False
         self._error: BaseException | None = None
         write_json_atomic(self.run_dir / "meta.json", meta.model_dump(mode="json"))
-        self._lines = open(self.run_dir / "steps.jsonl", "a", encoding="utf-8")
+        self._lines = open_private(self.run_dir / "steps.jsonl", "a")
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="trajectory-writer", daemon=True)
         self._thread.start()

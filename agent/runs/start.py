@@ -1,0 +1,41 @@
+"""Starting a run: clean up after killed runs, apply the retention policy, then make the new run's directory.
+
+Every run starts here: `deskpilot run`, `shell` (each task), `demo`, `replay` and the Python API. In order:
+1. temporary directories of deskpilot processes that died (SIGKILL, a crash) are removed (sandbox.ownership);
+2. a fresh, private (0700) run directory is made, with this process recorded as its owner, so that other
+   deskpilot processes see the run as in progress and leave it (and its temporary files) alone;
+3. the retention policy deletes old runs beside it (never the new one, never a run in progress), and the
+   abandoned temporary files of the runs kept are removed (agent.runs.leftovers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.runs.retention import RetentionPolicy, plan_prune, prune, sweep_leftovers
+from agent.runs.writer import new_run_dir
+from sandbox.ownership import mark_owner, sweep_stale_tempdirs
+
+
+def start_run_dir(runs_dir: Path, label: str, retention: RetentionPolicy | None = None,
+                  notify: Callable[[str], None] | None = None, protect: Sequence[Path] = ()) -> Path:
+    """Make and return the directory of a new run under `runs_dir`, after the housekeeping above.
+
+    `retention` defaults to RetentionPolicy() (30 days, 1 GiB); RetentionPolicy.off() deletes nothing. `notify`,
+    when given, receives one line saying what retention deleted (nothing when it deleted nothing), and a line
+    for each run it skipped or could not delete. Runs in `protect` (a replay's source) are never deleted.
+    """
+    sweep_stale_tempdirs()
+    run_dir = new_run_dir(Path(runs_dir), label)
+    mark_owner(run_dir)
+    policy = RetentionPolicy() if retention is None else retention
+    plan = plan_prune(run_dir.parent, policy, starting=run_dir, protect=protect)
+    notes = plan.notes + prune(plan)
+    sweep_leftovers(plan)
+    if notify is not None:
+        if plan.delete:
+            notify(f"retention: deleted {len(plan.delete)} old run(s) in {run_dir.parent} ({policy.describe()})")
+        for note in notes:
+            notify(f"retention: {note}")
+    return run_dir
