@@ -1,41 +1,36 @@
-"""Literal replay: re-run a recorded trajectory's screen-space actions in a fresh sandbox and report
-where today's screens diverge from the recorded ones."""
+"""Literal replay: re-run a recorded trajectory's screen-space actions in a fresh sandbox and report the steps
+that did not do what they did when recorded (judged by what each step changed on the screen: agent.runs.divergence)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageChops
+from PIL import Image
 from pydantic import ValidationError
 
 from actions.schema import TERMINAL_KINDS, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
+from agent.runs.divergence import DEFAULT_TOLERANCE, StepChange, compare_step, screen_difference
 from agent.runs.records import Outcome, RunMeta, StepRecord
+from agent.runs.retention import RetentionPolicy
+from agent.runs.start import start_run_dir
 from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
-from agent.runs.writer import RunWriter, new_run_dir, utc_now
+from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
-
-DEFAULT_TOLERANCE = 0.002  # fraction of pixels allowed to differ before a step counts as diverged
-
-
-def screen_difference(a: Image.Image, b: Image.Image, level: int = 32) -> float:
-    """Fraction of pixels whose grey level differs by more than `level` (1.0 when sizes differ)."""
-    if a.size != b.size:
-        return 1.0
-    diff = ImageChops.difference(a.convert("L"), b.convert("L")).point(lambda v: 255 if v > level else 0)
-    return diff.histogram()[255] / (a.size[0] * a.size[1])
 
 
 @dataclass(frozen=True)
 class StepComparison:
-    """How a replayed step's screen compared with the recorded one."""
+    """How a replayed step's change of the screen compared with the recorded step's."""
 
     index: int
     kind: str
-    diff_fraction: float | None  # None when the recording has no screenshot for the step
+    diff_fraction: float | None  # the mismatch (StepChange.mismatch); None when a recorded screen is missing
+    changed_pixels: int | None  # the size of the region the step changed, recorded or replayed
     diverged: bool
 
 
@@ -47,21 +42,28 @@ class ReplayReport:
     source: Path
     outcome: Outcome
     comparisons: list[StepComparison] = field(default_factory=list)
-    final_diff: float | None = None
+    final_diff: float | None = None  # fraction of the final screen that differs from the recorded one (not judged)
     answer: str | None = None
 
     @property
     def diverged_steps(self) -> list[int]:
-        """Indices of the steps whose screens differed beyond the tolerance."""
+        """Indices of the steps whose change of the screen differed beyond the tolerance."""
         return [c.index for c in self.comparisons if c.diverged]
 
 
-def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None) -> ReplayReport:
-    """Replay `source` in a fresh sandbox with the same apps and screen size; write a new run that names its source."""
+def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None,
+               retention: RetentionPolicy | None = None, notify: Callable[[str], None] | None = None) -> ReplayReport:
+    """Replay `source` in a fresh sandbox with the same apps and screen size; write a new run that names its source.
+
+    A step the recording refused (a guard, a declined confirmation: `performed` false) is not performed again.
+    Each step diverges when more than `tolerance` of the screen region it changed (recorded or replayed) ends up
+    different (agent.runs.divergence). The new run starts like every run (agent.runs.start: `retention`, `notify`).
+    """
     traj = load_run(source)
     actions = _recorded_actions(traj)
+    recorded = _recorded_screens(traj)
     meta = traj.meta
-    run_dir = new_run_dir(runs_dir, f"replay-{meta.run_id}")
+    run_dir = start_run_dir(runs_dir, f"replay-{meta.run_id}", retention, notify, protect=[Path(source)])
     new_meta = RunMeta(
         run_id=run_dir.name, kind="replay", task=meta.task, recipe=meta.recipe, source_run=str(Path(source).resolve()),
         apps=meta.apps, screen=meta.screen, versions=runtime_versions(), started_at=utc_now(),
@@ -72,41 +74,67 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
     with RunWriter(run_dir, new_meta) as writer, Sandbox(ScreenSpec(*meta.screen)) as sb:
         launch_apps(sb, meta.apps, run_dir)
         with DesktopEnv(sb, settle) as env:
-            for step, action in zip(traj.steps, actions):
+            seen = env.observe()
+            for n, (step, action) in enumerate(zip(traj.steps, actions)):
                 t0 = time.time()
-                seen = env.observe()
-                t_seen = time.time()
-                recorded = traj.screenshot_path(step)
-                diff = screen_difference(seen.screenshot.image, Image.open(recorded)) if recorded else None
-                cmp = StepComparison(step.index, action.kind, diff, diff is not None and diff > tolerance)
-                report.comparisons.append(cmp)
                 # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
                 refused = action.kind not in TERMINAL_KINDS and step.result.get("performed") is False
-                t_act = time.time()
                 result = None if action.kind in TERMINAL_KINDS or refused else env.act(action)
                 t_done = time.time()
+                after = env.observe()
+                t_seen = time.time()
+                change = _compare(recorded[n], recorded[n + 1], seen.screenshot.image, after.screenshot.image)
+                cmp = StepComparison(step.index, action.kind, None if change is None else change.mismatch,
+                                     None if change is None else change.changed_pixels,
+                                     change is not None and change.diverged(tolerance))
+                report.comparisons.append(cmp)
                 writer.record(
                     StepRecord(
-                        index=step.index, started_at=t0, ended_at=t_done, screenshot=None,
+                        index=step.index, started_at=t0, ended_at=t_seen, screenshot=None,
                         screen=meta.screen, action=step.action,
-                        result={"performed": bool(result and result.performed), "diff_fraction": diff, "diverged": cmp.diverged},
+                        result={"performed": bool(result and result.performed), "diff_fraction": cmp.diff_fraction,
+                                "changed_pixels": cmp.changed_pixels, "diverged": cmp.diverged},
                         settle={"settled": seen.settled, "waited_ms": round(seen.waited * 1000, 2)},
-                        durations_ms={"observe": round((t_seen - t0) * 1000, 2), "compare": round((t_act - t_seen) * 1000, 2),
-                                      "execute": round((t_done - t_act) * 1000, 2)},
+                        durations_ms={"execute": round((t_done - t0) * 1000, 2), "observe": round((t_seen - t_done) * 1000, 2)},
                         note=f"replay of step {step.index}",
                     ),
                     seen.screenshot,
                 )
                 if action.kind == "done":
                     report.answer = action.answer
-            final = env.observe().screenshot
-            writer.record_final_screen(final)
-            if traj.final_screenshot_path is not None:
-                report.final_diff = screen_difference(final.image, Image.open(traj.final_screenshot_path))
-        diverged = report.diverged_steps or (report.final_diff is not None and report.final_diff > tolerance)
-        report.outcome = "diverged" if diverged else "replayed"
-        writer.finish(report.outcome, answer=report.answer, error=_divergence_text(report, tolerance) if diverged else None)
+                seen = after
+            writer.record_final_screen(seen.screenshot)
+            if recorded[-1] is not None:
+                report.final_diff = screen_difference(seen.screenshot.image, _open(recorded[-1]))
+        report.outcome = "diverged" if report.diverged_steps else "replayed"
+        writer.finish(report.outcome, answer=report.answer, error=_divergence_text(report, tolerance) if report.diverged_steps else None)
     return report
+
+
+def _recorded_screens(traj: Trajectory) -> list[Path | None]:
+    """Each step's recorded screen, then the final one (None where missing); each checked to be a readable image
+    now, so a damaged recording is a TrajectoryError before any sandbox starts."""
+    screens = [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]
+    for path in screens:
+        if path is not None:
+            try:
+                with Image.open(path) as im:
+                    im.verify()
+            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+                raise TrajectoryError(f"{path} is not a readable screenshot: {e}") from None
+    return screens
+
+
+def _open(path: Path) -> Image.Image:
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+def _compare(before: Path | None, after: Path | None, replayed_before: Image.Image, replayed_after: Image.Image) -> StepChange | None:
+    """The step's comparison, or None when the recording lacks the screen before or after it."""
+    if before is None or after is None:
+        return None
+    return compare_step(_open(before), _open(after), replayed_before, replayed_after)
 
 
 def _recorded_actions(traj: Trajectory) -> list:
@@ -120,7 +148,6 @@ def _recorded_actions(traj: Trajectory) -> list:
 
 
 def _divergence_text(report: ReplayReport, tolerance: float) -> str:
-    parts = [f"step {c.index} ({c.kind}): {c.diff_fraction:.2%} of pixels differ" for c in report.comparisons if c.diverged]
-    if report.final_diff is not None and report.final_diff > tolerance:
-        parts.append(f"final screen: {report.final_diff:.2%} of pixels differ")
-    return f"diverged beyond {tolerance:.2%}: " + "; ".join(parts)
+    parts = [f"step {c.index} ({c.kind}): {c.diff_fraction:.1%} of the {c.changed_pixels} pixels it changed end up different"
+             for c in report.comparisons if c.diverged]
+    return f"diverged beyond {tolerance:.1%}: " + "; ".join(parts)

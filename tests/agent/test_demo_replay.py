@@ -55,7 +55,41 @@ def test_replay_reproduces_the_run(demo_run, tmp_path):
     assert json.loads((new_dir / "form-state.json").read_text()) == json.loads((Path(out["run_dir"]) / "form-state.json").read_text())
 
 
-def test_replay_reports_where_the_screens_diverge(demo_run, tmp_path):
+def tamper_key(run_dir: Path, dest: Path) -> Path:
+    """A copy of the demo run whose xcalc "7" press (step 9) lands on "4", one row lower: a realistic wrong key.
+
+    The row pitch is read off the recording itself: "=" sits one row below "+" (steps 12 and 10)."""
+    shutil.copytree(run_dir, dest)
+    steps = [json.loads(line) for line in (dest / "steps.jsonl").read_text().splitlines()]
+    seven, plus, equals = steps[9]["action"], steps[10]["action"], steps[12]["action"]
+    assert [s["action"]["kind"] for s in steps[9:13]] == ["click"] * 4 and plus["x"] == equals["x"]
+    steps[9]["action"] = {**seven, "y": seven["y"] + (equals["y"] - plus["y"])}
+    (dest / "steps.jsonl").write_text("".join(json.dumps(s) + "\n" for s in steps))
+    return dest
+
+
+def test_replay_that_presses_a_different_key_diverges_at_that_step(demo_run, tmp_path):
+    runs, out = demo_run
+    tampered = tamper_key(Path(out["run_dir"]), tmp_path / "wrong-key")
+    res = cli("replay", str(tampered), "--runs-dir", str(tmp_path / "runs"), "--json")
+    assert res.returncode == 1, res.stderr
+    rep = json.loads(res.stdout)
+    # Step 9 showed 4 instead of 7; the display reads 8 after step 11 either way; "=" shows 12, not 15.
+    assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [9, 12]
+    by_step = {c["step"]: c for c in rep["comparisons"]}
+    assert by_step[9]["mismatch"] > 0.01 and by_step[12]["mismatch"] > 0.01
+    assert all(c["mismatch"] == 0.0 for c in rep["comparisons"] if c["step"] not in (9, 12))
+    assert rep["final_diff"] < 0.002  # a whole-screen measure would have called this a faithful replay
+    meta = json.loads((Path(rep["run_dir"]) / "meta.json").read_text())
+    assert meta["outcome"] == "diverged" and meta["error"].startswith("diverged beyond 0.1%: step 9 (click): ")
+    # --tolerance is the share of a step's changed region that may differ: above step 9's mismatch, only step 12 is left.
+    between = (by_step[9]["mismatch"] + by_step[12]["mismatch"]) / 2
+    assert by_step[9]["mismatch"] < between < by_step[12]["mismatch"]
+    res = cli("replay", str(tampered), "--runs-dir", str(tmp_path / "runs"), "--json", "--tolerance", f"{between:.6f}")
+    assert (res.returncode, json.loads(res.stdout)["diverged_steps"]) == (1, [12])
+
+
+def test_replay_attributes_a_changed_recording_to_the_step_that_made_it(demo_run, tmp_path):
     runs, out = demo_run
     tampered = tmp_path / "tampered"
     shutil.copytree(out["run_dir"], tampered)
@@ -66,7 +100,31 @@ def test_replay_reports_where_the_screens_diverge(demo_run, tmp_path):
     res = cli("replay", str(tampered), "--runs-dir", str(tmp_path / "runs"), "--json")
     assert res.returncode == 1
     rep = json.loads(res.stdout)
-    assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [4]
+    # The recording now says step 3 (the screen after it is 0004.png) painted a magenta square; the replay did not.
+    assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [3]
+
+
+@pytest.mark.parametrize("tolerance", ["1.5", "-0.1", "nan"])
+def test_tolerance_out_of_range_is_exit_2(demo_run, tmp_path, tolerance):
+    res = cli("replay", demo_run[1]["run_dir"], "--runs-dir", str(tmp_path), "--tolerance", tolerance)
+    assert res.returncode == 2 and "--tolerance must be between 0 and 1" in res.stderr and "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == []  # no replay run was started
+
+
+def test_a_refused_step_is_not_performed_again_by_replay(tmp_path):
+    """A recorded alt+f4 that nobody confirmed was never performed; replayed, it must not close xcalc now."""
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps(["Action: hotkey(key='alt f4')", "Action: finished(content='ok')"]))
+    res = cli("run", "close it", "--app", "xcalc", "--model", f"script:{replies}", "--runs-dir", str(tmp_path / "runs"), "--json")
+    recorded = json.loads(res.stdout)
+    assert (res.returncode, recorded["outcome"]) == (1, "failed") and "nobody can confirm" in recorded["error"]
+    res = cli("replay", recorded["run_dir"], "--runs-dir", str(tmp_path / "replays"), "--json")
+    assert res.returncode == 0, res.stderr
+    rep = json.loads(res.stdout)
+    assert rep["outcome"] == "replayed" and rep["steps"] == 1
+    (step,) = [json.loads(line) for line in (Path(rep["run_dir"]) / "steps.jsonl").read_text().splitlines()]
+    assert step["action"] == {"kind": "hotkey", "keys": ["alt", "f4"]} and step["result"]["performed"] is False
+    assert rep["comparisons"][0]["changed_pixels"] == 0  # xcalc is still there: the screen did not change at all
 
 
 def test_replay_of_a_broken_run_is_a_clear_usage_error(tmp_path):
