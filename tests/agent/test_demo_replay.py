@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,24 @@ def test_replay_attributes_a_changed_recording_to_the_step_that_made_it(demo_run
     rep = json.loads(res.stdout)
     # The recording now says step 3 (the screen after it is 0004.png) painted a magenta square; the replay did not.
     assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [3]
+
+
+def test_replay_never_deletes_its_source_by_retention(demo_run, tmp_path):
+    runs = tmp_path / "runs"
+    source = Path(shutil.copytree(demo_run[1]["run_dir"], runs / "20250101T000000-demo"))
+    year_ago = time.time() - 365 * 86400
+    os.utime(source / "meta.json", (year_ago, year_ago))  # far beyond the default 30 days
+    stale = _aged_copy(source, runs / "20250102T000000-demo", year_ago)
+    res = cli("replay", str(source), "--runs-dir", str(runs), "--json")
+    assert res.returncode == 0, res.stderr
+    assert source.is_dir() and not stale.exists()  # retention ran, and spared the source
+    assert "retention: deleted 1 old run(s)" in res.stderr
+
+
+def _aged_copy(run: Path, dest: Path, mtime: float) -> Path:
+    shutil.copytree(run, dest)
+    os.utime(dest / "meta.json", (mtime, mtime))
+    return dest
 
 
 @pytest.mark.parametrize("tolerance", ["1.5", "-0.1", "nan"])

@@ -143,3 +143,17 @@ def test_a_malformed_environment_variable_is_a_usage_error():
     assert RetentionPolicy.from_env({}) == RetentionPolicy()
     with pytest.raises(UsageError, match=r"bad DESKPILOT_RETENTION='max_age=inf': max_age: 'inf' is not an age"):
         RetentionPolicy.from_env({"DESKPILOT_RETENTION": "max_age=inf"})
+
+
+@pytest.mark.display
+def test_the_python_api_applies_retention_from_the_environment_or_its_argument(tmp_path, monkeypatch):
+    import agent
+    from perception.backends.action_script import ActionScriptPolicy
+
+    old, older = _fake_run(tmp_path, "old", 10), _fake_run(tmp_path, "older", 20)
+    monkeypatch.setenv("DESKPILOT_RETENTION", "max_age=15d")
+    first = agent.run("finish", policy=ActionScriptPolicy([], answer="ok"), runs_dir=tmp_path, screen="640x480")
+    assert first.meta.outcome == "done" and old.exists() and not older.exists()
+    second = agent.run("finish", policy=ActionScriptPolicy([], answer="ok"), runs_dir=tmp_path, screen="640x480",
+                       retention=RetentionPolicy(max_age=5 * DAY, max_runs=None, max_bytes=None))
+    assert sorted(tmp_path.iterdir()) == sorted([first.run_dir, second.run_dir])
