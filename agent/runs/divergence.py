@@ -10,10 +10,14 @@ tolerates noise. So each step is compared by its change instead:
 The step's *changed region* is every pixel the recorded step changed (R0 != R1) or its replay changed
 (P0 != P1). The replay did the same thing when, on that region, its after-screen equals the recorded one
 (P1 == R1). The mismatch is the fraction of the changed region where they differ; a step diverges when the
-mismatch is above the tolerance (DEFAULT_TOLERANCE, `deskpilot replay --tolerance`). The sandbox renders the
-same way each time (no blinking cursors, no animations), so a faithful replay's mismatch is 0; a wrong key, a
-click that missed, a dialog that did not open make most of the changed region differ. Pixels no step touches
+mismatch is above the tolerance (DEFAULT_TOLERANCE, `deskpilot replay --tolerance`). Pixels no step touches
 are not judged: a clock or a different wallpaper elsewhere on the screen does not fail a replay.
+
+Measured on `deskpilot demo` (14 steps changing 21 to 16,180 pixels): five faithful replays, mismatch exactly 0 on
+every step (the sandbox renders the same way each time: no blinking cursors, no animations). Pressing 4 instead
+of 7 on xcalc: 3.3% on that step (the same click also focuses xcalc's window, 16,461 pixels changed), 7.8% on
+"=" (12 instead of 15). The default, 0.1%, leaves room for a stray pixel in a large change and still catches a
+wrong digit inside a change of 100,000 pixels.
 """
 
 from __future__ import annotations

@@ -186,7 +186,8 @@ def _size(run_dir: Path) -> int:
 
 
 def _in_progress(run_dir: Path) -> bool:
-    """A run another process is still writing: its owner is alive and meta.json says `running` (or is unreadable)."""
+    """A run still being written: its owner file (removed when a run finishes) names a live process, and meta.json
+    says `running` (or is unreadable)."""
     if not owner_alive(run_dir):
         return False
     try:

@@ -2,8 +2,9 @@
 
 Every run starts here: `deskpilot run`, `shell` (each task), `demo`, `replay` and the Python API. In order:
 1. temporary directories of deskpilot processes that died (SIGKILL, a crash) are removed (sandbox.ownership);
-2. a fresh, private (0700) run directory is made, with this process recorded as its owner, so that other
-   deskpilot processes see the run as in progress and leave it (and its temporary files) alone;
+2. a fresh, private (0700) run directory is made, with this process recorded as its owner until the run
+   finishes (RunWriter.finish removes the owner file), so that other deskpilot processes see the run as in
+   progress and leave it (and its temporary files) alone, and see a killed run as killed;
 3. the retention policy deletes old runs beside it (never the new one, never a run in progress), and the
    abandoned temporary files of the runs kept are removed (agent.runs.leftovers).
 """

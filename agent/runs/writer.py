@@ -18,6 +18,7 @@ from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.report import write_report
 from perception.capture import Screenshot
 from sandbox.files import make_private_dir, open_private, write_atomic, write_json_atomic
+from sandbox.ownership import OWNER_FILE
 
 
 def utc_now() -> str:
@@ -101,6 +102,7 @@ class RunWriter:
         )
         write_json_atomic(self.run_dir / "meta.json", self.meta.model_dump(mode="json"))
         write_report(self.run_dir)
+        (self.run_dir / OWNER_FILE).unlink(missing_ok=True)  # finished: no longer a run in progress (agent.runs.start)
         self._raise_pending()
         return self.meta
 

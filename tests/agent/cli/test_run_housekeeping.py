@@ -85,8 +85,10 @@ def test_the_next_start_cleans_up_after_a_sigkilled_run(tmp_path, shared_sandbox
             proc.kill()
         proc.communicate()
     assert all(p.is_dir() for p in left) and torn.is_file()  # what a SIGKILL leaves behind
+    assert owner_of(killed).pid == proc.pid  # the run names its (now dead) owner: killed, not in progress
     res = subprocess.run(run_args(tmp_path, runs, [FINISH]), capture_output=True, text=True, env=env(), timeout=120)
     assert res.returncode == 0, res.stderr
+    assert owner_of(Path(json.loads(res.stdout)["run_dir"])) is None  # a finished run names no owner
     assert [p for p in left if p.exists()] == [] and not torn.exists()
     assert shared_sandbox.workdir.is_dir()  # a live process's sandbox is left alone
     traj = load_run(killed)  # the killed run itself is kept, and still loads
