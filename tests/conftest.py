@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +36,39 @@ def sandbox():
     """A fresh 1280x800 sandbox per test."""
     with Sandbox(ScreenSpec(1280, 800)) as sb:
         yield sb
+
+
+@dataclass
+class TaughtModels:
+    """Tiny Qwen-VL checkpoints taught to click xcalc's "7" (tiny_vlm.teach_tiny_checkpoint): `taught(arch)` is
+    the Lesson for one architecture, taught at most once per session, on its first use (about 10 s each)."""
+
+    root: Path
+    task: str
+    screenshot: object  # perception.capture.Screenshot: xcalc where a fresh 1280x800 sandbox places it
+    xcalc: object  # sandbox.windows.Rect: xcalc's window on that screen (the same on every fresh sandbox)
+    lessons: dict = field(default_factory=dict)
+
+    def __call__(self, arch: str):
+        from tiny_vlm import teach_tiny_checkpoint
+        from sandbox.apps.xcalc import button_box
+
+        if arch not in self.lessons:
+            target = button_box(self.xcalc, "7").center
+            self.lessons[arch] = teach_tiny_checkpoint(arch, self.root / arch, task=self.task,
+                                                       screenshot=self.screenshot, target=target)
+        return self.lessons[arch]
+
+
+@pytest.fixture(scope="session")
+def taught(tmp_path_factory) -> TaughtModels:
+    """Taught tiny checkpoints (TaughtModels); the screenshot they learn from comes from a sandbox of its own."""
+    from agent.loop.env import DesktopEnv
+    from probes import launch_xcalc
+
+    with Sandbox(ScreenSpec(1280, 800)) as sb:
+        window = launch_xcalc(sb)
+        with DesktopEnv(sb) as env:
+            shot = env.observe().screenshot
+    return TaughtModels(tmp_path_factory.mktemp("taught_vlm"), "Compute 7 times 6 in the calculator", shot,
+                        window.rect)

@@ -75,6 +75,13 @@ root.mainloop()
 """
 
 
+def launch_xcalc(sb):
+    """Launch xcalc in sandbox `sb`; its window, which the window manager places the same way on every fresh
+    1280x800 sandbox."""
+    sb.launch(["xcalc"])
+    return next(w for w in sb.windows() if w.wm_class == "XCalc")
+
+
 def read_xcalc(finder, screenshot, window_rect) -> str:
     """The number xcalc's display shows, read by OCR from its LCD strip."""
     from sandbox.apps.xcalc import display_box

@@ -1,5 +1,5 @@
 """`deskpilot run` and `deskpilot shell` through the real console script, driven by `--model script:FILE.json`
-(recorded replies parsed by the real UI-TARS format), plus one run of a tiny random Qwen2.5-VL checkpoint."""
+(recorded replies parsed by the real UI-TARS format), plus one run of a tiny Qwen2.5-VL checkpoint taught to click."""
 
 from __future__ import annotations
 
@@ -252,22 +252,39 @@ def test_shell_runs_each_line_as_a_task_on_one_sandbox(tmp_path):
 
 
 @pytest.mark.slow
-def test_tiny_qwen25_vl_checkpoint_end_to_end(tmp_path):
+def test_taught_qwen25_vl_checkpoint_end_to_end(tmp_path, taught):
+    """A tiny Qwen2.5-VL taught to click xcalc's 7 (tests/conftest.py) runs through the real console script: the
+    step it takes, and its effect on xcalc, are determined."""
     pytest.importorskip("torch")
-    from tiny_vlm import build_tiny_checkpoint
+    from PIL import Image
 
-    ckpt = build_tiny_checkpoint("qwen2_5_vl", tmp_path / "ckpt")
-    res = cli(tmp_path, "run", "compute 7 + 8", "--app", "xcalc", "--model", str(ckpt), "--format", "ui-tars",
-              "--max-steps", "2", "--runs-dir", str(tmp_path / "runs"), "--json", timeout=300)
+    from perception.capture import Screenshot
+    from perception.ocr import TextFinder
+    from probes import read_xcalc
+    from sandbox.apps.xcalc import button_box
+
+    lesson = taught("qwen2_5_vl")
+    res = cli(tmp_path, "run", taught.task, "--app", "xcalc", "--model", str(lesson.directory), "--format", "ui-tars",
+              "--max-steps", "1", "--runs-dir", str(tmp_path / "runs"), "--json", timeout=300)
     assert "Traceback" not in res.stderr, res.stderr
-    assert res.returncode in (0, 1), res.stderr
+    assert res.returncode == 1, res.stderr  # the step budget ran out: the taught model never says finished()
     out = json.loads(res.stdout)
+    assert (out["outcome"], out["steps"]) == ("max_steps", 1)
     traj = load_run(out["run_dir"])
-    assert traj.meta.outcome == out["outcome"] in ("done", "failed", "max_steps")
-    assert traj.meta.model == {"source": "transformers", "location": str(ckpt.resolve()), "format": "ui-tars"}
-    assert traj.steps, "a run always records at least the step that ended it"
-    raw = [s.model.raw_text for s in traj.steps if s.model] + [r["raw_text"] for s in traj.steps for r in s.rejected]
-    assert raw and all(isinstance(t, str) for t in raw)
+    assert traj.meta.model == {"source": "transformers", "location": str(lesson.directory.resolve()), "format": "ui-tars"}
+    (step,) = traj.steps
+    assert step.model.raw_text == lesson.reply and step.rejected == []
+    assert step.model.model_points == [{"x": lesson.model_point[0], "y": lesson.model_point[1]}]
+    assert step.action["kind"] == "click" and step.result["performed"] is True
+    assert button_box(taught.xcalc, "7").contains(step.action["x"], step.action["y"]), step.action
+    # xcalc shows 0 on the screen the step saw, and 7 on the screen after it (screens/final.png).
+    shots = [Screenshot.from_image(Image.open(p).convert("RGB")) for p in (traj.screenshot_path(step),
+                                                                            traj.final_screenshot_path)]
+    finder = TextFinder()
+    try:
+        assert [read_xcalc(finder, shot, taught.xcalc) for shot in shots] == ["0", "7"]
+    finally:
+        finder.close()
 
 
 def test_run_in_a_persistent_sandbox_leaves_it_and_its_new_app_running(tmp_path):
