@@ -1,9 +1,12 @@
-"""Shared fixtures: real Xvfb sandboxes (no mocked display)."""
+"""Shared fixtures: real Xvfb sandboxes (no mocked display), the OpenAI-compatible stub server, taught tiny models."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from sandbox import Sandbox, ScreenSpec
 
 REQUIRED_PROGRAMS = ("Xvfb", "openbox", "xterm", "xcalc")
+SERVER = Path(__file__).resolve().parent / "openai_stub_server.py"
 # Under `make test` (DESKPILOT_TEST_REQUIRE_ALL=1) a skipped test fails: everything it needs was installed.
 pytest_plugins = ["require_all"]
 
@@ -36,6 +40,27 @@ def sandbox():
     """A fresh 1280x800 sandbox per test."""
     with Sandbox(ScreenSpec(1280, 800)) as sb:
         yield sb
+
+
+@pytest.fixture
+def stub(tmp_path):
+    """Start a stub server with a reply script; returns (base URL, function reading the logged requests)."""
+    procs = []
+
+    def start(*steps: dict):
+        script, log = tmp_path / f"script{len(procs)}.json", tmp_path / f"log{len(procs)}.jsonl"
+        script.write_text(json.dumps(list(steps)))
+        log.touch()
+        proc = subprocess.Popen([sys.executable, str(SERVER), str(script), str(log)], stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        port = int(proc.stdout.readline())
+        return f"http://127.0.0.1:{port}/v1", lambda: [json.loads(line) for line in log.read_text().splitlines()]
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
 
 
 @dataclass

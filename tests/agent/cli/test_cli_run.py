@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -84,6 +85,32 @@ def wait_until_looping(proc: subprocess.Popen, timeout: float = 60) -> None:
                 continue
         time.sleep(0.05)
     raise AssertionError("the run never started its loop")
+
+
+def wait_until(predicate, timeout: float, failure: str) -> None:
+    """Poll `predicate` until it is true; AssertionError(failure) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
+class StreamLines:
+    """The lines of a process's text stream, read by a thread as they come, so a test can wait for one."""
+
+    def __init__(self, stream) -> None:
+        self._lines: list[str] = []
+        self._thread = threading.Thread(target=lambda: self._lines.extend(stream), daemon=True)
+        self._thread.start()
+
+    def wait_for(self, line: str, timeout: float) -> None:
+        """Wait until `line` (without its newline) was written."""
+        wait_until(lambda: line + "\n" in self._lines, timeout, f"{line!r} never came; got {self._lines}")
+
+    def text(self) -> str:
+        """Everything read, once the stream has ended."""
+        self._thread.join(timeout=10)
+        return "".join(self._lines)
 
 
 def alive(pid: int) -> bool:
@@ -308,20 +335,30 @@ def test_run_in_a_persistent_sandbox_leaves_it_and_its_new_app_running(tmp_path)
         assert cli(tmp_path, "sandbox", "stop", "runbox").returncode == 0
 
 
-def test_second_ctrl_c_stops_at_once_and_still_finalises(tmp_path):
-    runs = tmp_path / "runs"
-    proc = subprocess.Popen(
-        [DESKPILOT, "run", "t", "--app", "xcalc", "--model", script(tmp_path, [click(*BLANK[0]), FINISH], delay_s=30),
-         "--runs-dir", str(runs), "--json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True)
-    wait_until_looping(proc)
-    time.sleep(1.0)  # the scripted model is now "thinking" for 30 s
-    t0 = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130 and time.monotonic() - t0 < 15, stderr
-    assert "Traceback" not in stderr
+def test_second_ctrl_c_stops_at_once_and_still_finalises(tmp_path, stub):
+    # The model is a stub server that answers only after 60 s; its request log says when the model is thinking.
+    url, requests = stub({"status": 200, "content": FINISH, "delay": 60})
+    with subprocess.Popen(
+        [DESKPILOT, "run", "t", "--app", "xcalc", "--endpoint", url, "--model-name", "m", "--runs-dir", str(tmp_path / "runs"),
+         "--json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True,
+    ) as proc:
+        stderr = StreamLines(proc.stderr)
+        try:
+            wait_until(lambda: requests(), 120, "the run never asked the model")
+            proc.send_signal(signal.SIGINT)
+            stderr.wait_for("stopping after the current action (Ctrl-C again to stop now)", 30)
+            proc.send_signal(signal.SIGINT)
+            # The model would answer 60 s after it was asked: exiting before that is stopping at once.
+            proc.wait(timeout=45)
+        finally:
+            proc.kill()
+        stdout, err = proc.stdout.read(), stderr.text()
+    assert proc.returncode == 130
+    assert "Traceback" not in err, err
     out = json.loads(stdout)
-    assert out["outcome"] == "interrupted" and load_run(out["run_dir"]).meta.outcome == "interrupted"
+    assert (out["outcome"], out["steps"]) == ("interrupted", 0)
+    traj = load_run(out["run_dir"])
+    assert (traj.meta.outcome, traj.steps) == ("interrupted", [])
+    assert (Path(out["run_dir"]) / "report.html").is_file()  # finalised: the report is written
+    assert len(requests()) == 1
