@@ -51,6 +51,22 @@ def pointer(display_name: str) -> tuple[int, int]:
         d.close()
 
 
+def press_marker_key(display_name: str, keysym: str = "F12") -> None:
+    """Press and release `keysym` on a display through XTEST: a marker event a recorder logs after anything sent
+    to that display before it (the server handles one client's flushed requests before a later client's)."""
+    from Xlib import X, XK
+    from Xlib.ext import xtest
+
+    d = xdisplay.Display(display_name)
+    try:
+        keycode = d.keysym_to_keycode(XK.string_to_keysym(keysym))
+        xtest.fake_input(d, X.KeyPress, keycode)
+        xtest.fake_input(d, X.KeyRelease, keycode)
+        d.sync()
+    finally:
+        d.close()
+
+
 def wait_for_file(path: Path, timeout: float = 5.0, predicate=None) -> str:
     """Poll until `path` exists (and its text satisfies `predicate`); return its text."""
     deadline = time.monotonic() + timeout
