@@ -1,8 +1,10 @@
-"""Test helpers that read real effects off a sandbox: process tables, pointer position, xcalc's display."""
+"""Test helpers that read real effects off a sandbox (process tables, pointer position, xcalc's display) and wait
+for events (a file written, a line printed, a condition met)."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -106,3 +108,29 @@ def read_xcalc(finder, screenshot, window_rect) -> str:
     lines = finder.read(screenshot, region=(box.x, box.y, box.x + box.width, box.y + box.height))
     numbers = [b.text.strip() for b in lines if any(ch.isdigit() for ch in b.text)]
     return numbers[0] if numbers else ""
+
+
+def wait_until(predicate, timeout: float, failure: str) -> None:
+    """Poll `predicate` until it is true; AssertionError(failure) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
+class StreamLines:
+    """The lines of a process's text stream, read by a thread as they come, so a test can wait for one."""
+
+    def __init__(self, stream) -> None:
+        self._lines: list[str] = []
+        self._thread = threading.Thread(target=lambda: self._lines.extend(stream), daemon=True)
+        self._thread.start()
+
+    def wait_for(self, line: str, timeout: float) -> None:
+        """Wait until `line` (without its newline) was written."""
+        wait_until(lambda: line + "\n" in self._lines, timeout, f"{line!r} never came; got {self._lines}")
+
+    def text(self) -> str:
+        """Everything read, once the stream has ended."""
+        self._thread.join(timeout=10)
+        return "".join(self._lines)

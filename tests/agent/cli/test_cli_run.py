@@ -1,5 +1,6 @@
 """`deskpilot run` and `deskpilot shell` through the real console script, driven by `--model script:FILE.json`
-(recorded replies parsed by the real UI-TARS format), plus one run of a tiny Qwen2.5-VL checkpoint taught to click."""
+(recorded replies parsed by the real UI-TARS format) or a stub model server; a local checkpoint's run is in
+test_cli_run_checkpoint.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pytest
 from agent.runs.trajectory import load_run
 from perception.capture import Size
 from perception.formats import get_format, mapping
+from probes import StreamLines, wait_until
 
 DESKPILOT = str(Path(sys.executable).parent / "deskpilot")
 FRAME = get_format("ui-tars").frame(Size(1280, 800))
@@ -85,32 +86,6 @@ def wait_until_looping(proc: subprocess.Popen, timeout: float = 60) -> None:
                 continue
         time.sleep(0.05)
     raise AssertionError("the run never started its loop")
-
-
-def wait_until(predicate, timeout: float, failure: str) -> None:
-    """Poll `predicate` until it is true; AssertionError(failure) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, failure
-        time.sleep(0.05)
-
-
-class StreamLines:
-    """The lines of a process's text stream, read by a thread as they come, so a test can wait for one."""
-
-    def __init__(self, stream) -> None:
-        self._lines: list[str] = []
-        self._thread = threading.Thread(target=lambda: self._lines.extend(stream), daemon=True)
-        self._thread.start()
-
-    def wait_for(self, line: str, timeout: float) -> None:
-        """Wait until `line` (without its newline) was written."""
-        wait_until(lambda: line + "\n" in self._lines, timeout, f"{line!r} never came; got {self._lines}")
-
-    def text(self) -> str:
-        """Everything read, once the stream has ended."""
-        self._thread.join(timeout=10)
-        return "".join(self._lines)
 
 
 def alive(pid: int) -> bool:
@@ -276,42 +251,6 @@ def test_shell_runs_each_line_as_a_task_on_one_sandbox(tmp_path):
     runs = sorted((tmp_path / "runs").iterdir())
     assert [load_run(r).meta.task for r in runs] == ["click the desktop", "now finish"]
     assert [load_run(r).meta.outcome for r in runs] == ["done", "done"]
-
-
-@pytest.mark.slow
-def test_taught_qwen25_vl_checkpoint_end_to_end(tmp_path, taught):
-    """A tiny Qwen2.5-VL taught to click xcalc's 7 (tests/conftest.py) runs through the real console script: the
-    step it takes, and its effect on xcalc, are determined."""
-    pytest.importorskip("torch")
-    from PIL import Image
-
-    from perception.capture import Screenshot
-    from perception.ocr import TextFinder
-    from probes import read_xcalc
-    from sandbox.apps.xcalc import button_box
-
-    lesson = taught("qwen2_5_vl")
-    res = cli(tmp_path, "run", taught.task, "--app", "xcalc", "--model", str(lesson.directory), "--format", "ui-tars",
-              "--max-steps", "1", "--runs-dir", str(tmp_path / "runs"), "--json", timeout=300)
-    assert "Traceback" not in res.stderr, res.stderr
-    assert res.returncode == 1, res.stderr  # the step budget ran out: the taught model never says finished()
-    out = json.loads(res.stdout)
-    assert (out["outcome"], out["steps"]) == ("max_steps", 1)
-    traj = load_run(out["run_dir"])
-    assert traj.meta.model == {"source": "transformers", "location": str(lesson.directory.resolve()), "format": "ui-tars"}
-    (step,) = traj.steps
-    assert step.model.raw_text == lesson.reply and step.rejected == []
-    assert step.model.model_points == [{"x": lesson.model_point[0], "y": lesson.model_point[1]}]
-    assert step.action["kind"] == "click" and step.result["performed"] is True
-    assert button_box(taught.xcalc, "7").contains(step.action["x"], step.action["y"]), step.action
-    # xcalc shows 0 on the screen the step saw, and 7 on the screen after it (screens/final.png).
-    shots = [Screenshot.from_image(Image.open(p).convert("RGB")) for p in (traj.screenshot_path(step),
-                                                                            traj.final_screenshot_path)]
-    finder = TextFinder()
-    try:
-        assert [read_xcalc(finder, shot, taught.xcalc) for shot in shots] == ["0", "7"]
-    finally:
-        finder.close()
 
 
 def test_run_in_a_persistent_sandbox_leaves_it_and_its_new_app_running(tmp_path):
