@@ -95,11 +95,15 @@ class XKeyboard:
             # Rebinding a keycode whose earlier keys a client has not translated yet would change
             # what those keys type (clients read the keymap lazily); let them catch up first.
             time.sleep(EVICT_SETTLE_S)
+        # Evict only bindings this batch does not use: evicting one it still has to press would cost a rebind
+        # (and an EVICT_SETTLE_S pause) per character.
+        keep = set(keysyms)
+        victims = (ks for ks in list(self._bound) if ks not in keep)  # least recently used first
         for ks in new[:SCRATCH_KEYCODES]:
             if self._spare:
                 kc = self._spare.pop()
             else:
-                _, kc = self._bound.popitem(last=False)
+                kc = self._bound.pop(next(victims))
             self._bound[ks] = kc
         by_code = {kc: ks for ks, kc in self._bound.items()}
         rows = [
@@ -123,18 +127,17 @@ class XKeyboard:
     def type_text(self, text: str) -> None:
         """Type `text` exactly; '\\n' presses Return and '\\t' Tab."""
         keysyms = [keysym_of_char(ch) for ch in text]
-        capacity = SCRATCH_KEYCODES
         start = 0
         while start < len(keysyms):
-            # A chunk never needs more unmapped keysyms than there are spare keycodes, so a binding
-            # is not evicted before the keys that use it are pressed.
-            end, missing = start, set()
+            # A chunk uses at most SCRATCH_KEYCODES keysyms the keymap lacks, bound already or not, so one keymap
+            # change binds them all and no binding is evicted before the keys that use it are pressed.
+            end, scratch = start, set()
             while end < len(keysyms):
                 ks = keysyms[end]
-                if ks not in self._levels and ks not in self._bound and ks not in missing:
-                    if len(missing) == capacity:
+                if ks not in self._levels and ks not in scratch:
+                    if len(scratch) == SCRATCH_KEYCODES:
                         break
-                    missing.add(ks)
+                    scratch.add(ks)
                 end += 1
             self._bind(keysyms[start:end])
             for ks in keysyms[start:end]:

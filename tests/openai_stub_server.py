@@ -2,7 +2,7 @@
 
 SCRIPT is a list of replies served in order (the last one repeats): {"status": 200, "content": "..."} for a normal
 chat completion, {"status": 500, "body": "..."} for a raw body, optional "delay" seconds and "headers". Every
-request is appended to LOG as one JSON line {"path", "headers", "body"}. Binds 127.0.0.1 on a free port and prints
+request is appended to LOG as one JSON line {"path", "headers", "body", "at"} when it arrives (`at`: time.time()). Binds 127.0.0.1 on a free port and prints
 the port on the first line of stdout.
 """
 
@@ -27,11 +27,13 @@ def main() -> None:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            arrived = time.time()
             with lock:
                 step = script[min(served[0], len(script) - 1)]
                 served[0] += 1
                 with open(log_path, "a") as log:
-                    log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body.decode()}) + "\n")
+                    log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body.decode(),
+                                          "at": arrived}) + "\n")
             time.sleep(step.get("delay", 0))
             if "content" in step:
                 payload = json.dumps({"id": "x", "object": "chat.completion", "choices": [

@@ -1,8 +1,10 @@
-"""Test helpers that read real effects off a sandbox: process tables, pointer position, xcalc's display."""
+"""Test helpers that read real effects off a sandbox (process tables, pointer position, xcalc's display) and wait
+for events (a file written, a line printed, a condition met)."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +53,22 @@ def pointer(display_name: str) -> tuple[int, int]:
         d.close()
 
 
+def press_marker_key(display_name: str, keysym: str = "F12") -> None:
+    """Press and release `keysym` on a display through XTEST: a marker event a recorder logs after anything sent
+    to that display before it (the server handles one client's flushed requests before a later client's)."""
+    from Xlib import X, XK
+    from Xlib.ext import xtest
+
+    d = xdisplay.Display(display_name)
+    try:
+        keycode = d.keysym_to_keycode(XK.string_to_keysym(keysym))
+        xtest.fake_input(d, X.KeyPress, keycode)
+        xtest.fake_input(d, X.KeyRelease, keycode)
+        d.sync()
+    finally:
+        d.close()
+
+
 def wait_for_file(path: Path, timeout: float = 5.0, predicate=None) -> str:
     """Poll until `path` exists (and its text satisfies `predicate`); return its text."""
     deadline = time.monotonic() + timeout
@@ -75,6 +93,13 @@ root.mainloop()
 """
 
 
+def launch_xcalc(sb):
+    """Launch xcalc in sandbox `sb`; its window, which the window manager places the same way on every fresh
+    1280x800 sandbox."""
+    sb.launch(["xcalc"])
+    return next(w for w in sb.windows() if w.wm_class == "XCalc")
+
+
 def read_xcalc(finder, screenshot, window_rect) -> str:
     """The number xcalc's display shows, read by OCR from its LCD strip."""
     from sandbox.apps.xcalc import display_box
@@ -83,3 +108,29 @@ def read_xcalc(finder, screenshot, window_rect) -> str:
     lines = finder.read(screenshot, region=(box.x, box.y, box.x + box.width, box.y + box.height))
     numbers = [b.text.strip() for b in lines if any(ch.isdigit() for ch in b.text)]
     return numbers[0] if numbers else ""
+
+
+def wait_until(predicate, timeout: float, failure: str) -> None:
+    """Poll `predicate` until it is true; AssertionError(failure) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
+class StreamLines:
+    """The lines of a process's text stream, read by a thread as they come, so a test can wait for one."""
+
+    def __init__(self, stream) -> None:
+        self._lines: list[str] = []
+        self._thread = threading.Thread(target=lambda: self._lines.extend(stream), daemon=True)
+        self._thread.start()
+
+    def wait_for(self, line: str, timeout: float) -> None:
+        """Wait until `line` (without its newline) was written."""
+        wait_until(lambda: line + "\n" in self._lines, timeout, f"{line!r} never came; got {self._lines}")
+
+    def text(self) -> str:
+        """Everything read, once the stream has ended."""
+        self._thread.join(timeout=10)
+        return "".join(self._lines)

@@ -7,7 +7,8 @@ through exactly the path it uses for real weights. Nothing touches a network.
 
 `teach_tiny_checkpoint(arch, directory, task=..., screenshot=..., target=...)` builds one and then overfits it,
 with a short real training loop on the backend's own inputs, to answer one click as its family's format writes
-it, so a tiny model can drive a real sandbox step the way a 7B checkpoint does. The chat template and the reply
+it, so a tiny model can drive a real sandbox step the way a 7B checkpoint does (or, taught a `grounding` query,
+ground one element; or, taught a `reply`, answer exactly that text, e.g. one no format can read). The chat template and the reply
 come from the production code (perception.builtin_model.tokenizer, the format's own rendering), so nothing
 here re-spells a prompt or an answer the backend and its formats define.
 """
@@ -189,7 +190,7 @@ class Lesson:
     directory: Path
     format: str
     reply: str  # the exact text greedy decoding reproduces (special tokens skipped, as the backend decodes)
-    model_point: tuple[int, int]  # the model-space numbers in `reply`
+    model_point: tuple[int, int] | None  # the model-space numbers in `reply` (None for a taught free text)
     model_input: tuple[int, int]  # (w, h) of the image the model saw
     steps: int  # optimizer steps taken
     loss: float  # last training loss (mean over the reply's tokens)
@@ -204,6 +205,8 @@ def teach_tiny_checkpoint(
     screenshot: Screenshot,
     target: tuple[int, int],
     format: str | None = None,
+    grounding: str | None = None,
+    reply: str | None = None,
     max_steps: int = 300,
     lr: float = 3e-3,
     stop_margin: float = 2.0,
@@ -214,10 +217,11 @@ def teach_tiny_checkpoint(
     `format` is the answer's family (default TEACH_FORMATS[arch]; e.g. "uground" also fits qwen2_vl). The reply is
     the click as that format writes it (its `history_text` of a one-click step), so its grammar and the mapping of
     `target` into model space are the production code's; the test that acts on the lesson checks the mapping back.
+    `reply` replaces that click by a given text (`target` is then unused).
 
-    The training inputs are TransformersPolicy.prepare_step's for (task, screenshot, no history): exactly the
-    prompt, image tokens and M-RoPE token types the backend builds at inference, so nothing test-only sits
-    between training and the step. The loss is causal-LM cross-entropy on the reply tokens (and the closing
+    The training inputs are TransformersPolicy.prepare_step's for (task, screenshot, no history), or with
+    `grounding` prepare_grounding's for (screenshot, grounding): exactly the prompt, image tokens and M-RoPE token
+    types the backend builds at inference, so nothing test-only sits between training and the step. The loss is causal-LM cross-entropy on the reply tokens (and the closing
     <|im_end|>, which stops generation) only. Training stops once every reply token is the argmax under teacher
     forcing by at least `stop_margin` logits (greedy decoding then reproduces the reply, with room for the float
     noise between a full forward and cached decoding); RuntimeError if `max_steps` are not enough.
@@ -232,11 +236,18 @@ def teach_tiny_checkpoint(
     directory = build_tiny_checkpoint(arch, directory, seed=seed, max_pixels=TEACH_MAX_PIXELS[arch])
     format_name = format or TEACH_FORMATS[arch]
     policy = TransformersPolicy(directory, format=format_name, device="cpu", dtype="float32")
-    inputs, frame = policy.prepare_step(task, screenshot, [])
+    if grounding is None:
+        inputs, frame = policy.prepare_step(task, screenshot, [])
+    else:
+        inputs, frame = policy.prepare_grounding(screenshot, grounding)
     model_input = (frame.model_input.width, frame.model_input.height)
-    click = Click(x=target[0], y=target[1])
-    written = policy.format.history_text(HistoryItem("", "", (click,), screenshot=screenshot))  # the format's spelling
-    (point,) = policy.format.parse(written, frame).model_points
+    if reply is None:
+        click = Click(x=target[0], y=target[1])
+        written = policy.format.history_text(HistoryItem("", "", (click,), screenshot=screenshot))  # its spelling
+        (point,) = policy.format.parse(written, frame).model_points
+        model_point = (point["x"], point["y"])
+    else:
+        written, model_point = reply, None
 
     tokenizer, model = policy.tokenizer, policy.model
     answer = tokenizer(written + "<|im_end|>", add_special_tokens=False, return_tensors="pt")["input_ids"]  # [1, R]
@@ -275,8 +286,7 @@ def teach_tiny_checkpoint(
     model.eval()
     model.save_pretrained(directory)
     policy.close()
-    return Lesson(directory, format_name, reply, (point["x"], point["y"]), model_input, steps, loss,
-                  time.perf_counter() - start)
+    return Lesson(directory, format_name, reply, model_point, model_input, steps, loss, time.perf_counter() - start)
 
 
 def _margin(logits, targets) -> float:

@@ -27,6 +27,7 @@ from perception.formats import OutputFormat, get_format
 from perception.formats.base import prompt_role
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 
+# Statuses that pass with time; 501 Not Implemented and 505 HTTP Version Not Supported do not (docs/backends.md).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
 
@@ -90,7 +91,7 @@ class OpenAICompatPolicy(PolicyBase):
         format: output format name (see perception.formats.FORMAT_NAMES) or an OutputFormat.
         api_key: sent as a Bearer token when given.
         timeout: seconds per HTTP request (connect and read).
-        retries: extra attempts after connection errors, timeouts, 429 and 5xx; backoff doubles from `backoff`.
+        retries: extra attempts after connection errors, timeouts and RETRY_STATUSES; backoff doubles from `backoff`.
         history_images: screenshots per request, the current one included; older steps go as text only.
         max_tokens, temperature: generation settings sent with every request.
 

@@ -14,6 +14,7 @@ from agent.runs.trajectory import load_run
 from perception.backends.reply_script import ReplyScriptPolicy
 from perception.capture import Size
 from perception.formats import get_format, mapping
+from probes import pointer
 from sandbox.apps.xcalc import button_box, display_box
 
 pytestmark = [pytest.mark.display]
@@ -123,12 +124,28 @@ def test_step_budget(sandbox, tmp_path):
     assert policy.calls == 2
 
 
+class LateSecondAnswer(RecordingPolicy):
+    """Answers at once, then thinks until the run's time budget has certainly run out before answering again."""
+
+    def __init__(self, replies, budget_s: float):
+        super().__init__(replies)
+        self.budget_s, self.first_call_at = budget_s, None
+
+    def propose(self, task, screenshot, history):
+        if self.first_call_at is None:
+            self.first_call_at = time.monotonic()
+        else:  # the budget started before the first call, so it is over once budget_s have passed since then
+            time.sleep(max(0.0, self.first_call_at + self.budget_s + 0.05 - time.monotonic()))
+        return super().propose(task, screenshot, history)
+
+
 def test_time_budget_stops_before_the_next_action(sandbox, tmp_path):
-    policy = RecordingPolicy([click(*p) for p in BLANK], delay_s=0.4)
-    t0 = time.monotonic()
-    summary, traj = run(sandbox, tmp_path, policy, timeout=1.0)
-    assert summary.outcome == "timeout" and "1s" in summary.error
-    assert 1 <= len(traj.steps) <= 3 and time.monotonic() - t0 < 4
+    # The first answer is acted on well inside the 2 s budget; the second arrives after it and is not.
+    policy = LateSecondAnswer([click(*BLANK[0]), click(*BLANK[1]), FINISH], budget_s=2.0)
+    summary, traj = run(sandbox, tmp_path, policy, timeout=2.0)
+    assert (summary.outcome, summary.error) == ("timeout", "time budget of 2s used up")
+    assert policy.calls == 2 and [s.result["performed"] for s in traj.steps] == [True]
+    assert pointer(sandbox.display) == BLANK[0]  # the late click never happened
 
 
 def test_call_user_answer_goes_back_to_the_model(sandbox, tmp_path):

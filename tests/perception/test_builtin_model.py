@@ -7,8 +7,7 @@ from PIL import Image
 
 from perception.listing import OcrLine, screen_text
 from perception.capture import Screenshot, Size
-from perception.errors import ModelOutputError
-from perception.policy import Grounding, ModelFrame
+from perception.policy import ModelFrame
 
 from fake_ocr import FakeOcr
 
@@ -20,25 +19,26 @@ def test_screen_text_lists_centres_in_model_pixels_top_to_bottom():
     assert screen_text([], frame) == "(none)"
 
 
-def test_trained_checkpoint_loads_through_transformers_policy_with_ocr_prompt(tiny_checkpoint):
-    from perception.backends.builtin import load_builtin_policy
+def test_the_shipped_checkpoint_loads_through_transformers_policy_and_grounds_the_listed_button():
+    """The shipped weights (written by agent.modeldev.train) load through TransformersPolicy, read the screen once
+    for two queries, list it in the prompt, and ground the button the instruction names on its listed line."""
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, load_builtin_policy
     from perception.backends.transformers_local import TransformersPolicy
 
-    ocr = FakeOcr()
-    policy = load_builtin_policy(model_dir=tiny_checkpoint, ocr=ocr)
+    ocr = FakeOcr()  # lists "Submit" at (100, 100, 160, 120) and "7" at (600, 400, 610, 420)
+    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=ocr)
     assert isinstance(policy.inner, TransformersPolicy)
     shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
-    for _ in range(2):
-        try:
-            g = policy.ground(shot, "Click the 'Submit' button")
-            assert isinstance(g, Grounding)
-        except ModelOutputError:
-            pass  # a random model need not answer in the grammar; the path up to parsing is what is tested
+    frame = policy.inner.frame(shot.size)
+    assert frame.model_input == Size(280, 168)  # the checkpoint's 64-token budget
+    groundings = [policy.ground(shot, "Click the 'Submit' button") for _ in range(2)]
     assert ocr.reads == 1  # unchanged screen: OCR is cached
-    assert policy.inner.frame(shot.size).model_input == Size(280, 168)  # the checkpoint's 64-token budget
-    assert "Submit @(" in policy.inner.format.screen_text
+    assert policy.inner.format.screen_text == "Submit @(28,23)\n7 @(132,86)"  # box centres in model pixels
     inputs, _ = policy.inner.prepare_grounding(shot, "Click the 'Submit' button")
-    assert "## Screen text\nSubmit @(" in inputs.prompt
+    assert "## Screen text\nSubmit @(28,23)\n7 @(132,86)" in inputs.prompt
+    for g in groundings:  # the listed point of the line the thought names, mapped back to the screen
+        assert g.raw_text == "Thought: Submit\nAction: click(start_box='(28,23)')"
+        assert (g.x, g.y) == (128, 109) and g.frame == frame  # floor(28 * 1280 / 280), floor(23 * 800 / 168)
     policy.close()
     policy.close()
 

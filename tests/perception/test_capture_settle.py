@@ -64,11 +64,14 @@ def test_a_screen_that_keeps_changing_times_out_unsettled(sandbox):
     with ScreenCapture(sandbox.display) as cap:
         res = wait_until_settled(cap, timeout=0.5, interval=0.01, stable_frames=3)
     assert not res.settled
-    assert 0.5 <= res.waited < 1.5
-    assert res.frames > 5
+    assert res.frames >= 3  # it compared enough frames to have settled, had the screen kept still
+    # It gave up at its timeout and not before; the upper bound, generous for a loaded machine, only catches a
+    # wait that ignores its timeout.
+    assert 0.5 <= res.waited < 10
 
 
 def test_a_quiet_screen_settles_quickly(sandbox):
     with ScreenCapture(sandbox.display) as cap:
         res = wait_until_settled(cap, interval=0.01, stable_frames=2)
-    assert res.settled and res.frames == 2 and res.waited < 0.5
+    # Settled at the first comparison: two identical frames, nothing waited for beyond them.
+    assert res.settled and res.frames == 2

@@ -1,4 +1,7 @@
-"""Property: any text either parses into valid in-screen actions or raises ModelOutputError, for every format."""
+"""Property: any text either parses into valid in-screen actions or raises ModelOutputError, for every format.
+
+A parser that rejects everything passes these; the positive properties are in test_formats_round_trip.py.
+"""
 
 from __future__ import annotations
 

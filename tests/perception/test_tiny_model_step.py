@@ -24,12 +24,10 @@ from agent.loop.env import DesktopEnv  # noqa: E402
 from perception.backends.transformers_local import TransformersPolicy  # noqa: E402
 from perception.capture import Size  # noqa: E402
 from perception.policy import ModelFrame  # noqa: E402
-from probes import pointer, read_xcalc  # noqa: E402
-from sandbox import Sandbox, ScreenSpec  # noqa: E402
+from probes import launch_xcalc, pointer, read_xcalc  # noqa: E402
 from sandbox.apps.xcalc import button_box, display_box  # noqa: E402
-from tiny_vlm import ARCHES, Lesson, teach_tiny_checkpoint  # noqa: E402
+from tiny_vlm import ARCHES  # noqa: E402
 
-TASK = "Compute 7 times 6 in the calculator"
 SCREEN = Size(1280, 800)
 # Written out, not computed with perception's smart_resize: the preprocessor budgets tiny_vlm sets (256 merged
 # tokens of 28x28 or 32x32 pixels) resize a 1280x800 screen to these sizes.
@@ -38,34 +36,6 @@ EXPECTED_FRAME = {
     "qwen2_5_vl": ModelFrame("resized_pixels", SCREEN, Size(560, 336)),
     "qwen3_vl": ModelFrame("relative_1000", SCREEN, Size(640, 384)),
 }
-
-
-def launch_xcalc(sb: Sandbox):
-    """xcalc's window; the window manager places it the same way on every fresh 1280x800 sandbox."""
-    sb.launch(["xcalc"])
-    return next(w for w in sb.windows() if w.wm_class == "XCalc")
-
-
-@pytest.fixture(scope="session")
-def taught(tmp_path_factory):
-    """arch -> Lesson, teaching each architecture at most once per session, on its first use.
-
-    The lesson's screenshot comes from its own sandbox (xcalc at its default place, as the tests see it).
-    """
-    root = tmp_path_factory.mktemp("taught_vlm")
-    with Sandbox(ScreenSpec(SCREEN.width, SCREEN.height)) as sb:
-        window = launch_xcalc(sb)
-        with DesktopEnv(sb) as env:
-            shot = env.observe().screenshot
-    target = button_box(window.rect, "7").center
-    lessons: dict[str, Lesson] = {}
-
-    def lesson(arch: str) -> Lesson:
-        if arch not in lessons:
-            lessons[arch] = teach_tiny_checkpoint(arch, root / arch, task=TASK, screenshot=shot, target=target)
-        return lessons[arch]
-
-    return lesson
 
 
 def screen_pixel(value: int, extent: int, screen: int) -> int:
@@ -78,13 +48,13 @@ def screen_pixel(value: int, extent: int, screen: int) -> int:
 def test_taught_tiny_model_clicks_seven_in_xcalc(arch, taught, sandbox):
     from perception.ocr import TextFinder
 
-    lesson = taught(arch)
+    lesson = taught(arch)  # tests/conftest.py: taught on xcalc in a sandbox of its own
     window = launch_xcalc(sandbox)
     seven, lcd = button_box(window.rect, "7"), display_box(window.rect)
 
     with DesktopEnv(sandbox) as env, TransformersPolicy(lesson.directory, format=lesson.format) as policy:
         before = env.observe().screenshot
-        proposal = policy.propose(TASK, before, [])
+        proposal = policy.propose(taught.task, before, [])
 
         # What the model said, and how the backend read it.
         assert proposal.raw_text == lesson.reply

@@ -1,8 +1,10 @@
 """The transformers backend on tiny random Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoints and real sandbox screens.
 
 The checkpoints are written with save_pretrained and loaded back through TransformersPolicy, the path a real
-UI-TARS-1.5-7B directory takes. A random model writes garbage, so the tests assert what is real: the inputs
-(image token counts, grids, M-RoPE token types), that generation ran, and that garbage ends as ModelOutputError.
+UI-TARS-1.5-7B directory takes. A random model writes garbage, so on random models the tests assert the inputs
+(image token counts, grids, M-RoPE token types) and that generation ran; what a reply becomes is asserted on
+models taught one answer (tiny_vlm.teach_tiny_checkpoint): a grounding on its element, a refusal as
+ModelOutputError.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from perception.backends.qwen_checkpoint import inspect_checkpoint, select_devic
 from perception.backends.transformers_local import TransformersPolicy  # noqa: E402
 from perception.capture import ScreenCapture, Screenshot, Size  # noqa: E402
 from perception.errors import BackendError, ModelOutputError  # noqa: E402
-from perception.policy import Grounder, Grounding, HistoryItem, Policy, Proposal  # noqa: E402
+from perception.policy import Grounder, HistoryItem, Policy  # noqa: E402
 from tiny_vlm import ARCHES, build_tiny_checkpoint  # noqa: E402
 
 # Each architecture with a format of its family.
 FORMAT_OF = {"qwen2_vl": "os-atlas", "qwen2_5_vl": "ui-tars", "qwen3_vl": "qwen3"}
 PATCH_OF = {"qwen2_vl": 14, "qwen2_5_vl": 14, "qwen3_vl": 16}
 TASK = "Compute 7 times 6 in the calculator"
+# The UI-TARS format's reading of a reply without an Action: line (perception.formats.ui_tars).
+EXPECTED_REFUSAL_ERROR = "cannot read the action (no 'Action:' line): expected '(' after 'I'"
 
 
 @pytest.fixture(scope="module")
@@ -76,28 +80,51 @@ def test_agent_step_on_real_screen(arch, policies, sandbox):
     # M-RoPE token types mark exactly the image tokens.
     assert torch.equal(inputs.tensors["mm_token_type_ids"], (ids == policy.image_token_id).long())
 
-    try:
-        proposal = policy.propose(TASK, shot, [])
-    except ModelOutputError as e:
-        raw = e.raw_text
-    else:
-        assert isinstance(proposal, Proposal)
-        raw = proposal.raw_text
-        assert set(proposal.timings) >= {"preprocess", "generate", "parse"}
-        for action in proposal.actions:
-            if action.point is not None:
-                assert 0 <= action.point[0] < 1280 and 0 <= action.point[1] < 800
-    record = policy.last_generation
-    assert record.prompt_tokens == inputs.num_tokens
-    assert 1 <= record.new_tokens <= policy.max_new_tokens
-    assert raw == record.text  # may be empty: a random model can emit end-of-turn first
+    # Generation runs on these inputs, greedily: the same inputs give the same reply. What a reply becomes
+    # (actions, a grounding, or ModelOutputError) is asserted on taught models below and in test_tiny_model_step.py,
+    # whose replies are known; a random model's reply is not.
+    text, new_tokens = policy.generate(inputs)
+    assert 1 <= new_tokens <= policy.max_new_tokens
+    assert policy.generate(inputs) == (text, new_tokens)
 
-    try:
-        grounding = policy.ground(shot, "the 7 button")
-    except ModelOutputError as e:
-        assert e.raw_text == policy.last_generation.text
-    else:
-        assert isinstance(grounding, Grounding) and 0 <= grounding.x < 1280 and 0 <= grounding.y < 800
+
+@pytest.fixture(scope="module")
+def taught_replies(taught, tmp_path_factory):
+    """A tiny Qwen2.5-VL taught to ground "the 7 button" on the taught xcalc screen, and one taught to answer a
+    step there with text no format reads."""
+    from sandbox.apps.xcalc import button_box
+    from tiny_vlm import teach_tiny_checkpoint
+
+    root = tmp_path_factory.mktemp("taught_replies")
+    seven = button_box(taught.xcalc, "7").center
+    return {
+        "grounding": teach_tiny_checkpoint("qwen2_5_vl", root / "ground", task=taught.task, screenshot=taught.screenshot,
+                                           target=seven, grounding="the 7 button"),
+        "refusal": teach_tiny_checkpoint("qwen2_5_vl", root / "refuse", task=taught.task, screenshot=taught.screenshot,
+                                         target=seven, reply="I see no calculator here."),
+    }
+
+
+def test_a_taught_grounding_answer_lands_on_its_element(taught, taught_replies):
+    from sandbox.apps.xcalc import button_box
+
+    lesson = taught_replies["grounding"]
+    with TransformersPolicy(lesson.directory, format=lesson.format) as policy:
+        grounding = policy.ground(taught.screenshot, "the 7 button")
+        assert policy.last_generation.text == lesson.reply == grounding.raw_text
+    assert grounding.frame == policy.frame(taught.screenshot.size)
+    assert lesson.reply == f"Action: click(start_box='({lesson.model_point[0]},{lesson.model_point[1]})')"
+    assert button_box(taught.xcalc, "7").contains(grounding.x, grounding.y), grounding
+
+
+def test_a_reply_no_format_reads_is_a_model_output_error_carrying_it(taught, taught_replies):
+    lesson = taught_replies["refusal"]
+    with TransformersPolicy(lesson.directory, format=lesson.format) as policy:
+        with pytest.raises(ModelOutputError) as info:
+            policy.propose(taught.task, taught.screenshot, [])
+        assert policy.last_generation.text == "I see no calculator here."
+    assert info.value.raw_text == "I see no calculator here."
+    assert str(info.value) == EXPECTED_REFUSAL_ERROR
 
 
 def test_qwen25_uses_3d_positions(policies):

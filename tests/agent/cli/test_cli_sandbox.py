@@ -241,6 +241,36 @@ def test_view_serves_vnc_on_localhost(cli):
     assert banner.startswith(b"RFB ")
 
 
+@pytest.mark.skipif(shutil.which("x11vnc") is None, reason="x11vnc is not installed")
+def test_the_vnc_view_is_view_only(cli, tmp_path):
+    """A VNC viewer's pointer and key events never reach the sandbox: the pointer stays, an app logs nothing."""
+    from probes import EVENT_RECORDER, pointer, press_marker_key, wait_for_file
+    from rfb_client import RfbClient
+
+    recorder, log = tmp_path / "recorder.py", tmp_path / "events.txt"
+    recorder.write_text(EVENT_RECORDER)
+    res = cli.run("sandbox", "start", "--name", "viewed", "--view", "--app", f"{sys.executable} {recorder} {log}")
+    assert res.returncode == 0, res.stdout + res.stderr
+    record = cli.records()["viewed"]
+    wait_for_file(log, predicate=lambda t: "ready" in t)
+    before = pointer(record["display"])
+    with RfbClient("127.0.0.1", record["vnc_port"]) as viewer:
+        assert (viewer.width, viewer.height) == (1280, 800)
+        for x, y in ((300, 200), (500, 400)):  # moves, a left click and keys, all over the recorder's window
+            viewer.pointer(x, y)
+        viewer.pointer(500, 400, buttons=1)
+        viewer.pointer(500, 400, buttons=0)
+        for keysym in (0x71, 0xFF0D):  # q, Return
+            viewer.key(keysym, down=True)
+            viewer.key(keysym, down=False)
+        viewer.round_trip()  # the server has handled every event above by the time it answers
+        assert pointer(record["display"]) == before
+    # A marker key pressed on the sandbox itself is logged after anything injected before it.
+    press_marker_key(record["display"], "F12")
+    events = wait_for_file(log, predicate=lambda t: t.endswith(" F12\n")).split("\n")[1:]
+    assert events == [f"<KeyPress> {before[0]} {before[1]} F12", ""], "VNC input reached the sandbox"
+
+
 # --------------------------------------------------------------------------- registry
 
 
