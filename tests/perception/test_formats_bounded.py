@@ -30,7 +30,8 @@ SCREEN = Size(1280, 800)
 
 # name -> (prefix, repeated unit, suffix): the unit fills the reply up to the length asked for.
 ADVERSARIAL = {
-    "spaces inside an action line": ("CLICK", " ", "x"),
+    "spaces after an action verb": ("CLICK", " ", "x"),
+    "spaces inside an action line": ("CLICK a", " ", "b"),
     "newlines": ("x", "\n", "y"),
     "newlines after actions:": ("thoughts: t\nactions:", "\n", "x"),
     "blank lines then a fence": ("x", " \n", "```"),
