@@ -119,7 +119,7 @@ class RunWriter:
                     continue
                 if shot is not None:
                     save_png_atomic(shot.image, self.run_dir / step.screenshot)
-                self._lines.write(step.model_dump_json() + "\n")
+                self._lines.write(step.to_json_line() + "\n")  # unencodable text escaped, not lost
                 self._lines.flush()  # in the OS's hands now: survives SIGKILL of this process
             except BaseException as e:  # surfaced to the loop on its next call
                 self._error = e
