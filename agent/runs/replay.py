@@ -10,12 +10,15 @@ from pathlib import Path
 from PIL import Image, ImageChops
 from pydantic import ValidationError
 
-from actions.schema import TERMINAL_KINDS, parse_action
+from actions.errors import InvalidActionError
+from actions.executor import check_on_screen
+from actions.schema import TERMINAL_KINDS, Action, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
 from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
 from agent.runs.writer import RunWriter, new_run_dir, utc_now
 from agent.runs.versions import runtime_versions
+from perception.image_files import check_image, read_image
 from sandbox import Sandbox, ScreenSpec
 
 DEFAULT_TOLERANCE = 0.002  # fraction of pixels allowed to differ before a step counts as diverged
@@ -59,7 +62,7 @@ class ReplayReport:
 def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None) -> ReplayReport:
     """Replay `source` in a fresh sandbox with the same apps and screen size; write a new run that names its source."""
     traj = load_run(source)
-    actions = _recorded_actions(traj)
+    actions = replayable_actions(traj)  # before anything is started or written
     meta = traj.meta
     run_dir = new_run_dir(runs_dir, f"replay-{meta.run_id}")
     new_meta = RunMeta(
@@ -77,7 +80,7 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
                 seen = env.observe()
                 t_seen = time.time()
                 recorded = traj.screenshot_path(step)
-                diff = screen_difference(seen.screenshot.image, Image.open(recorded)) if recorded else None
+                diff = screen_difference(seen.screenshot.image, _recorded_image(recorded)) if recorded else None
                 cmp = StepComparison(step.index, action.kind, diff, diff is not None and diff > tolerance)
                 report.comparisons.append(cmp)
                 # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
@@ -102,21 +105,50 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
             final = env.observe().screenshot
             writer.record_final_screen(final)
             if traj.final_screenshot_path is not None:
-                report.final_diff = screen_difference(final.image, Image.open(traj.final_screenshot_path))
+                report.final_diff = screen_difference(final.image, _recorded_image(traj.final_screenshot_path))
         diverged = report.diverged_steps or (report.final_diff is not None and report.final_diff > tolerance)
         report.outcome = "diverged" if diverged else "replayed"
         writer.finish(report.outcome, answer=report.answer, error=_divergence_text(report, tolerance) if diverged else None)
     return report
 
 
-def _recorded_actions(traj: Trajectory) -> list:
+def replayable_actions(traj: Trajectory) -> list[Action]:
+    """The recorded steps' actions, when the run can be replayed as recorded; TrajectoryError saying what stops
+    it otherwise: a screen size Xvfb cannot start, an app without a command, an invalid action or one off the
+    recorded screen, a screenshot that is not an image."""
+    where = traj.run_dir / "meta.json"
+    try:
+        ScreenSpec(*traj.meta.screen)
+    except ValueError as e:
+        raise TrajectoryError(f"{where}: the recorded screen {list(traj.meta.screen)} cannot be replayed: {e}") from None
+    for number, app in enumerate(traj.meta.apps, start=1):
+        if not app.argv or not app.argv[0].strip():
+            raise TrajectoryError(f"{where}: app {number} has no command (argv {app.argv})")
     actions = []
     for step in traj.steps:
         try:
-            actions.append(parse_action(step.action))
+            action = parse_action(step.action)
         except ValidationError as e:
             raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: {e.errors()[0]['msg']}") from None
+        try:
+            check_on_screen(action, *traj.meta.screen)
+        except InvalidActionError as e:
+            raise TrajectoryError(f"{traj.run_dir}: step {step.index} cannot be replayed: {e}") from None
+        actions.append(action)
+    for path in [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]:
+        if path is not None:
+            try:
+                check_image(path)
+            except ValueError as e:
+                raise TrajectoryError(f"recorded screenshot {e}") from None
     return actions
+
+
+def _recorded_image(path: Path) -> Image.Image:
+    try:
+        return read_image(path)
+    except ValueError as e:  # checked before the replay began; changed since
+        raise TrajectoryError(f"recorded screenshot {e}") from None
 
 
 def _divergence_text(report: ReplayReport, tolerance: float) -> str:
