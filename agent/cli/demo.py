@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import err_console, print_json, run_json
 from agent.cli.exit_codes import exit_code_of_outcome
 from agent.cli.options import RUNS_DIR_HELP
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
         """Run the scripted demo (no model): fill in the demo form and compute 7 + 8 in xcalc, recorded as a run."""
         from agent.demo import run_demo
 
+        values.directory_to_write(runs_dir, "--runs-dir")
         console = err_console()
         if not as_json:
             console.print("[bold]deskpilot demo[/]: a scripted run in a fresh sandbox (no model)")

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import UsageError, err_console, print_json
+from agent.cli import values
+from agent.cli.common import err_console, print_json
 from agent.cli.options import RUNS_DIR_HELP
 
 
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
         """List runs, newest first, with their outcome and step count."""
         from agent.runs.trajectory import TrajectoryError, load_run
 
+        values.directory_to_read(runs_dir, "--runs-dir", missing_ok=True)
         rows = []
         for path in sorted(runs_dir.glob("*/meta.json"), reverse=True):
             try:
@@ -52,8 +54,9 @@ def register(app: typer.Typer) -> None:
         """Delete old runs (their screenshots may hold sensitive data)."""
         from agent.runs.retention import plan_prune, prune
 
-        if older_than is not None and older_than < 0 or keep is not None and keep < 0:
-            raise UsageError("--older-than and --keep must not be negative")
+        values.number(older_than, "--older-than", low=0)  # days
+        values.count(keep, "--keep", low=0)
+        values.directory_to_read(runs_dir, "--runs-dir", missing_ok=True)
         plan = plan_prune(runs_dir, older_than_days=older_than, keep_last=keep)
         if not dry_run:
             prune(plan)
