@@ -17,9 +17,10 @@ def env_for(tmp_path: Path) -> dict:
 
 
 def cli(tmp_path: Path, *args: str | bytes, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `deskpilot ARGS` (bytes arguments reach it undecoded) and return what it printed and its exit code."""
-    return subprocess.run([DESKPILOT, *args], env=env_for(tmp_path), capture_output=True, text=True, timeout=timeout,
-                          **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}))
+    """Run `deskpilot ARGS` in `tmp_path` (so default paths such as ./runs land there; bytes arguments reach it
+    undecoded) and return what it printed and its exit code."""
+    return subprocess.run([DESKPILOT, *args], env=env_for(tmp_path), cwd=tmp_path, capture_output=True, text=True,
+                          timeout=timeout, **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}))
 
 
 def script(tmp_path: Path, replies: list[str]) -> str:
