@@ -29,14 +29,17 @@ def new_run_dir(runs_dir: Path, label: str) -> Path:
     """Create and return a fresh `runs_dir/<UTC timestamp>-<slug>` directory (never reuses one)."""
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "run"
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    for n in range(1000):
-        path = runs_dir / (f"{stamp}-{slug}" if n == 0 else f"{stamp}-{slug}-{n}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            path = runs_dir / (f"{stamp}-{slug}" if n == 0 else f"{stamp}-{slug}-{n}")
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+    except OSError as e:  # a file in the way, no permission, a read-only file system
+        raise TrajectoryError(f"cannot create a run directory in {str(runs_dir)!r}: {e.strerror or e}") from None
     raise TrajectoryError(f"could not create a new run directory in {runs_dir}")
 
 

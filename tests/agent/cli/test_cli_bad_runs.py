@@ -14,6 +14,7 @@ from PIL import Image
 
 from agent.runs.replay import replayable_actions
 from agent.runs.trajectory import TrajectoryError, load_run
+from agent.runs.writer import new_run_dir
 from deskpilot_cli import cli
 
 META = {"run_id": "run", "kind": "task", "task": "t", "screen": [320, 200], "apps": [{"argv": ["xcalc"]}],
@@ -106,3 +107,12 @@ def test_load_run_refuses_screenshot_paths_outside_the_run(tmp_path):
     run = recorded_run(tmp_path, step={"screenshot": "../../etc/passwd"})
     with pytest.raises(TrajectoryError, match=r"screenshot '\.\./\.\./etc/passwd' is not a path inside"):
         load_run(run)
+
+
+def test_new_run_dir_reports_a_runs_dir_it_cannot_create_in(tmp_path):
+    # The Python API (agent.run) has no option checks in front of it: the writer says what is wrong itself.
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(TrajectoryError, match=r"cannot create a run directory in '.*a-file': File exists"):
+        new_run_dir(tmp_path / "a-file", "task")
+    with pytest.raises(TrajectoryError, match=r"cannot create a run directory in '.*a-file/runs': Not a directory"):
+        new_run_dir(tmp_path / "a-file" / "runs", "task")
