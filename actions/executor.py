@@ -28,6 +28,20 @@ class ActionResult:
     detail: dict = field(default_factory=dict)
 
 
+def check_on_screen(action: Action, width: int, height: int) -> None:
+    """Raise InvalidActionError unless every point of `action` lies on a `width`x`height` screen."""
+    points = []
+    if action.point is not None:
+        points.append(action.point)
+    if isinstance(action, Drag):
+        points.append((action.to_x, action.to_y))
+    if isinstance(action, Scroll) and (action.x is None) != (action.y is None):
+        raise InvalidActionError("scroll needs both x and y, or neither")
+    for x, y in points:
+        if not (0 <= x < width and 0 <= y < height):
+            raise InvalidActionError(f"{action.kind} at ({x}, {y}) is outside the {width}x{height} screen; nothing was executed")
+
+
 class Executor:
     """Performs actions on one X display through a pyautogui worker process bound to that display.
 
@@ -92,18 +106,7 @@ class Executor:
     # ------------------------------------------------------------------ public verbs
     def validate(self, action: Action) -> None:
         """Raise InvalidActionError if `action` cannot be performed on this screen."""
-        points = []
-        if action.point is not None:
-            points.append(action.point)
-        if isinstance(action, Drag):
-            points.append((action.to_x, action.to_y))
-        if isinstance(action, Scroll) and (action.x is None) != (action.y is None):
-            raise InvalidActionError("scroll needs both x and y, or neither")
-        for x, y in points:
-            if not (0 <= x < self.width and 0 <= y < self.height):
-                raise InvalidActionError(
-                    f"{action.kind} at ({x}, {y}) is outside the {self.width}x{self.height} screen; nothing was executed"
-                )
+        check_on_screen(action, self.width, self.height)
 
     def execute(self, action: Action) -> ActionResult:
         """Validate, then perform `action`. Terminal actions (done/fail/call_user) perform nothing."""

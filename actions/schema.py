@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
@@ -149,5 +148,6 @@ def action_json_schema() -> dict:
 
 
 def dump_action(action: _Action) -> dict:
-    """JSON-ready dict of an action, defaults included."""
-    return json.loads(action.model_dump_json())
+    """JSON-ready dict of an action, defaults included. Built in Python, not through JSON text: a string UTF-8
+    cannot encode (a lone surrogate in a model's answer) stays as it is, for the run writer to escape."""
+    return action.model_dump(mode="json")

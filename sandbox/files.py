@@ -3,6 +3,7 @@ user can read what deskpilot writes (files 0600, directories 0700, whatever the 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -32,9 +33,35 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
         raise
 
 
+def escape_unencodable(value: object) -> object:
+    """`value` with each string UTF-8 cannot encode written with backslash escapes instead (a lone surrogate
+    becomes the six characters `\\udce9`), through dicts, lists and tuples; everything else is returned as is.
+
+    Lone surrogates are real input: Python decodes undecodable command-line bytes to them, and a model reply or a
+    JSON file may spell one (`"\\udce9"`). Escaped, the text is stored and shown instead of failing the write.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {escape_unencodable(k): escape_unencodable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_unencodable(v) for v in value]
+    return value
+
+
+def json_text(data: object, **options) -> str:
+    """`data` as JSON text (non-ASCII kept as is) that UTF-8 can always encode (escape_unencodable);
+    `options` go to json.dumps."""
+    return json.dumps(escape_unencodable(data), ensure_ascii=False, **options)
+
+
 def write_json_atomic(path: str | os.PathLike[str], data: object, indent: int = 2) -> None:
-    """Write `data` as UTF-8 JSON (non-ASCII kept as is), atomically."""
-    payload = (json.dumps(data, ensure_ascii=False, indent=indent) + "\n").encode("utf-8")
+    """Write `data` as UTF-8 JSON (non-ASCII kept as is, unencodable text escaped: json_text), atomically."""
+    payload = (json_text(data, indent=indent) + "\n").encode("utf-8")
     write_atomic(path, lambda fh: fh.write(payload))
 
 
@@ -46,7 +73,10 @@ def make_private_dir(path: str | os.PathLike[str], *, parents: bool = False, exi
     """
     target = Path(path)
     if parents:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file where a parent directory should be: say so, not "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target.parent)) from None
     try:
         os.mkdir(target, 0o700)
     except FileExistsError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import time
 from collections.abc import Mapping
@@ -12,31 +13,47 @@ from sandbox.errors import DisplayStartError
 from sandbox.processes import Child, spawn
 
 
+MIN_SIDE = 64  # smaller screens hold no usable window
+MAX_SIDE = 8192  # 8K and below: what a sandbox is for, and a bound on the frame buffer (8192x8192x4 = 256 MiB)
+DEPTHS = (16, 24)
+_SIZE = re.compile(r"(\d{1,6})x(\d{1,6})(?:x(\d{1,3}))?", re.ASCII | re.IGNORECASE)  # ASCII digits only
+
+
+def parse_size(text: str, minimum: int = MIN_SIDE, maximum: int = MAX_SIDE) -> tuple[int, int, int | None]:
+    """(width, height, depth or None) of 'WxH' or 'WxHxD' written in ASCII digits, each side within
+    minimum..maximum; ValueError saying what is wrong otherwise (full-width digits, signs, '' included)."""
+    m = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"a size must look like 1280x800 or 1280x800x24, got {text!r}")
+    width, height = int(m.group(1)), int(m.group(2))
+    if not (minimum <= width <= maximum and minimum <= height <= maximum):
+        raise ValueError(f"size {width}x{height} is out of range: each side must be {minimum}..{maximum} pixels")
+    return width, height, None if m.group(3) is None else int(m.group(3))
+
+
 @dataclass(frozen=True)
 class ScreenSpec:
-    """Geometry of the virtual screen."""
+    """Geometry of the virtual screen; a ScreenSpec always describes one Xvfb can start (ValueError otherwise)."""
 
     width: int = 1280
     height: int = 800
     depth: int = 24
     dpi: int = 96
 
+    def __post_init__(self) -> None:
+        for name, value in (("width", self.width), ("height", self.height)):
+            if isinstance(value, bool) or not isinstance(value, int) or not MIN_SIDE <= value <= MAX_SIDE:
+                raise ValueError(f"screen {name} must be {MIN_SIDE}..{MAX_SIDE} pixels, got {value!r}")
+        if self.depth not in DEPTHS:
+            raise ValueError(f"screen depth must be 16 or 24, got {self.depth!r}")
+        if isinstance(self.dpi, bool) or not isinstance(self.dpi, int) or not 1 <= self.dpi <= 1000:
+            raise ValueError(f"screen dpi must be 1..1000, got {self.dpi!r}")
+
     @classmethod
     def parse(cls, text: str) -> "ScreenSpec":
-        """Parse 'WxH' or 'WxHxD' (e.g. '1280x800', '1920x1080x24')."""
-        parts = text.lower().split("x")
-        try:
-            nums = [int(p) for p in parts]
-        except ValueError:
-            nums = []
-        if len(nums) not in (2, 3) or min(nums) <= 0:
-            raise ValueError(f"screen size must look like 1280x800 or 1280x800x24, got {text!r}")
-        depth = nums[2] if len(nums) == 3 else 24
-        if depth not in (16, 24):
-            raise ValueError(f"screen depth must be 16 or 24, got {depth}")
-        if not (64 <= nums[0] <= 8192 and 64 <= nums[1] <= 8192):
-            raise ValueError(f"screen size out of range (64..8192 per side): {text!r}")
-        return cls(width=nums[0], height=nums[1], depth=depth)
+        """Parse 'WxH' or 'WxHxD' (e.g. '1280x800', '1920x1080x24'); ValueError saying what is wrong."""
+        width, height, depth = parse_size(text)
+        return cls(width=width, height=height, depth=24 if depth is None else depth)
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}x{self.depth}"

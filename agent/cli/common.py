@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.text import Text
 
 from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exit_code_of_error
 from agent.errors import UsageError
+from sandbox.files import json_text
 
 if TYPE_CHECKING:
     from agent.runs.records import Outcome
@@ -35,8 +35,8 @@ def print_error(message: str) -> None:
 
 
 def print_json(obj: dict) -> None:
-    """Print one JSON object on stdout."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    """Print one JSON object on stdout (text UTF-8 cannot encode is escaped, as in run directories)."""
+    sys.stdout.write(json_text(obj) + "\n")
     sys.stdout.flush()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import err_console, print_json, run_json
 from agent.cli.exit_codes import exit_code_of_outcome
 from agent.cli.options import RUNS_DIR_HELP
@@ -24,6 +25,7 @@ def register(app: typer.Typer) -> None:
         from agent.demo import run_demo
         from agent.runs.retention import RetentionPolicy
 
+        values.directory_to_write(runs_dir, "--runs-dir")
         retention = RetentionPolicy.from_env(os.environ)
         console = err_console()
         if not as_json:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json
 
 def make_grounder(model: str, fmt: str, snap: bool = True):
@@ -49,10 +50,18 @@ def grounding(
     snap: bool = typer.Option(True, "--snap/--no-snap", help="Built-in model: click the listing line the thought names."),
 ) -> None:
     """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
-    from agent.modeldev.eval.grounding import evaluate, load_rows
+    from agent.modeldev.eval.grounding import check_images, evaluate, load_rows
 
+    for quality in jpeg:
+        values.count(quality, "--jpeg", low=1, high=100)
+    values.count(limit, "--limit", low=0)  # 0: every row
+    if images is not None:
+        values.directory_to_read(images, "--images")
+    if out is not None:
+        values.file_to_write(out, "--out")  # now, not after the whole evaluation ran
     rows = load_rows(dataset)[::stride]
     rows = rows[:limit] if limit else rows
+    check_images(rows, images or dataset.parent)  # every image there and readable before the model is loaded
     grounder = make_grounder(model, fmt, snap)
     report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
     summary = {"dataset": str(dataset), "model": model, "snap": snap, **report.to_json()}
@@ -76,6 +85,11 @@ def actions_cmd(
     split into reasoning errors (wrong thought) and grounding errors (right thought, wrong action)."""
     from agent.modeldev.eval.actions import evaluate_actions
 
+    values.count(episodes, "--episodes", low=0)
+    values.count(clicks, "--clicks", low=0)
+    for path, option in ((out, "--out"), (details, "--details")):
+        if path is not None:
+            values.file_to_write(path, option)
     if not (data / "screens.jsonl").is_file():
         raise UsageError(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import UsageError, parse_app_commands, parse_screen
 
 if TYPE_CHECKING:
@@ -125,16 +126,14 @@ def validate(options: TaskOptions) -> TaskSetup:
     from sandbox.registry import validate_name
 
     o = options
-    if o.max_steps < 1:
-        raise UsageError(f"--max-steps must be at least 1, got {o.max_steps}")
-    if o.timeout is not None and o.timeout <= 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, got {o.timeout:g}")
-    if o.history < 1:
-        raise UsageError(f"--history must be at least 1 (screenshots per model call), got {o.history}")
+    values.count(o.max_steps, "--max-steps", low=1)
+    values.number(o.timeout, "--timeout", above=0)  # seconds
+    values.count(o.history, "--history", low=1)  # screenshots per model call
     if o.sandbox is not None and o.screen is not None:
         raise UsageError("--screen does not apply with --sandbox (the sandbox has its own screen size)")
-    screen = parse_screen(o.screen or "1280x800")
+    screen = parse_screen(o.screen if o.screen is not None else "1280x800")  # '' is a bad size, not the default
     apps = [AppSpec(argv=argv) for argv in parse_app_commands(o.apps)]
+    values.directory_to_write(o.runs_dir, "--runs-dir")
     if o.sandbox is not None:
         validate_name(o.sandbox)  # SandboxNameError
     retention = RetentionPolicy.from_env(os.environ)  # UsageError naming the variable

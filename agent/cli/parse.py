@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import EXIT_FAILED, UsageError, err_console, print_json
 
-_SIZE = re.compile(r"^\s*(\d{1,6})\s*[xX]\s*(\d{1,6})\s*$")
-
-
-def _size(text: str, option: str):
-    from perception.capture import Size
-
-    m = _SIZE.match(text)
-    if m is None or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise UsageError(f"{option} must be WIDTHxHEIGHT in pixels, e.g. 1920x1080; got {text!r}")
-    return Size(int(m.group(1)), int(m.group(2)))
+MIN_MODEL_INPUT = 28  # one 28x28 patch: the smallest image a Qwen-family model is given
 
 
 def register(app: typer.Typer) -> None:
@@ -44,13 +35,13 @@ def register(app: typer.Typer) -> None:
         if format not in FORMAT_NAMES:
             raise UsageError(f"unknown --format {format!r}; choose one of: {', '.join(FORMAT_NAMES)}")
         fmt = get_format(format)
-        screen_size = _size(screen, "--screen")
+        screen_size = values.size(screen, "--screen")
         try:
             frame = fmt.frame(screen_size)
         except ValueError as e:
             raise UsageError(f"--screen {screen_size}: {e}") from None
         if model_input is not None:
-            frame = replace(frame, model_input=_size(model_input, "--model-input"))
+            frame = replace(frame, model_input=values.size(model_input, "--model-input", minimum=MIN_MODEL_INPUT))
         reply = sys.stdin.read() if text == "-" else text
         frame_json = {"convention": frame.convention, "screen": str(frame.screen), "model_input": str(frame.model_input)}
         try:

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from agent.cli.common import UsageError, err_console, print_json, run_json
+from agent.cli import values
+from agent.cli.common import err_console, print_json, run_json
 from agent.cli.exit_codes import exit_code_of_outcome
 from agent.cli.options import RUNS_DIR_HELP
 
@@ -30,8 +31,8 @@ def register(app: typer.Typer) -> None:
         from agent.runs.retention import RetentionPolicy
         from agent.runs.trajectory import load_run
 
-        if not 0 <= tolerance <= 1:  # also rejects nan
-            raise UsageError(f"--tolerance must be between 0 and 1, got {tolerance}")
+        values.number(tolerance, "--tolerance", low=0, high=1)
+        values.directory_to_write(runs_dir, "--runs-dir")
         retention = RetentionPolicy.from_env(os.environ)
         load_run(run)  # reject a broken trajectory (TrajectoryError: exit 2) before starting a sandbox
         console = err_console()

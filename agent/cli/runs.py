@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json
 from agent.cli.options import RUNS_DIR_HELP
 
@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
         """List runs, newest first, with their outcome and step count."""
         from agent.runs.trajectory import TrajectoryError, load_run
 
+        values.directory_to_read(runs_dir, "--runs-dir", missing_ok=True)
         rows = []
         for path in sorted(runs_dir.glob("*/meta.json"), reverse=True):
             try:
@@ -58,6 +59,7 @@ def register(app: typer.Typer) -> None:
         start applies (DESKPILOT_RETENTION; default: older than 30 days, beyond 1 GiB). Symlinks are never followed."""
         from agent.runs.retention import plan_prune, prune, sweep_leftovers
 
+        values.directory_to_read(runs_dir, "--runs-dir", missing_ok=True)
         policy = _prune_policy(max_age, max_runs, max_bytes, older_than, keep)
         plan = plan_prune(runs_dir, policy, keep_newest=keep or 0)
         notes = list(plan.notes)
@@ -109,10 +111,8 @@ def _prune_policy(max_age: str | None, max_runs: str | None, max_bytes: str | No
 
     if older_than is not None and max_age is not None:
         raise UsageError("give --max-age or --older-than, not both")
-    if older_than is not None and not (math.isfinite(older_than) and older_than >= 0):
-        raise UsageError(f"--older-than must be a number of days >= 0, got {older_than}")
-    if keep is not None and keep < 0:
-        raise UsageError(f"--keep must not be negative, got {keep}")
+    values.number(older_than, "--older-than", low=0)  # days
+    values.count(keep, "--keep", low=0)
     limits = {}
     for flag, text, parse in (("--max-age", max_age, parse_age), ("--max-runs", max_runs, parse_count),
                               ("--max-bytes", max_bytes, parse_size)):

@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import EXIT_FAILED, UsageError, err_console, parse_app_commands, parse_screen, print_json
 
 
@@ -60,9 +61,8 @@ def _shot(name: str, out: Path) -> None:
     from sandbox.files import write_atomic
     from sandbox.registry import validate_name
 
+    values.file_to_write(out, "OUT")
     rec = user_registry().get(validate_name(name))
-    if not out.parent.is_dir():
-        raise UsageError(f"directory {out.parent} does not exist")
     try:
         with ScreenCapture(rec.display) as cap:
             shot = cap.grab()

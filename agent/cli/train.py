@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json
 
 
@@ -23,13 +24,15 @@ def register(app: typer.Typer) -> None:
         """Render a grounding dataset in sandboxes with exact ground truth."""
         from agent.modeldev.datagen.generate import GenSpec, generate
 
+        values.count(xcalc, "--xcalc", low=0)
+        values.directory_to_write(out, "OUT")
         if split not in ("train", "heldout"):
             raise UsageError("--split must be 'train' or 'heldout'")
         try:
             counts = tuple(int(c) for c in screens.split(","))
         except ValueError:
             raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}") from None
-        if len(counts) != 3:
+        if len(counts) != 3 or min(counts) < 0:
             raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}")
         print_json(generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
                             log=lambda m: err_console().print(m, highlight=False)))
@@ -43,6 +46,7 @@ def register(app: typer.Typer) -> None:
         """Run real OCR on a dataset's screens once and cache it (ocr.jsonl) for training listings."""
         from agent.modeldev.train.ocr_cache import build_ocr_cache
 
+        values.count(limit, "--limit", low=0)
         if not (data / "screens.jsonl").is_file():
             raise UsageError(f"{data} has no screens.jsonl: run `deskpilot datagen {data}` first")
         path = build_ocr_cache(data, tuple(k for k in kinds.split(",") if k), limit or None,
@@ -71,6 +75,13 @@ def register(app: typer.Typer) -> None:
 
         if not (data / "dataset.json").is_file():
             raise UsageError(f"{data} has no dataset.json: run `deskpilot datagen {data}` first")
+        values.number(minutes, "--minutes", above=0)
+        values.number(lr, "--lr", above=0)
+        for value, option, low in ((max_steps, "--max-steps", 1), (batch, "--batch", 1), (warmup, "--warmup", 0),
+                                   (threads, "--threads", 1), (snapshot_every, "--snapshot-every", 0),
+                                   (coord_tokens, "--coord-tokens", 0)):
+            values.count(value, option, low=low)
+        values.directory_to_write(out, "--out")
         cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
                           lr=lr, device=device, warmup=warmup, threads=threads,
                           snapshot_every=snapshot_every)

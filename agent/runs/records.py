@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.files import json_text
+
 TRAJECTORY_SCHEMA_VERSION = 1
 
 Outcome = Literal["running", "done", "failed", "interrupted", "max_steps", "timeout", "diverged", "replayed"]
@@ -14,6 +16,12 @@ Outcome = Literal["running", "done", "failed", "interrupted", "max_steps", "time
 class _Record(BaseModel):
     # Unknown fields are kept, so a newer writer's extra data survives a round trip through older code.
     model_config = ConfigDict(extra="allow")
+
+    def to_json_line(self) -> str:
+        """The record as one line of compact JSON that can always be written: text UTF-8 cannot encode (a lone
+        surrogate in a model's reply) is kept as backslash escapes (sandbox.files.json_text), where
+        `model_dump_json` would fail and the step would be lost."""
+        return json_text(self.model_dump(mode="json"), separators=(",", ":"))
 
 
 class AppSpec(_Record):

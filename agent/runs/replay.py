@@ -11,7 +11,9 @@ from pathlib import Path
 from PIL import Image
 from pydantic import ValidationError
 
-from actions.schema import TERMINAL_KINDS, parse_action
+from actions.errors import InvalidActionError
+from actions.executor import check_on_screen
+from actions.schema import TERMINAL_KINDS, Action, parse_action
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
 from agent.runs.divergence import DEFAULT_TOLERANCE, StepChange, compare_step, screen_difference
 from agent.runs.records import Outcome, RunMeta, StepRecord
@@ -20,6 +22,7 @@ from agent.runs.start import start_run_dir
 from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
 from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
+from perception.image_files import check_image, read_image
 from sandbox import Sandbox, ScreenSpec
 
 
@@ -60,8 +63,8 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
     different (agent.runs.divergence). The new run starts like every run (agent.runs.start: `retention`, `notify`).
     """
     traj = load_run(source)
-    actions = _recorded_actions(traj)
-    recorded = _recorded_screens(traj)
+    actions = replayable_actions(traj)  # before anything is started or written
+    recorded = [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]
     meta = traj.meta
     run_dir = start_run_dir(runs_dir, f"replay-{meta.run_id}", retention, notify, protect=[Path(source)])
     new_meta = RunMeta(
@@ -105,46 +108,56 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
                 seen = after
             writer.record_final_screen(seen.screenshot)
             if recorded[-1] is not None:
-                report.final_diff = screen_difference(seen.screenshot.image, _open(recorded[-1]))
+                report.final_diff = screen_difference(seen.screenshot.image, _recorded_image(recorded[-1]))
         report.outcome = "diverged" if report.diverged_steps else "replayed"
         writer.finish(report.outcome, answer=report.answer, error=_divergence_text(report, tolerance) if report.diverged_steps else None)
     return report
 
 
-def _recorded_screens(traj: Trajectory) -> list[Path | None]:
-    """Each step's recorded screen, then the final one (None where missing); each checked to be a readable image
-    now, so a damaged recording is a TrajectoryError before any sandbox starts."""
-    screens = [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]
-    for path in screens:
+def replayable_actions(traj: Trajectory) -> list[Action]:
+    """The recorded steps' actions, when the run can be replayed as recorded; TrajectoryError saying what stops
+    it otherwise: a screen size Xvfb cannot start, an app without a command, an invalid action or one off the
+    recorded screen, a screenshot that is not an image."""
+    where = traj.run_dir / "meta.json"
+    try:
+        ScreenSpec(*traj.meta.screen)
+    except ValueError as e:
+        raise TrajectoryError(f"{where}: the recorded screen {list(traj.meta.screen)} cannot be replayed: {e}") from None
+    for number, app in enumerate(traj.meta.apps, start=1):
+        if not app.argv or not app.argv[0].strip():
+            raise TrajectoryError(f"{where}: app {number} has no command (argv {app.argv})")
+    actions = []
+    for step in traj.steps:
+        try:
+            action = parse_action(step.action)
+        except ValidationError as e:
+            raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: {e.errors()[0]['msg']}") from None
+        try:
+            check_on_screen(action, *traj.meta.screen)
+        except InvalidActionError as e:
+            raise TrajectoryError(f"{traj.run_dir}: step {step.index} cannot be replayed: {e}") from None
+        actions.append(action)
+    for path in [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]:
         if path is not None:
             try:
-                with Image.open(path) as im:
-                    im.verify()
-            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-                raise TrajectoryError(f"{path} is not a readable screenshot: {e}") from None
-    return screens
+                check_image(path)
+            except ValueError as e:
+                raise TrajectoryError(f"recorded screenshot {e}") from None
+    return actions
 
 
-def _open(path: Path) -> Image.Image:
-    with Image.open(path) as im:
-        return im.convert("RGB")
+def _recorded_image(path: Path) -> Image.Image:
+    try:
+        return read_image(path)
+    except ValueError as e:  # checked before the replay began; changed since
+        raise TrajectoryError(f"recorded screenshot {e}") from None
 
 
 def _compare(before: Path | None, after: Path | None, replayed_before: Image.Image, replayed_after: Image.Image) -> StepChange | None:
     """The step's comparison, or None when the recording lacks the screen before or after it."""
     if before is None or after is None:
         return None
-    return compare_step(_open(before), _open(after), replayed_before, replayed_after)
-
-
-def _recorded_actions(traj: Trajectory) -> list:
-    actions = []
-    for step in traj.steps:
-        try:
-            actions.append(parse_action(step.action))
-        except ValidationError as e:
-            raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: {e.errors()[0]['msg']}") from None
-    return actions
+    return compare_step(_recorded_image(before), _recorded_image(after), replayed_before, replayed_after)
 
 
 def _divergence_text(report: ReplayReport, tolerance: float) -> str:

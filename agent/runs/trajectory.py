@@ -55,10 +55,11 @@ def load_run(run_dir: Path | str) -> Trajectory:
         raise TrajectoryError(f"{run_dir} is not a directory")
     remove_stale_temp_files(run_dir)
     meta_path = run_dir / "meta.json"
+    data = _read(meta_path)
+    if data is None:
+        raise TrajectoryError(f"{meta_path} is missing: {run_dir} is not a deskpilot run directory")
     try:
-        meta = RunMeta.model_validate_json(meta_path.read_bytes())
-    except FileNotFoundError:
-        raise TrajectoryError(f"{meta_path} is missing: {run_dir} is not a deskpilot run directory") from None
+        meta = RunMeta.model_validate_json(data)
     except ValidationError as e:
         raise TrajectoryError(f"{meta_path} is not valid run metadata: {_first_error(e)}") from None
     notes: list[str] = []
@@ -66,7 +67,7 @@ def load_run(run_dir: Path | str) -> Trajectory:
         notes.append("the run did not finish (it was killed or is still running)")
     steps: list[StepRecord] = []
     steps_path = run_dir / "steps.jsonl"
-    raw = steps_path.read_bytes() if steps_path.exists() else b""
+    raw = _read(steps_path) or b""
     lines = raw.split(b"\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -80,12 +81,33 @@ def load_run(run_dir: Path | str) -> Trajectory:
                 break
             raise TrajectoryError(f"{steps_path} line {number} is not a valid step: {_first_error(e)}") from None
     for step in steps:
+        if step.screenshot is not None and not _inside(step.screenshot):
+            raise TrajectoryError(f"{steps_path}: step {step.index}'s screenshot {step.screenshot!r} is not a path "
+                                  "inside the run directory")
         if step.screenshot is not None and not (run_dir / step.screenshot).is_file():
             notes.append(f"step {step.index}: screenshot {step.screenshot} is missing")
     return Trajectory(run_dir, meta, steps, notes)
 
 
+def _read(path: Path) -> bytes | None:
+    """The bytes of a run file, None when there is none; TrajectoryError when it cannot be read (a directory in
+    its place, no permission)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise TrajectoryError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def _inside(relative: str) -> bool:
+    """Whether a recorded relative path stays inside the run directory (no absolute path, no `..`, no NUL)."""
+    path = Path(relative)
+    return "\0" not in relative and not path.is_absolute() and ".." not in path.parts
+
+
 def _first_error(e: ValidationError) -> str:
     err = e.errors()[0]
     where = ".".join(str(p) for p in err.get("loc", ())) or "document"
-    return f"{where}: {err.get('msg')}"
+    text = f"{where}: {err.get('msg')}"  # field names come from the file: keep the message on one line
+    return text.replace("\r", "\\r").replace("\n", "\\n")

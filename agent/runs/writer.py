@@ -34,13 +34,16 @@ def new_run_dir(runs_dir: Path, label: str) -> Path:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "run"
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    make_private_dir(runs_dir, parents=True, exist_ok=True)
-    for n in range(1000):
-        path = runs_dir / (f"{stamp}-{slug}" if n == 0 else f"{stamp}-{slug}-{n}")
-        try:
-            return make_private_dir(path)
-        except FileExistsError:
-            continue
+    try:
+        make_private_dir(runs_dir, parents=True, exist_ok=True)
+        for n in range(1000):
+            path = runs_dir / (f"{stamp}-{slug}" if n == 0 else f"{stamp}-{slug}-{n}")
+            try:
+                return make_private_dir(path)
+            except FileExistsError:
+                continue
+    except OSError as e:  # a file in the way, no permission, a read-only file system
+        raise TrajectoryError(f"cannot create a run directory in {str(runs_dir)!r}: {e.strerror or e}") from None
     raise TrajectoryError(f"could not create a new run directory in {runs_dir}")
 
 
@@ -126,7 +129,7 @@ class RunWriter:
                     continue
                 if shot is not None:
                     save_png_atomic(shot.image, self.run_dir / step.screenshot)
-                self._lines.write(step.model_dump_json() + "\n")
+                self._lines.write(step.to_json_line() + "\n")  # unencodable text escaped, not lost
                 self._lines.flush()  # in the OS's hands now: survives SIGKILL of this process
             except BaseException as e:  # surfaced to the loop on its next call
                 self._error = e

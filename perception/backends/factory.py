@@ -77,6 +77,8 @@ def resolve_source(model: str | None, endpoint: str | None, model_name: str | No
         return PolicySource("builtin")
     if model.startswith(SCRIPT_PREFIX):
         path = Path(model[len(SCRIPT_PREFIX):]).expanduser()
+        if path.is_dir():
+            raise PolicyConfigError(f"model script {str(path)!r} is a directory; give the JSON file of replies")
         if not path.is_file():
             raise PolicyConfigError(f"model script {str(path)!r} does not exist")
         return PolicySource("script", str(path.resolve()), None, format or DEFAULT_FORMAT)

@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 
 _LISTING_LINE = re.compile(r"^(.*) @\((\d+),(\d+)\)$")
-_REPLY = re.compile(r"Thought:(?P<thought>.*?)\nAction:\s*click\(start_box='\((?P<x>\d+),(?P<y>\d+)\)'\)", re.S)
+_THOUGHT = "Thought:"
+# The click after the thought. The thought itself is found with str.find: a lazy `Thought:(.*?)\nAction:` searched
+# from every "Thought:" of a reply that has no click takes time quadratic in the reply.
+_CLICK = re.compile(r"\nAction:\s*click\(start_box='\((?P<x>\d+),(?P<y>\d+)\)'\)")
 
 
 def _norm(text: str) -> str:
@@ -48,10 +51,11 @@ def snap_to_named_line(reply: str, screen_text: str, instruction: str = "") -> s
     When the instruction asks for a field ("the Billing field", "the Email input box") and the thought names a
     label `Billing` that also has a field line `[Billing]`, the field line is the target: the model often names
     the label it read instead of the field line (MODEL.md, entries)."""
-    m = _REPLY.search(reply)
+    start = reply.find(_THOUGHT)
+    m = _CLICK.search(reply, start + len(_THOUGHT)) if start >= 0 else None
     if m is None:
         return reply
-    name = _norm(named_target(m.group("thought")))
+    name = _norm(named_target(reply[start + len(_THOUGHT) : m.start()]))
     if not name:
         return reply
     x, y = int(m.group("x")), int(m.group("y"))

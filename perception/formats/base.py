@@ -116,17 +116,35 @@ def build(raw: str, factory: Callable[..., Action], **fields) -> Action:
         raise ModelOutputError(f"invalid {factory.__name__.lower()} action: {first}", raw) from None
 
 
-_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*$", re.M)
+# Patterns here run on whole model replies, so each must take time linear in the text: no `\s*` that can run
+# across lines from every line start, no lazy `(.*?)` searched from every one of many open tags
+# (tests/perception/test_formats_bounded.py times every format on adversarial replies).
+_FENCE_LINE = re.compile(r"```[A-Za-z0-9_-]*")
 
 
 def strip_fences(text: str) -> str:
-    """Drop markdown code-fence lines (models echo the ``` around the prompt's output format)."""
-    return _FENCE.sub("", text)
+    """Blank out markdown code-fence lines (models echo the ``` around the prompt's output format)."""
+    return "\n".join("" if _FENCE_LINE.fullmatch(line.strip()) else line for line in text.split("\n"))
 
 
 _STRUCT_KEYS = ("bbox_2d", "point_2d", "bbox", "point", "coordinate", "position", "box")
-_TAGGED = re.compile(r"<\|box_start\|>(.*?)<\|box_end\|>|<point>(.*?)</point>|<bbox>(.*?)</bbox>", re.S)
+_TAGS = (("<|box_start|>", "<|box_end|>"), ("<point>", "</point>"), ("<bbox>", "</bbox>"))
 _BRACKETED = re.compile(r"[\(\[]\s*-?[\d.]+\s*,\s*-?[\d.]+(?:\s*,\s*-?[\d.]+\s*,\s*-?[\d.]+)?\s*[\)\]]")
+
+
+def first_tagged(text: str) -> str | None:
+    """The inside of the first complete `<|box_start|>..<|box_end|>`, `<point>..</point>` or `<bbox>..</bbox>`.
+
+    Found with str.find: the first open tag of a kind has a close after it whenever any later one does, so one
+    find per tag does what a lazy `<point>(.*?)</point>` search does in time quadratic in the unclosed tags.
+    """
+    found: tuple[int, str] | None = None
+    for open_tag, close_tag in _TAGS:
+        start = text.find(open_tag)
+        end = text.find(close_tag, start + len(open_tag)) if start >= 0 else -1
+        if end >= 0 and (found is None or start < found[0]):
+            found = (start, text[start + len(open_tag) : end])
+    return None if found is None else found[1]
 
 
 def _find_struct(value: object, depth: int = 0) -> object | None:
@@ -160,9 +178,9 @@ def grounding_numbers(text: str) -> list[Fraction]:
     if found is not None:
         return numbers_of(found, text)
     try:
-        m = _TAGGED.search(body)
-        if m is not None:
-            return read_numbers(next(g for g in m.groups() if g is not None))
+        tagged = first_tagged(body)
+        if tagged is not None:
+            return read_numbers(tagged)
         m = _BRACKETED.search(body)
         return read_numbers(m.group() if m is not None else body)
     except LiteralError as e:
@@ -188,8 +206,7 @@ class FormatBase:
 
     def parse_grounding(self, text: str, frame: ModelFrame) -> Grounding:
         """Read a point `(x, y)` or a box `(x1, y1, x2, y2)` (its centre is the point) into screen pixels."""
-        if not isinstance(text, str) or not text.strip():
-            raise ModelOutputError("empty grounding answer", str(text))
+        text = as_text(text, "grounding answer")
         loc = locate(grounding_numbers(text), frame, text, "grounding answer")
         return Grounding(loc.screen[0], loc.screen[1], loc.screen_box, text, frame)
 
@@ -210,10 +227,20 @@ class FormatBase:
         return (x, y) if frame is None else mapping.to_model(x, y, frame)
 
 
-def as_text(text: object) -> str:
-    """Check that a model answer is a non-empty string."""
+MAX_REPLY_CHARS = 32_000
+"""The longest model reply a format parses. Replies are read by `as_text` before anything else looks at them, so
+parsing time and memory stay bounded whatever a model (or a script, or `deskpilot parse`) sends; real answers are
+far shorter (1024 generated tokens, the backends' default budget, are a few thousand characters)."""
+
+
+def as_text(text: object, what: str = "model answer") -> str:
+    """Check that a model answer is a non-empty string of at most MAX_REPLY_CHARS characters (every format's
+    `parse` and `parse_grounding` start here); ModelOutputError otherwise."""
     if not isinstance(text, str):
-        raise ModelOutputError(f"model answer must be text, got {type(text).__name__}", repr(text))
+        raise ModelOutputError(f"{what} must be text, got {type(text).__name__}", repr(text))
+    if len(text) > MAX_REPLY_CHARS:
+        raise ModelOutputError(f"the {what} is {len(text):,} characters long; replies over {MAX_REPLY_CHARS:,} "
+                               "characters are not parsed", text)
     if not text.strip():
-        raise ModelOutputError("empty model answer", text)
+        raise ModelOutputError(f"empty {what}", text)
     return text

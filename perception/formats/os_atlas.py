@@ -41,8 +41,10 @@ actions:
 
 Task: {task}"""
 
-_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*(.*?)\s*$", re.S)
+_VERB = re.compile(r"[A-Za-z_]+")
 _BRACKET = re.compile(r"^\[(.*)\]$", re.S)
+# `[^\S\n]` (blanks but not newlines): a `\s*` after `^` would run across every following line from each line start.
+_ACTIONS_LABEL = re.compile(r"(?im)^[^\S\n]*actions?[^\S\n]*:\s*")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class OsAtlasFormat(FormatBase):
         """Read `thoughts:` / `actions:`; every non-empty line after `actions:` is one action."""
         raw = as_text(text)
         body = strip_fences(raw)
-        m = re.search(r"(?im)^\s*actions?\s*:\s*", body)
+        m = _ACTIONS_LABEL.search(body)
         thought = ""
         if m is not None:
             thought = re.sub(r"(?i)^\s*thoughts?\s*:\s*", "", body[: m.start()]).strip()
@@ -76,8 +78,8 @@ class OsAtlasFormat(FormatBase):
         return Proposal(tuple(actions), thought, raw, frame, tuple(points))
 
     def _action(self, line: str, frame: ModelFrame, raw: str) -> tuple[Action, dict]:
-        verb, rest = _LINE.match(line).groups() if _LINE.match(line) else ("", line)
-        verb = verb.upper()
+        m = _VERB.match(line)  # `line` is stripped: the verb, then the rest after its blanks
+        verb, rest = (m.group().upper(), line[m.end() :].lstrip()) if m else ("", line)
         bracket = _BRACKET.match(rest)
         value = bracket.group(1) if bracket else rest
         if verb in ("CLICK", "TAP", "DOUBLE_CLICK", "RIGHT_CLICK", "HOVER", "LONG_PRESS"):

@@ -124,10 +124,12 @@ def _aged_copy(run: Path, dest: Path, mtime: float) -> Path:
     return dest
 
 
-@pytest.mark.parametrize("tolerance", ["1.5", "-0.1", "nan"])
-def test_tolerance_out_of_range_is_exit_2(demo_run, tmp_path, tolerance):
+@pytest.mark.parametrize("tolerance, message", [("1.5", "--tolerance must be between 0 and 1, got 1.5"),
+                                                ("-0.1", "--tolerance must be between 0 and 1, got -0.1"),
+                                                ("nan", "--tolerance must be a finite number, got nan")])
+def test_tolerance_out_of_range_is_exit_2(demo_run, tmp_path, tolerance, message):
     res = cli("replay", demo_run[1]["run_dir"], "--runs-dir", str(tmp_path), "--tolerance", tolerance)
-    assert res.returncode == 2 and "--tolerance must be between 0 and 1" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == []  # no replay run was started
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from PIL import Image
 from agent.errors import DatasetError
 from perception.capture import Screenshot
 from perception.errors import ModelOutputError
+from perception.image_files import check_image, read_image
 from perception.policy import Grounder
 
 BREAKDOWNS = ("data_type", "screen", "jpeg", "theme", "data_source")
@@ -71,17 +73,56 @@ class GroundingReport:
 
 
 def load_rows(dataset: str | Path) -> list[dict]:
-    """Rows of a ScreenSpot-format JSON file (a list, or {"rows": [...]}); DatasetError naming the file and problem."""
+    """Rows of a ScreenSpot-format JSON file (a list, or {"rows": [...]}), each checked (`row_problem`);
+    DatasetError naming the file, the row and the problem."""
     try:
-        data = json.loads(Path(dataset).read_text(encoding="utf-8"))
-        rows = data["rows"] if isinstance(data, dict) else data
-    except (ValueError, KeyError) as e:  # not JSON, not UTF-8, a dict without "rows"
-        raise DatasetError(f"{dataset}: {e}") from None
+        data = json.loads(Path(dataset).read_bytes())
+    except OSError as e:
+        raise DatasetError(f"{dataset}: cannot read it: {e.strerror or e}") from None
+    except (ValueError, RecursionError) as e:  # not JSON or not UTF-8 (ValueErrors both), nested too deeply
+        raise DatasetError(f"{dataset}: not a JSON dataset: {e}") from None
+    rows = data.get("rows") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise DatasetError(f"{dataset}: expected a JSON list of rows, or {{\"rows\": [...]}}")
     for i, row in enumerate(rows):
-        missing = {"img_filename", "bbox", "instruction"} - row.keys()
-        if missing:
-            raise DatasetError(f"{dataset}: row {i} lacks {sorted(missing)}")
+        problem = row_problem(row)
+        if problem:
+            raise DatasetError(f"{dataset}: row {i} {problem}")
     return rows
+
+
+def row_problem(row: object) -> str | None:
+    """What is wrong with one dataset row, or None: it must be an object with `img_filename` (a relative path),
+    `bbox` ([x, y, width, height], finite, no negative size) and `instruction` (non-empty text)."""
+    if not isinstance(row, dict):
+        return f"is {type(row).__name__}, not an object"
+    missing = {"img_filename", "bbox", "instruction"} - row.keys()
+    if missing:
+        return f"lacks {sorted(missing)}"
+    name, bbox, instruction = row["img_filename"], row["bbox"], row["instruction"]
+    if not isinstance(name, str) or not name or "\0" in name or Path(name).is_absolute() or ".." in Path(name).parts:
+        return f"img_filename must be a file name relative to the images directory, got {name!r:.80}"
+    numbers = isinstance(bbox, list) and len(bbox) == 4 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in bbox)
+    if not numbers or bbox[2] < 0 or bbox[3] < 0:
+        return f"bbox must be [x, y, width, height] (finite numbers, no negative size), got {bbox!r:.80}"
+    if not isinstance(instruction, str) or not instruction.strip():
+        return f"instruction must be non-empty text, got {instruction!r:.80}"
+    return None
+
+
+def check_images(rows: Sequence[dict], images_dir: str | Path) -> None:
+    """Check that every row's image is there and is an image (header and checksums, pixels not decoded), so a
+    bad dataset is reported before a model is loaded; DatasetError naming the row and the file."""
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        name = row["img_filename"]
+        if name not in seen:
+            seen.add(name)
+            try:
+                check_image(Path(images_dir) / name)
+            except ValueError as e:
+                raise DatasetError(f"row {i}: image {e}") from None
 
 
 def in_box(point: tuple[int, int], bbox: Sequence[float]) -> bool:
@@ -117,14 +158,17 @@ def evaluate(
     results: list[RowResult] = []
     done, total = 0, len(rows) * len(variants)
     for name, indices in by_image.items():
-        original = Image.open(images_dir / name).convert("RGB")
+        try:
+            original = read_image(images_dir / name)
+        except ValueError as e:  # check_images passed it; it changed since, or only its pixels are broken
+            raise DatasetError(f"image {e}") from None
         for quality in variants:
             image = original if quality is None else _reencode(original, quality)
             shot = Screenshot.from_image(image, taken_at=0.0)
             for i in indices:
                 row = rows[i]
                 groups = {"jpeg": "png" if quality is None else f"q{quality}",
-                          "screen": row.get("screen") or f"{image.width}x{image.height}"}
+                          "screen": str(row.get("screen") or f"{image.width}x{image.height}")}
                 groups.update({k: str(row[k]) for k in ("data_type", "theme", "data_source") if row.get(k) is not None})
                 start = time.perf_counter()
                 try:

@@ -47,7 +47,12 @@ def test_stdin_model_input_override_and_grounding():
         (("-f", "gpt", "--screen", "1920x1080", "x"), 2, "unknown --format"),
         (("-f", "ui-tars", "--screen", "big", "x"), 2, "WIDTHxHEIGHT"),
         (("-f", "ui-tars", "--screen", "1920x1080", "--model-input", "0x5", "x"), 2, "--model-input"),
-        (("-f", "ui-tars", "--screen", "1x1000", "x"), 2, "aspect ratio"),
+        (("-f", "ui-tars", "--screen", "1x1000", "x"), 2, "each side 64..8192; got '1x1000'"),
+        (("-f", "ui-tars", "--screen", "1x1", "x"), 2, "each side 64..8192; got '1x1'"),
+        (("-f", "ui-tars", "--screen", "\uff11\uff12\uff18\uff10x800", "x"), 2, "--screen must be WIDTHxHEIGHT"),
+        (("-f", "ui-tars", "--screen", "", "x"), 2, "--screen must be WIDTHxHEIGHT"),
+        (("-f", "ui-tars", "--screen", "1280x800x24", "x"), 2, "--screen must be WIDTHxHEIGHT"),
+        (("-f", "ui-tars", "--screen", "1280x800", "--model-input", "27x27", "x"), 2, "each side 28..8192"),
     ],
 )
 def test_errors(args, code, message):
