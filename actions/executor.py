@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 from actions.errors import ExecutorError, InvalidActionError
-from actions.schema import TERMINAL_KINDS, Action, Drag, Scroll, Wait, dump_action
+from actions.schema import TERMINAL_KINDS, Action, Drag, Scroll, Type, Wait, dump_action
+from actions.secrets import Secrets, placeholder
 from sandbox.processes import die_with_parent
 
 
@@ -36,11 +37,17 @@ class Executor:
 
     Every action is validated first (points must lie on the screen, keys must be known); an invalid
     action raises InvalidActionError and nothing is sent to the display. `close()` is idempotent.
+
+    `secrets` (actions.secrets): a type action's `{{ NAME }}` placeholders are replaced by the values only in the
+    request to the worker, the last step before the keystrokes; the action itself keeps the placeholders, and
+    error messages are masked, so a value never leaves the executor.
     """
 
-    def __init__(self, display: str, *, activate_on_click: bool = True, start_timeout: float = 20.0) -> None:
+    def __init__(self, display: str, *, activate_on_click: bool = True, start_timeout: float = 20.0,
+                 secrets: Secrets | None = None) -> None:
         self.display = display
         self.activate_on_click = activate_on_click
+        self.secrets = secrets or Secrets()
         self._tmp = tempfile.TemporaryDirectory(prefix="deskpilot-exec-")
         xauth = os.path.join(self._tmp.name, "Xauthority")
         open(xauth, "w").close()  # python-xlib insists on an authority file; Xvfb needs no cookie
@@ -89,6 +96,9 @@ class Executor:
             points.append((action.to_x, action.to_y))
         if isinstance(action, Scroll) and (action.x is None) != (action.y is None):
             raise InvalidActionError("scroll needs both x and y, or neither")
+        if isinstance(action, Type) and self.secrets and (unknown := self.secrets.unknown_names(action.text)):
+            known = ", ".join(placeholder(name) for name in self.secrets.names)
+            raise InvalidActionError(f"type names no secret {unknown[0]!r}; the secrets you can type are {known}")
         for x, y in points:
             if not (0 <= x < self.width and 0 <= y < self.height):
                 raise InvalidActionError(
@@ -105,6 +115,8 @@ class Executor:
             time.sleep(action.seconds)
             return ActionResult(action.kind, True, time.perf_counter() - t0)
         req = {"op": action.kind, **dump_action(action)}
+        if isinstance(action, Type):
+            req["text"] = self.secrets.substitute(action.text)  # the value exists only in this request
         req["activate"] = self.activate_on_click
         reply = self._call(req)
         return ActionResult(
@@ -122,10 +134,11 @@ class Executor:
         except (BrokenPipeError, OSError):
             line = b""
         if not line:
-            raise ExecutorError(f"executor worker for display {self.display} died: {self._worker_log()}")
+            raise ExecutorError(f"executor worker for display {self.display} died: {self.secrets.mask(self._worker_log())}")
         reply = json.loads(line)
         if not reply.get("ok"):
-            raise ExecutorError(f"{req['op']} failed on {self.display}: {reply.get('error')}")
+            # The worker's message may quote the text it was typing: mask any secret value in it.
+            raise ExecutorError(f"{req['op']} failed on {self.display}: {self.secrets.mask(str(reply.get('error')))}")
         return reply
 
     def _worker_log(self) -> str:
