@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from actions.secrets import Secrets
 from agent.loop.human import NoUser, UserChannel
+from agent.runs.privacy import DEFAULT_RECORD, Privacy, RecordMode
+from agent.runs.redaction import parse_patterns
 from agent.runs.records import AppSpec
 from agent.session import RunSettings, run_task, start_run_dir
 from agent.runs.trajectory import Trajectory, load_run
@@ -41,17 +44,28 @@ def run(
     yes: bool = False,
     user: UserChannel | None = None,
     settings: RunSettings | None = None,
+    record: RecordMode = DEFAULT_RECORD,
+    secrets: Mapping[str, str] | Secrets | None = None,
+    redact: Sequence[str] = ("all",),
 ) -> Trajectory:
     """Run `task` in a fresh sandbox with `apps` launched, and return the recorded trajectory.
 
     The policy is `policy` when given (any object with `propose`), else built from `model` / `endpoint` /
     `model_name` / `format` exactly as `deskpilot run` builds it. Nobody is asked anything unless `user` is given
     (call_user then fails the run; risky actions are refused unless `yes`). Check `trajectory.meta.outcome`.
-    Raises perception.errors.BackendError when the model cannot be loaded.
+
+    Privacy (docs/privacy.md): `record` is full, redacted (default), actions or none; `secrets` maps names to
+    values the model may type as `{{ NAME }}` without ever seeing them; `redact` lists the sensitive-text
+    patterns (built-in names, `re:REGEX`, `all`, `none`). Given `settings` keep their own privacy.
+    Raises perception.errors.BackendError when the model cannot be loaded, UsageError for bad privacy options
+    and actions.SecretError for a bad secret.
     """
     specs = [as_app_spec(a) for a in apps]
     spec = screen if isinstance(screen, ScreenSpec) else ScreenSpec.parse(screen)
-    settings = settings or RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes)
+    if settings is None:
+        secret_values = secrets if isinstance(secrets, Secrets) else Secrets(secrets or {})
+        privacy = Privacy(record=record, secrets=secret_values, patterns=parse_patterns(redact))
+        settings = RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes, privacy=privacy)
     model_info = {"source": "python", "class": type(policy).__name__} if policy is not None else None
     owned = policy is None
     if owned:
@@ -60,7 +74,7 @@ def run(
         source = resolve_source(model, endpoint, model_name, format)
         policy, model_info = load_policy(source, history), source.describe()
     try:
-        run_dir = start_run_dir(Path(runs_dir), task)
+        run_dir = start_run_dir(Path(runs_dir), task, settings.privacy)
         run_task(task, policy, run_dir, apps=specs, screen=spec, settings=settings, model_info=model_info,
                  user=user or NoUser())
     finally:
