@@ -86,7 +86,7 @@ def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool)
     from agent.runs.result import RunResult
     from agent.session import run_task, start_run_dir
 
-    run_dir = start_run_dir(setup.runs_dir, task)
+    run_dir = start_run_dir(setup.runs_dir, task, setup.settings.privacy)
     progress = RichProgress(console)
     t0 = time.monotonic()
     with StopController(console) as stop:
