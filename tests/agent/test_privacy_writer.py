@@ -101,3 +101,19 @@ def test_full_without_secrets_stores_screens_as_they_are_without_ocr(tmp_path):
     traj = write(tmp_path, Privacy(record="full", ocr=no_ocr), original)
     assert ImageChops.difference(original, Image.open(traj.screenshot_path(traj.steps[0])).convert("RGB")).getbbox() is None
     assert traj.meta.privacy == {"record": "full", "secrets": [], "patterns": [], "screens": "kept"}
+
+
+@pytest.mark.display
+def test_the_python_api_takes_secrets_and_a_record_mode(tmp_path):
+    import agent
+    from actions import Done, Hotkey, Type
+    from perception.backends.action_script import ActionScriptPolicy
+
+    out = tmp_path / "typed.txt"
+    policy = ActionScriptPolicy([Type(text="{{ PW }}\n"), Hotkey(keys=("ctrl", "d")), Done(answer="ok")])
+    traj = agent.run(f"type {SECRET}", apps=[["xterm", "-e", "sh", "-c", f"cat > {out}"]], policy=policy,
+                     runs_dir=tmp_path / "runs", secrets={"PW": SECRET}, record="actions")
+    assert traj.meta.outcome == "done" and out.read_text() == SECRET + "\n"
+    assert traj.meta.task == "type {{ PW }}" and traj.meta.privacy["screens"] == "none"
+    assert [p.name for p in traj.run_dir.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()] == []
+    assert not list(traj.run_dir.rglob("*.png")) and traj.steps[0].action["text"] == "{{ PW }}\n"
