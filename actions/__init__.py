@@ -30,7 +30,8 @@ __all__ = [
     "dump_action", "parse_action",
 ]
 
-from actions.errors import ActionError, ExecutorError, InvalidActionError  # noqa: E402
+from actions.errors import ActionError, ExecutorError, InvalidActionError, SecretError  # noqa: E402
 from actions.executor import ActionResult, Executor  # noqa: E402
+from actions.secrets import Secrets  # noqa: E402
 
-__all__ += ["ActionError", "ActionResult", "Executor", "ExecutorError", "InvalidActionError"]
+__all__ += ["ActionError", "ActionResult", "Executor", "ExecutorError", "InvalidActionError", "SecretError", "Secrets"]

@@ -13,3 +13,8 @@ class InvalidActionError(ActionError):
 
 class ExecutorError(ActionError):
     """The executor could not perform a valid action (its worker died, the display vanished)."""
+
+
+class SecretError(ActionError, ValueError):
+    """A secret that cannot be used: a bad name, an empty or too short value. The message names the secret,
+    never its value."""

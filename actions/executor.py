@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 from actions.errors import ExecutorError, InvalidActionError
-from actions.schema import TERMINAL_KINDS, Action, Drag, Scroll, Wait, dump_action
+from actions.schema import TERMINAL_KINDS, Action, Drag, Scroll, Type, Wait, dump_action
+from actions.secrets import Secrets, placeholder
 from sandbox.files import open_private
 from sandbox.ownership import make_owned_tempdir
 from sandbox.processes import die_with_parent
@@ -52,11 +53,17 @@ class Executor:
 
     Every action is validated first (points must lie on the screen, keys must be known); an invalid
     action raises InvalidActionError and nothing is sent to the display. `close()` is idempotent.
+
+    `secrets` (actions.secrets): a type action's `{{ NAME }}` placeholders are replaced by the values only in the
+    request to the worker, the last step before the keystrokes; the action itself keeps the placeholders, and
+    error messages are masked, so a value never leaves the executor.
     """
 
-    def __init__(self, display: str, *, activate_on_click: bool = True, start_timeout: float = 20.0) -> None:
+    def __init__(self, display: str, *, activate_on_click: bool = True, start_timeout: float = 20.0,
+                 secrets: Secrets | None = None) -> None:
         self.display = display
         self.activate_on_click = activate_on_click
+        self.secrets = secrets or Secrets()
         # Owned by this process: if it is killed, the next deskpilot start removes the directory (sandbox.ownership).
         self._tmp = str(make_owned_tempdir("deskpilot-exec-"))
         try:
@@ -106,6 +113,9 @@ class Executor:
     # ------------------------------------------------------------------ public verbs
     def validate(self, action: Action) -> None:
         """Raise InvalidActionError if `action` cannot be performed on this screen."""
+        if isinstance(action, Type) and self.secrets and (unknown := self.secrets.unknown_names(action.text)):
+            known = ", ".join(placeholder(name) for name in self.secrets.names)
+            raise InvalidActionError(f"type names no secret {unknown[0]!r}; the secrets you can type are {known}")
         check_on_screen(action, self.width, self.height)
 
     def execute(self, action: Action) -> ActionResult:
@@ -118,6 +128,8 @@ class Executor:
             time.sleep(action.seconds)
             return ActionResult(action.kind, True, time.perf_counter() - t0)
         req = {"op": action.kind, **dump_action(action)}
+        if isinstance(action, Type):
+            req["text"] = self.secrets.substitute(action.text)  # the value exists only in this request
         req["activate"] = self.activate_on_click
         reply = self._call(req)
         return ActionResult(
@@ -135,10 +147,11 @@ class Executor:
         except (BrokenPipeError, OSError):
             line = b""
         if not line:
-            raise ExecutorError(f"executor worker for display {self.display} died: {self._worker_log()}")
+            raise ExecutorError(f"executor worker for display {self.display} died: {self.secrets.mask(self._worker_log())}")
         reply = json.loads(line)
         if not reply.get("ok"):
-            raise ExecutorError(f"{req['op']} failed on {self.display}: {reply.get('error')}")
+            # The worker's message may quote the text it was typing: mask any secret value in it.
+            raise ExecutorError(f"{req['op']} failed on {self.display}: {self.secrets.mask(str(reply.get('error')))}")
         return reply
 
     def _worker_log(self) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from actions.secrets import Secrets
 from agent.loop.human import NoUser, UserChannel
+from agent.runs.privacy import DEFAULT_RECORD, Privacy, RecordMode
+from agent.runs.redaction import parse_patterns
 from agent.runs.records import AppSpec
 from agent.runs.retention import RetentionPolicy
 from agent.session import RunSettings, run_task, start_run_dir
@@ -44,20 +47,31 @@ def run(
     user: UserChannel | None = None,
     settings: RunSettings | None = None,
     retention: RetentionPolicy | None = None,
+    record: RecordMode = DEFAULT_RECORD,
+    secrets: Mapping[str, str] | Secrets | None = None,
+    redact: Sequence[str] = ("all",),
 ) -> Trajectory:
     """Run `task` in a fresh sandbox with `apps` launched, and return the recorded trajectory.
 
     The policy is `policy` when given (any object with `propose`), else built from `model` / `endpoint` /
     `model_name` / `format` exactly as `deskpilot run` builds it. Nobody is asked anything unless `user` is given
     (call_user then fails the run; risky actions are refused unless `yes`). Check `trajectory.meta.outcome`.
+
+    Privacy (docs/privacy.md): `record` is full, redacted (default), actions or none; `secrets` maps names to
+    values the model may type as `{{ NAME }}` without ever seeing them; `redact` lists the sensitive-text
+    patterns (built-in names, `re:REGEX`, `all`, `none`). Given `settings` keep their own privacy.
     Old runs in `runs_dir` are deleted first by `retention`, by default the policy DESKPILOT_RETENTION sets (30 days
     and 1 GiB when unset; RetentionPolicy.off() keeps everything; agent.runs.retention).
-    Raises perception.errors.BackendError when the model cannot be loaded.
+    Raises perception.errors.BackendError when the model cannot be loaded, UsageError for bad privacy options
+    and actions.SecretError for a bad secret.
     """
     retention = RetentionPolicy.from_env(os.environ) if retention is None else retention
     specs = [as_app_spec(a) for a in apps]
     spec = screen if isinstance(screen, ScreenSpec) else ScreenSpec.parse(screen)
-    settings = settings or RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes)
+    if settings is None:
+        secret_values = secrets if isinstance(secrets, Secrets) else Secrets(secrets or {})
+        privacy = Privacy(record=record, secrets=secret_values, patterns=parse_patterns(redact))
+        settings = RunSettings(max_steps=max_steps, timeout=timeout, approve_risky=yes, privacy=privacy)
     model_info = {"source": "python", "class": type(policy).__name__} if policy is not None else None
     owned = policy is None
     if owned:
@@ -66,7 +80,7 @@ def run(
         source = resolve_source(model, endpoint, model_name, format)
         policy, model_info = load_policy(source, history), source.describe()
     try:
-        run_dir = start_run_dir(Path(runs_dir), task, retention)
+        run_dir = start_run_dir(Path(runs_dir), task, retention, privacy=settings.privacy)
         run_task(task, policy, run_dir, apps=specs, screen=spec, settings=settings, model_info=model_info,
                  user=user or NoUser())
     finally:

@@ -14,7 +14,8 @@
     ├── ActionError                       actions: the typed schema and the executors
     │   ├── InvalidActionError            the action cannot be performed as given; nothing was executed
     │   │   └── UnknownKeyError (ValueError)  a key name that is no key
-    │   └── ExecutorError                 a valid action could not be performed (worker died, display gone)
+    │   ├── ExecutorError                 a valid action could not be performed (worker died, display gone)
+    │   └── SecretError (ValueError)      a secret with a bad name or an unusable value (never shown)
     ├── PerceptionError                   perception: capture, model backends, output formats, OCR
     │   ├── ModelOutputError              model text that parses into no valid action (recoverable: shown
     │   │                                 to the model on its next turn)
@@ -82,6 +83,7 @@ _LAZY = {
     "ActionError": "actions.errors",
     "InvalidActionError": "actions.errors",
     "ExecutorError": "actions.errors",
+    "SecretError": "actions.errors",
     "UnknownKeyError": "actions.keys",
     "PerceptionError": "perception.errors",
     "ModelOutputError": "perception.errors",
@@ -93,7 +95,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from actions.errors import ActionError, ExecutorError, InvalidActionError
+    from actions.errors import ActionError, ExecutorError, InvalidActionError, SecretError
     from actions.keys import UnknownKeyError
     from perception.backends.factory import PolicyConfigError
     from perception.errors import (
@@ -127,7 +129,7 @@ __all__ = [
     "SandboxError", "MissingDependencyError", "DisplayStartError", "AppLaunchError", "SandboxClosedError",
     "SandboxNameError", "SandboxNotFoundError", "SandboxExistsError", "SandboxStartError", "SandboxStopError",
     # actions
-    "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError",
+    "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError", "SecretError",
     # perception
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",

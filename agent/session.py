@@ -24,6 +24,7 @@ from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from agent.loop.recording import Observer
 from agent.loop.retry import DEFAULT_MAX_RETRIES
+from agent.runs.privacy import Privacy
 from agent.runs.retention import RetentionPolicy
 from agent.runs.start import start_run_dir as start_new_run_dir
 from agent.runs.writer import RunWriter, utc_now
@@ -36,7 +37,7 @@ from sandbox.errors import SandboxError
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Budgets and policies of one run."""
+    """Budgets and policies of one run; `privacy` says what its run directory keeps (agent.runs.privacy)."""
 
     max_steps: int = 50
     timeout: float | None = None
@@ -44,6 +45,7 @@ class RunSettings:
     approve_risky: bool = False
     risk: RiskPolicy = field(default_factory=RiskPolicy)
     settle: SettleConfig = field(default_factory=SettleConfig)
+    privacy: Privacy = field(default_factory=Privacy)
 
 
 def run_task(
@@ -66,8 +68,12 @@ def run_task(
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
     `screen`-sized Sandbox is started and torn down. `apps` are launched first when `launch` (and recorded in
     meta.json either way, so a replay starts them).
+
+    Secrets (`settings.privacy.secrets`): the policy reads the task with their values masked and their names
+    listed; only the executor sees the values. What is stored goes through `settings.privacy` (RunWriter).
     """
     settings = settings or RunSettings()
+    privacy = settings.privacy
     t0 = time.monotonic()
     if host is None:
         own = Sandbox(screen or ScreenSpec(1280, 800))
@@ -79,14 +85,14 @@ def run_task(
         size = (spec.width, spec.height)
     meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
-    with RunWriter(run_dir, meta) as writer:
+    with RunWriter(run_dir, meta, privacy) as writer:
         try:
-            with own as sb, DesktopEnv(sb, settings.settle) as env:
+            with own as sb, DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 if launch:
                     launch_apps(sb, list(apps), run_dir)
                 result = run_episode(
-                    env, policy, writer, task, max_steps=settings.max_steps, max_retries=settings.max_retries,
+                    env, policy, writer, privacy.model_task(task), max_steps=settings.max_steps, max_retries=settings.max_retries,
                     observer=observer, timeout=settings.timeout, user=user, risk=settings.risk,
                     approve_risky=settings.approve_risky, stop=stop,
                 )
@@ -100,7 +106,8 @@ def run_task(
 
 
 def start_run_dir(runs_dir: Path, task: str, retention: RetentionPolicy | None = None,
-                  notify: Callable[[str], None] | None = None) -> Path:
+                  notify: Callable[[str], None] | None = None, privacy: Privacy | None = None) -> Path:
     """A fresh run directory for `task` under `runs_dir`, after the housekeeping of every run start (stale temp
-    dirs removed, `retention` applied; agent.runs.start)."""
-    return start_new_run_dir(Path(runs_dir), task, retention, notify)
+    dirs removed, `retention` applied; agent.runs.start), named after the task as `privacy` (default: the default
+    Privacy) stores it: no secret value, no sensitive text in a directory name."""
+    return start_new_run_dir(Path(runs_dir), (privacy or Privacy()).stored_text(task), retention, notify)

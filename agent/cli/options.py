@@ -8,7 +8,7 @@ in its place in the signature typer reads, then hands the command their values a
     @task_options
     def run(task: str = typer.Argument(...), options: TaskOptions = ..., as_json: bool = typer.Option(...)): ...
 
-`validate(options)` turns the values into a TaskSetup (a model source, a screen, apps, budgets), raising
+`validate(options)` turns the values into a TaskSetup (a model source, a screen, apps, budgets, privacy), raising
 UsageError (or the model factory's PolicyConfigError) saying what to change. `RUNS_DIR_HELP` is also the help
 of `--runs-dir` in demo, replay and runs: one option, one help text.
 """
@@ -29,6 +29,7 @@ from agent.cli import values
 from agent.cli.common import UsageError, parse_app_commands, parse_screen
 
 if TYPE_CHECKING:
+    from agent.runs.privacy import Privacy
     from agent.runs.records import AppSpec
     from agent.runs.retention import RetentionPolicy
     from agent.session import RunSettings
@@ -41,6 +42,13 @@ MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/
 FORMAT_HELP = ("Output format family (default ui-tars): ui-tars, qwen25-computer-use, qwen3, os-atlas, uground, "
                "showui.")
 SANDBOX_HELP = "Run in this persistent sandbox (deskpilot sandbox start) instead of a fresh one."
+RECORD_HELP = ("What the run directory keeps (docs/privacy.md): full; redacted (the default: secrets and sensitive "
+               "text masked in text files and covered in screenshots); actions (no screenshots); none (meta.json only).")
+SECRET_HELP = ("A secret the model can type as {{ NAME }} without seeing it (repeatable); the value is typed, never "
+               "stored or shown. The command line is visible to other users: prefer --secret-env.")
+SECRET_ENV_HELP = "Like --secret, the value read from the environment variable NAME (repeatable)."
+REDACT_HELP = ("Sensitive-text pattern to redact (repeatable; default all): email, card, phone, key, all, none, or "
+               "re:REGEX.")
 RUNS_DIR_HELP = ("Where run directories are written. Each run start deletes old runs there as DESKPILOT_RETENTION says "
                  "(default max_age=30d,max_bytes=1G; 'off' keeps all; see docs/retention.md).")
 
@@ -61,6 +69,10 @@ class TaskOptions:
     history: int
     sandbox: Optional[str]
     yes: bool
+    record: str
+    secrets: list[str]
+    secret_envs: list[str]
+    redact: list[str]
 
 
 # TaskOptions field -> (type, typer option): the one declaration of each shared option, in `--help` order.
@@ -77,6 +89,10 @@ TASK_OPTIONS: dict[str, tuple[object, typer.models.OptionInfo]] = {
     "history": (int, typer.Option(2, "--history", help="Screenshots per model call, the current one included.")),
     "sandbox": (Optional[str], typer.Option(None, "--sandbox", help=SANDBOX_HELP)),
     "yes": (bool, typer.Option(False, "--yes", "-y", help="Allow risky actions (deleting files, closing windows) without asking.")),
+    "record": (str, typer.Option("redacted", "--record", help=RECORD_HELP)),
+    "secrets": (list[str], typer.Option([], "--secret", metavar="NAME=VALUE", help=SECRET_HELP, show_default=False)),
+    "secret_envs": (list[str], typer.Option([], "--secret-env", metavar="NAME", help=SECRET_ENV_HELP, show_default=False)),
+    "redact": (list[str], typer.Option([], "--redact", metavar="PATTERN", help=REDACT_HELP, show_default=False)),
 }
 
 
@@ -132,11 +148,41 @@ def validate(options: TaskOptions) -> TaskSetup:
     if o.sandbox is not None and o.screen is not None:
         raise UsageError("--screen does not apply with --sandbox (the sandbox has its own screen size)")
     screen = parse_screen(o.screen if o.screen is not None else "1280x800")  # '' is a bad size, not the default
+    privacy = parse_privacy(o.record, o.secrets, o.secret_envs, o.redact)
     apps = [AppSpec(argv=argv) for argv in parse_app_commands(o.apps)]
     values.directory_to_write(o.runs_dir, "--runs-dir")
     if o.sandbox is not None:
         validate_name(o.sandbox)  # SandboxNameError
     retention = RetentionPolicy.from_env(os.environ)  # UsageError naming the variable
     source = resolve_source(o.model, o.endpoint, o.model_name, o.format)  # PolicyConfigError
-    settings = RunSettings(max_steps=o.max_steps, timeout=o.timeout, approve_risky=o.yes)
+    settings = RunSettings(max_steps=o.max_steps, timeout=o.timeout, approve_risky=o.yes, privacy=privacy)
     return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history, retention)
+
+
+def parse_privacy(record: str, secrets: list[str], secret_envs: list[str], redact: list[str]) -> Privacy:
+    """The Privacy of `--record`, `--secret NAME=VALUE`, `--secret-env NAME` and `--redact`; UsageError naming the
+    option otherwise. No message ever contains a secret's value."""
+    import os
+
+    from actions.errors import SecretError
+    from actions.secrets import Secrets
+    from agent.runs.privacy import RECORD_MODES, Privacy
+    from agent.runs.redaction import parse_patterns
+
+    if record not in RECORD_MODES:
+        raise UsageError(f"unknown --record {record!r}: choose one of {', '.join(RECORD_MODES)}")
+    pairs = []
+    for number, given in enumerate(secrets, start=1):
+        name, equals, value = given.partition("=")
+        if not equals:  # the whole text may be the value: do not show it
+            raise UsageError(f"--secret number {number} needs NAME=VALUE (its text is not shown)")
+        pairs.append((name, value))
+    for name in secret_envs:
+        if name not in os.environ:
+            raise UsageError(f"--secret-env {name}: the environment variable {name} is not set")
+        pairs.append((name, os.environ[name]))
+    try:
+        values = Secrets(pairs)
+    except SecretError as e:
+        raise UsageError(f"bad --secret: {e}") from None
+    return Privacy(record=record, secrets=values, patterns=parse_patterns(redact or ["all"]))

@@ -80,4 +80,5 @@ def print_summary(console: Console, result: RunResult) -> None:
         console.print(f"answer: {escape(result.answer)}", highlight=False)
     if result.error and result.outcome != "done":
         console.print(f"reason: {escape(result.error)}", highlight=False)
-    console.print(f"run directory: {result.run_dir}  (report: {result.run_dir / 'report.html'})", highlight=False)
+    report = result.run_dir / "report.html"  # `--record none` keeps no report
+    console.print(f"run directory: {result.run_dir}" + (f"  (report: {report})" if report.exists() else ""), highlight=False)

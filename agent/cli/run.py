@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 import typer
+from rich.text import Text
 
 from agent.cli.common import UsageError, err_console, print_json
 from agent.cli.exit_codes import exit_code_of_outcome
@@ -38,7 +39,8 @@ def register(app: typer.Typer) -> None:
         try:
             host = attach(setup.sandbox) if setup.sandbox else None
             with host or contextlib.nullcontext():
-                console.print(f"[bold]deskpilot run[/]: {task}", highlight=False)
+                shown = setup.settings.privacy.secrets.mask(task)  # no secret value on the terminal either
+                console.print(Text.assemble(("deskpilot run", "bold"), f": {shown}"), highlight=False)
                 result = run_one(task, setup, policy, console, host=host, launch=True)
         finally:
             policy.close()

@@ -87,7 +87,8 @@ def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool)
     from agent.session import run_task, start_run_dir
 
     run_dir = start_run_dir(setup.runs_dir, task, setup.retention,
-                            notify=lambda line: console.print(line, markup=False, highlight=False))
+                            notify=lambda line: console.print(line, markup=False, highlight=False),
+                            privacy=setup.settings.privacy)
     progress = RichProgress(console)
     t0 = time.monotonic()
     with StopController(console) as stop:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from actions.executor import ActionResult, Executor
 from actions.schema import Action
+from actions.secrets import Secrets
 from agent.runs.records import AppSpec
 from perception.capture import ScreenCapture
 from perception.settle import SettleResult, wait_until_settled
@@ -44,15 +45,16 @@ def launch_apps(sandbox: Sandbox, specs: list[AppSpec], run_dir: Path | None) ->
 class DesktopEnv:
     """Observe (capture after the screen settles) and act (validated actions) on one sandbox.
 
-    Owns its capture and executor; `close()` releases them (not the sandbox) and is idempotent.
+    Owns its capture and executor; `close()` releases them (not the sandbox) and is idempotent. `secrets` go to
+    the executor, which alone turns a type action's `{{ NAME }}` into the value (actions.secrets).
     """
 
-    def __init__(self, sandbox: Sandbox, settle: SettleConfig | None = None) -> None:
+    def __init__(self, sandbox: Sandbox, settle: SettleConfig | None = None, secrets: Secrets | None = None) -> None:
         self.sandbox = sandbox
         self.settle = settle or SettleConfig()
         self.capture = ScreenCapture(sandbox.display)
         try:
-            self.executor = Executor(sandbox.display)
+            self.executor = Executor(sandbox.display, secrets=secrets)
         except BaseException:
             self.capture.close()
             raise

@@ -50,6 +50,7 @@ class RunMeta(_Record):
     answer: str | None = None
     error: str | None = None
     steps: int = 0
+    privacy: dict | None = None  # record mode, secret names, patterns, what became of screenshots (agent.runs.privacy)
 
 
 class ModelCall(_Record):

@@ -3,6 +3,9 @@
 A background thread encodes screenshots, so PNG compression never blocks the loop. A step's line
 is appended only after its screenshot file is in place, so a run killed at any moment (SIGKILL
 included) leaves a trajectory that loads, up to the last completed step.
+
+Every record and screenshot passes through the run's privacy filter (agent.runs.privacy) before it is
+written: text redacted, screenshots covered (by OCR, on the background thread) or not kept at all.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from agent.errors import TrajectoryError
+from agent.runs.privacy import FULL, Privacy
 from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.report import write_report
 from perception.capture import Screenshot
@@ -53,19 +57,24 @@ def save_png_atomic(image, path: Path, compress_level: int = 1) -> None:
 
 
 class RunWriter:
-    """Writes one run directory. Use as a context manager or call `finish()`; both are idempotent."""
+    """Writes one run directory. Use as a context manager or call `finish()`; both are idempotent.
 
-    def __init__(self, run_dir: Path, meta: RunMeta) -> None:
+    `privacy` says what is kept and redacted (default: everything, as it is); `meta` then reads as stored.
+    """
+
+    def __init__(self, run_dir: Path, meta: RunMeta, privacy: Privacy = FULL) -> None:
         self.run_dir = Path(run_dir)
-        # Private: screens/ 0700, every file 0600 (write_atomic, open_private), whatever the umask.
+        self._filter = privacy.recorder()
+        # Private: the run dir and screens/ 0700, every file 0600 (write_atomic, open_private), whatever the umask.
         make_private_dir(self.run_dir, parents=True, exist_ok=True)
-        make_private_dir(self.run_dir / "screens", exist_ok=True)
+        if self._filter.keeps_screens:
+            make_private_dir(self.run_dir / "screens", exist_ok=True)
         self.meta = meta
         self._steps = 0
         self._closed = False
         self._error: BaseException | None = None
-        write_json_atomic(self.run_dir / "meta.json", meta.model_dump(mode="json"))
-        self._lines = open_private(self.run_dir / "steps.jsonl", "a")
+        write_json_atomic(self.run_dir / "meta.json", self._filter.meta(meta).model_dump(mode="json"))
+        self._lines = open_private(self.run_dir / "steps.jsonl", "a") if self._filter.keeps_steps else None
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="trajectory-writer", daemon=True)
         self._thread.start()
@@ -78,14 +87,16 @@ class RunWriter:
     def record(self, step: StepRecord, screenshot: Screenshot | None) -> None:
         """Queue a step (and the screen it saw) for writing; returns at once."""
         self._raise_pending()
-        if screenshot is not None and step.screenshot is None:
+        if screenshot is not None and step.screenshot is None and self._filter.keeps_screens:
             step = step.model_copy(update={"screenshot": f"screens/{step.index:04d}.png"})
         self._steps += 1
-        self._queue.put(("step", step, screenshot))
+        if self._filter.keeps_steps:
+            self._queue.put(("step", self._filter.step(step), screenshot))
 
     def record_final_screen(self, screenshot: Screenshot) -> None:
         """Queue the screen as it was when the run ended (screens/final.png)."""
-        self._queue.put(("final", None, screenshot))
+        if self._filter.keeps_screens:
+            self._queue.put(("final", None, screenshot))
 
     def flush(self) -> None:
         """Block until every queued step is on disk."""
@@ -99,12 +110,15 @@ class RunWriter:
         self._closed = True
         self._queue.put(None)
         self._thread.join()
-        self._lines.close()
-        self.meta = self.meta.model_copy(
+        if self._lines is not None:
+            self._lines.close()
+        self._filter.close()
+        self.meta = self._filter.meta(self.meta.model_copy(
             update={"outcome": outcome, "answer": answer, "error": error, "ended_at": utc_now(), "steps": self._steps}
-        )
+        ))
         write_json_atomic(self.run_dir / "meta.json", self.meta.model_dump(mode="json"))
-        write_report(self.run_dir)
+        if self._filter.keeps_report:
+            write_report(self.run_dir)
         (self.run_dir / OWNER_FILE).unlink(missing_ok=True)  # finished: no longer a run in progress (agent.runs.start)
         self._raise_pending()
         return self.meta
@@ -124,11 +138,16 @@ class RunWriter:
                 if item is None:
                     return
                 what, step, shot = item
+                # Covered before encoding, here on the writer's thread: the loop never waits for OCR.
+                image = self._filter.screenshot(shot) if shot is not None else None
                 if what == "final":
-                    save_png_atomic(shot.image, self.run_dir / "screens" / "final.png")
+                    if image is not None:
+                        save_png_atomic(image, self.run_dir / "screens" / "final.png")
                     continue
-                if shot is not None:
-                    save_png_atomic(shot.image, self.run_dir / step.screenshot)
+                if image is not None:
+                    save_png_atomic(image, self.run_dir / step.screenshot)
+                elif shot is not None and step.screenshot is not None:  # not to be kept (OCR missing): say so
+                    step = step.model_copy(update={"screenshot": None})
                 self._lines.write(step.to_json_line() + "\n")  # unencodable text escaped, not lost
                 self._lines.flush()  # in the OS's hands now: survives SIGKILL of this process
             except BaseException as e:  # surfaced to the loop on its next call

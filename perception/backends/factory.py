@@ -41,9 +41,23 @@ class PolicySource:
     format: str | None = None
 
     def describe(self) -> dict:
-        """JSON-ready description for a run's metadata (no secrets: API keys are never part of a source)."""
-        return {k: v for k, v in {"source": self.kind, "location": self.location, "model_name": self.model_name,
+        """JSON-ready description for a run's metadata (no secrets: API keys are never part of a source, and an
+        endpoint's `user:pass@` reads `***@`)."""
+        return {k: v for k, v in {"source": self.kind, "location": self.shown_location, "model_name": self.model_name,
                                   "format": self.format}.items() if v is not None}
+
+    @property
+    def shown_location(self) -> str | None:
+        """`location` as it may be shown or stored (an endpoint's credentials replaced by `***`)."""
+        if self.kind == "http" and self.location is not None:
+            from perception.backends.openai_http import public_url
+
+            return public_url(self.location)
+        return self.location
+
+    def __repr__(self) -> str:
+        return (f"PolicySource(kind={self.kind!r}, location={self.shown_location!r}, model_name={self.model_name!r}, "
+                f"format={self.format!r})")
 
 
 def resolve_source(model: str | None, endpoint: str | None, model_name: str | None, format: str | None) -> PolicySource:

@@ -4,6 +4,9 @@ Screenshots are smart-resized here, to exactly the size the output format maps c
 base64 PNG data URLs; the server's processor then leaves them as they are (a size that is already a multiple of
 the patch factor inside the pixel budget resizes to itself), so the mapping never depends on server defaults.
 Only the standard library is used (urllib): no HTTP dependency for a handful of JSON POSTs.
+
+Credentials never leave this module: a `user:pass@` in the endpoint is sent as HTTP Basic authorisation (an
+api_key as a Bearer token) and shown, in messages and in a run's metadata, as `***@` (`public_url`).
 """
 
 from __future__ import annotations
@@ -32,11 +35,34 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
 
 
+def public_url(url: str) -> str:
+    """`url` as it may be shown or stored: user name and password (`user:pass@`) replaced by `***@`."""
+    parsed = urllib.parse.urlsplit(url)
+    if "@" not in parsed.netloc:
+        return url
+    return urllib.parse.urlunsplit(parsed._replace(netloc="***@" + parsed.netloc.rpartition("@")[2]))
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(`url` without its userinfo, the value of a Basic Authorization header for it, or None when it has none)."""
+    parsed = urllib.parse.urlsplit(url)
+    if "@" not in parsed.netloc:
+        return url, None
+    userinfo, _, host = parsed.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()
+    return urllib.parse.urlunsplit(parsed._replace(netloc=host)), "Basic " + base64.b64encode(token).decode("ascii")
+
+
 def chat_url(endpoint: str) -> str:
     """The chat-completions URL for a base like `http://host:8000`, `.../v1`, or the full URL itself."""
-    parsed = urllib.parse.urlparse(endpoint.strip())
+    try:
+        parsed = urllib.parse.urlparse(endpoint.strip())
+        parsed.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError as e:
+        raise ValueError(f"{public_url(endpoint)!r} is not a URL ({e})") from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"endpoint must be an http(s) URL such as http://127.0.0.1:8000/v1, got {endpoint!r}")
+        raise ValueError(f"endpoint must be an http(s) URL such as http://127.0.0.1:8000/v1, got {public_url(endpoint)!r}")
     path = parsed.path.rstrip("/")
     if not path.endswith("/chat/completions"):
         path = path + ("/chat/completions" if path.endswith("/v1") else "/v1/chat/completions")
@@ -89,13 +115,14 @@ class OpenAICompatPolicy(PolicyBase):
         endpoint: server base URL (`http://127.0.0.1:8000/v1`) or the full chat-completions URL.
         model_name: the served model name (vLLM's `--served-model-name`).
         format: output format name (see perception.formats.FORMAT_NAMES) or an OutputFormat.
-        api_key: sent as a Bearer token when given.
+        api_key: sent as a Bearer token when given (else a `user:pass@` in the endpoint goes as Basic auth).
         timeout: seconds per HTTP request (connect and read).
         retries: extra attempts after connection errors, timeouts and RETRY_STATUSES; backoff doubles from `backoff`.
         history_images: screenshots per request, the current one included; older steps go as text only.
         max_tokens, temperature: generation settings sent with every request.
 
-    Nothing is held between requests, so `close()` (PolicyBase's) has nothing to free.
+    Nothing is held between requests, so `close()` (PolicyBase's) has nothing to free. `url` is the request URL
+    without credentials, `shown_url` the one messages name (`***@` where credentials were).
     """
 
     def __init__(
@@ -115,10 +142,11 @@ class OpenAICompatPolicy(PolicyBase):
     ) -> None:
         if history_images < 1 or retries < 0 or timeout <= 0:
             raise ValueError("history_images must be >= 1, retries >= 0 and timeout > 0")
-        self.url = chat_url(endpoint)
+        self.url, basic = split_credentials(chat_url(endpoint))
+        self.shown_url = public_url(chat_url(endpoint))
         self.model_name = model_name
         self.format = get_format(format) if isinstance(format, str) else format
-        self.api_key = api_key
+        self._authorization = f"Bearer {api_key}" if api_key else basic
         self.timeout = timeout
         self.retries = retries
         self.history_images = history_images
@@ -159,20 +187,20 @@ class OpenAICompatPolicy(PolicyBase):
                    "temperature": self.temperature}
         data = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
+        if self._authorization:
+            headers["Authorization"] = self._authorization
         last = ""
         for attempt in range(self.retries + 1):
             delay = min(MAX_BACKOFF_S, self.backoff * 2**attempt)
             request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return reply_text(response.read(), self.url)
+                    return reply_text(response.read(), self.shown_url)
             except urllib.error.HTTPError as e:
                 body = e.read()[:300]
                 last = f"HTTP {e.code}: {body.decode('utf-8', 'replace')}"
                 if e.code not in RETRY_STATUSES:
-                    raise BackendError(f"{self.url} refused the request ({last})") from None
+                    raise BackendError(f"{self.shown_url} refused the request ({last})") from None
                 delay = max(delay, _retry_after(e.headers.get("Retry-After")))
             except (TimeoutError, socket.timeout):
                 last = f"timed out after {self.timeout:g}s"
@@ -181,7 +209,7 @@ class OpenAICompatPolicy(PolicyBase):
                 last = f"unreachable ({reason})" if not isinstance(reason, (TimeoutError, socket.timeout)) else f"timed out after {self.timeout:g}s"
             if attempt < self.retries:
                 self._sleep(delay)
-        raise BackendError(f"{self.url} failed after {self.retries + 1} attempts: {last}")
+        raise BackendError(f"{self.shown_url} failed after {self.retries + 1} attempts: {last}")
 
 
 def _retry_after(value: str | None) -> float:

@@ -194,3 +194,16 @@ def test_structured_tool_calls_are_turned_back_into_text():
     assert tool_calls(text)[1] == [{"action": "wait", "time": 1}]
     fmt = get_format("qwen3")
     assert fmt.parse(text, fmt.frame(shot().size)).actions[0].seconds == 1
+
+
+def test_endpoint_credentials_go_as_basic_auth_and_are_shown_as_stars(stub):
+    from perception.backends.openai_http import public_url
+
+    url, requests = stub({"status": 401, "body": "who are you"})
+    policy = OpenAICompatPolicy(url.replace("http://", "http://ada:pa%2055@"), "m", "ui-tars", timeout=10, retries=0)
+    with pytest.raises(BackendError) as info:
+        policy.propose("t", shot(), [])
+    assert str(info.value).startswith(url.replace("http://", "http://***@") + "/chat/completions refused the request")
+    assert not any(part in str(info.value) for part in ("ada", "pa 55", "pa%2055"))
+    assert requests()[0]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"ada:pa 55").decode()
+    assert public_url("https://u:p@h:1/v1?q=1") == "https://***@h:1/v1?q=1" and public_url("http://h/v1") == "http://h/v1"

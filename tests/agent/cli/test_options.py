@@ -37,10 +37,11 @@ def test_the_command_gets_one_task_options():
     def probe(word: str = typer.Argument(...), options: TaskOptions = ..., loud: bool = typer.Option(False, "--loud")):
         seen.append((word, options, loud))
 
-    res = CliRunner().invoke(app, ["hi", "--app", "xcalc", "--app", "xterm", "--max-steps", "5", "-y", "--loud"])
+    res = CliRunner().invoke(app, ["hi", "--app", "xcalc", "--app", "xterm", "--max-steps", "5", "-y", "--loud",
+                                   "--secret", "PW=x=y", "--record", "actions"])
     assert res.exit_code == 0, res.output
     [(word, options, loud)] = seen
     assert (word, loud) == ("hi", True)
     assert options == TaskOptions(apps=["xcalc", "xterm"], model=None, endpoint=None, model_name=None, format=None,
                                   max_steps=5, timeout=None, screen=None, runs_dir=Path("runs"), history=2,
-                                  sandbox=None, yes=True)
+                                  sandbox=None, yes=True, record="actions", secrets=["PW=x=y"], secret_envs=[], redact=[])
