@@ -26,6 +26,7 @@
     │   └── ConformanceError (AssertionError)  a backend or format broke a contract of perception.conformance
     └── AgentError                        agent: commands, run directories, datasets
         ├── UsageError                    bad usage of a command or the API: the message says what to change
+        │   └── RecipeError               a recipe file that cannot be run: FILE:LINE: FIELD: problem
         ├── TrajectoryError               a run directory that cannot be read or written
         └── DatasetError (ValueError)     a dataset or evaluation report that cannot be read
 
@@ -68,6 +69,10 @@ class UsageError(AgentError):
 
     The command line reports it without a traceback and exits with code 2.
     """
+
+
+class RecipeError(UsageError):
+    """A recipe that cannot be run as written (agent.recipes.loader); the message is `FILE:LINE: FIELD: problem`."""
 
 
 class TrajectoryError(AgentError):
@@ -134,5 +139,5 @@ __all__ = [
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",
     # agent
-    "AgentError", "UsageError", "TrajectoryError", "DatasetError",
+    "AgentError", "UsageError", "RecipeError", "TrajectoryError", "DatasetError",
 ]
