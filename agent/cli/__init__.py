@@ -13,7 +13,7 @@ EXIT_INTERRUPTED = 130
 
 # One module per command or command group, each with a `register(app)`; this order is the order of `--help`
 # (typer lists the commands first, then the groups: runs, sandbox, eval).
-COMMAND_MODULES = ("demo", "replay", "runs", "run", "shell", "schema", "sandbox", "doctor", "parse", "eval", "train")
+COMMAND_MODULES = ("demo", "replay", "runs", "run", "recipe", "shell", "schema", "sandbox", "doctor", "parse", "eval", "train")
 
 
 def build_app():

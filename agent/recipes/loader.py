@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -32,6 +32,7 @@ class LoadedRecipe:
     recipe: Recipe
     path: Path
     step_lines: tuple[int, ...]
+    root: yaml.Node = field(repr=False, compare=False)
 
     def where(self, index: int) -> str:
         """`FILE:LINE: steps[INDEX]`, to name a step in a message."""
@@ -66,7 +67,12 @@ def load_recipe(path: Path | str, overrides: dict[str, str] | None = None) -> Lo
         loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
         raise RecipeError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {_problem(err)}") from None
     lines = tuple(line_of(root, ("steps", i)) for i in range(len(recipe.steps)))
-    return LoadedRecipe(recipe, path, lines)
+    return LoadedRecipe(recipe, path, lines, root)
+
+
+def line_of_field(loaded: LoadedRecipe, loc: Loc) -> int:
+    """The YAML line of a field of a loaded recipe, e.g. ('apps', 0)."""
+    return line_of(loaded.root, loc)
 
 
 def field_name(loc: Loc) -> str:

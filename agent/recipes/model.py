@@ -156,7 +156,7 @@ class DragStep(_Step):
 class WaitStep(_Step):
     """Wait this many seconds."""
 
-    wait: float = Field(ge=0, le=600)
+    wait: float = Field(ge=0, le=60)
 
 
 class WaitForStep(_Step):
@@ -249,3 +249,19 @@ def recipe_json_schema() -> dict:
 def kind_of(step: _Step) -> str:
     """The action key of a validated step."""
     return step_kind(step)  # type: ignore[return-value]
+
+
+def step_targets(step: _Step) -> list:
+    """The targets a step names (none for press, wait, task and copy_out)."""
+    kind = kind_of(step)
+    if kind in ("click", "double_click", "right_click", "move", "wait_for"):
+        return [getattr(step, kind)]
+    if isinstance(step, AssertStep):
+        return [step.assert_]
+    if isinstance(step, TypeStep):
+        return [step.into] if step.into is not None else []
+    if isinstance(step, ScrollStep):
+        return [step.scroll.at] if step.scroll.at is not None else []
+    if isinstance(step, DragStep):
+        return [step.drag.from_, step.drag.to]
+    return []
