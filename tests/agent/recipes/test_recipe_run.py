@@ -161,3 +161,30 @@ def test_xcalc_arithmetic_by_visible_text_and_an_image_of_a_key(tmp_path, sandbo
     assert resolved[0]["confidence"] >= 0.7
     assert [r["detail"] for r in resolved[1:]] == ["+", "8", "=", "15"]
     assert steps[0]["action"]["kind"] == "click" and steps[0]["recipe"]["target"] == {"image": "seven.png"}
+
+
+MOUSEPAD = """\
+name: mousepad save
+apps: [mousepad]
+steps:
+  - type: "Hello from a recipe é 日本\\n"
+  - press: ctrl+s
+  - wait_for: {text: Name}
+    timeout: 20
+  - type: note.txt
+  - click: {text: Save, near: Cancel}
+  - copy_out: {from: note.txt, to: got/note.txt}
+  - assert: {text: note.txt}
+"""
+
+
+def test_mousepad_text_saved_through_the_gtk_dialog_and_copied_out(tmp_path):
+    done, result = recipe(tmp_path, "--record", "full", text=MOUSEPAD)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "got" / "note.txt").read_text(encoding="utf-8") == "Hello from a recipe é 日本\n"
+    steps = steps_of(result["run_dir"])
+    save = steps[4]["recipe"]
+    # "Save" is also in the dialog's title "Save As": `near: Cancel` picks the button beside Cancel
+    assert save["resolved"]["detail"] == "Save" and save["resolved"]["point"][1] > 600, save
+    assert steps[4]["action"]["kind"] == "click"
+    assert steps[5]["recipe"]["copy_out"] == {"from": "note.txt", "to": "got/note.txt"}
