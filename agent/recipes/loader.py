@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from agent.errors import RecipeError
-from agent.recipes.model import STEP_KINDS, Recipe
+from agent.recipes.model import STEP_KINDS, Recipe, TextTarget, kind_of, step_targets
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 Loc = tuple  # a pydantic error location: keys and list indices
@@ -67,6 +67,10 @@ def load_recipe(path: Path | str, overrides: dict[str, str] | None = None) -> Lo
         loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
         raise RecipeError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {_problem(err)}") from None
     lines = tuple(line_of(root, ("steps", i)) for i in range(len(recipe.steps)))
+    for i, step in enumerate(recipe.steps):
+        kind = kind_of(step)
+        if kind != "assert" and any(isinstance(t, TextTarget) and t.absent for t in step_targets(step)):
+            raise RecipeError(f"{path}:{lines[i]}: steps[{i}].{kind}: absent: true only applies to assert")
     return LoadedRecipe(recipe, path, lines, root)
 
 

@@ -76,6 +76,9 @@ BAD = [
     ("name: x\nsteps:\n  - wait: [1\n", "4: not valid YAML: expected ',' or ']', but got '<stream end>'"),
     ("- wait: 1\n", "1: recipe: a recipe is a mapping with name, apps and steps"),
     ("name: x\nvars: {a: [1]}\nsteps:\n  - wait: 1\n", "2: vars.a: Input should be a valid string"),
+    ("name: x\nsteps:\n  - wait: 1\n  - click: {text: OK, absent: true}\n",
+     "4: steps[1].click: absent: true only applies to assert"),
+    ("name: x\nsteps:\n  - wait: 90\n", "3: steps[0].wait: Input should be less than or equal to 60"),
 ]
 
 
@@ -96,6 +99,35 @@ def test_an_undeclared_var_and_a_missing_file_are_reported(tmp_path):
         load_recipe(path, {"whom": "x"})
     with pytest.raises(RecipeError, match=r"^cannot read recipe .*missing\.yaml: No such file or directory$"):
         load_recipe(tmp_path / "missing.yaml")
+
+
+RUN_BAD = [
+    ("name: x\napps: [xterm, no-such-program-x]\nsteps:\n  - wait: 1\n",
+     "2: apps[1]: 'no-such-program-x': program 'no-such-program-x' not found on PATH"),
+    ("name: x\nscreen: 10x10000\nsteps:\n  - wait: 1\n", "2: screen: size 10x10000 is out of range: each side must be 64..8192 pixels"),
+    ("name: x\nsecrets: [DP_TEST_UNSET_SECRET]\nsteps:\n  - type: '{{ DP_TEST_UNSET_SECRET }}'\n",
+     "2: secrets: DP_TEST_UNSET_SECRET has no value: pass --secret DP_TEST_UNSET_SECRET=VALUE, "
+     "--var DP_TEST_UNSET_SECRET=VALUE or set DP_TEST_UNSET_SECRET in the environment"),
+    ("name: x\nsteps:\n  - wait: 1\n  - click: {image: icons/save.png}\n",
+     "4: steps[1]: image 'icons/save.png': no such file: {dir}/icons/save.png"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), RUN_BAD, ids=[m.split(": ", 1)[1][:30] for _, m in RUN_BAD])
+def test_the_console_script_refuses_a_bad_recipe_before_anything_runs(tmp_path, text, message):
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    done = cli(tmp_path, "recipe", str(path), "--runs-dir", str(tmp_path / "runs"))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {path}:{message.format(dir=tmp_path)}"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()  # nothing ran, nothing was written
+
+
+def test_a_var_without_equals_is_refused_without_showing_it(tmp_path):
+    path = _write(tmp_path, GOOD)
+    done = cli(tmp_path, "recipe", str(path), "--var", "hunter2")
+    assert (done.returncode, done.stderr.strip()) == (2, "error: --var number 1 needs KEY=VALUE (its text is not shown)")
 
 
 def test_schema_recipe_prints_the_recipe_schema_and_schema_still_prints_actions(tmp_path):

@@ -188,3 +188,31 @@ def test_mousepad_text_saved_through_the_gtk_dialog_and_copied_out(tmp_path):
     assert save["resolved"]["detail"] == "Save" and save["resolved"]["point"][1] > 600, save
     assert steps[4]["action"]["kind"] == "click"
     assert steps[5]["recipe"]["copy_out"] == {"from": "note.txt", "to": "got/note.txt"}
+
+
+WORDS = """\
+name: words and a sub-task
+apps: ["xterm -fa Monospace -fs 14"]
+steps:
+  - click: the middle of the terminal
+  - task: print the word Kumquat in the terminal
+    max_steps: 3
+  - assert: {text: Kumquat}
+"""
+
+
+def test_words_are_grounded_by_the_model_and_a_task_step_runs_the_agent_loop(tmp_path):
+    replies = ["(640, 400)", "Thought: type it\nAction: type(content='echo Kumquat\\n')",
+               "Thought: done\nAction: finished(content='printed')"]
+    (tmp_path / "replies.json").write_text(json.dumps({"replies": replies}))
+    done, result = recipe(tmp_path, "--record", "full", "--model", f"script:{tmp_path / 'replies.json'}", text=WORDS)
+    assert done.returncode == 0, done.stderr
+    steps = steps_of(result["run_dir"])
+    assert [s["index"] for s in steps] == [0, 1, 2, 3]  # the sub-task's steps continue the numbering
+    click = steps[0]
+    assert click["recipe"]["resolved"]["method"] == "model" and click["recipe"]["resolved"]["detail"] == "(640, 400)"
+    assert click["recipe"]["target"] == "the middle of the terminal"
+    x, y = click["recipe"]["resolved"]["point"]
+    assert click["action"]["x"] == x and click["action"]["y"] == y and abs(x - 640) <= 8 and abs(y - 400) <= 8
+    assert steps[1]["action"] == {"kind": "type", "text": "echo Kumquat\n"} and steps[2]["action"]["kind"] == "done"
+    assert steps[3]["recipe"]["resolved"]["detail"] == "Kumquat"  # the sub-task's effect, read back by OCR
