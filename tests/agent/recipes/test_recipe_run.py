@@ -117,10 +117,10 @@ def test_a_recipe_secret_is_typed_but_never_stored_nor_visible_in_stored_screens
     screens = sorted(run_dir.glob("screens/*.png"))
     assert screens
     with TextFinder() as finder:
-        for png in screens:
-            read = normalize(" ".join(line.text for line in finder.read(Image.open(png)))).text
-            assert normalize(value).text not in read, png
-            assert normalize("cat > s.txt").text in read  # OCR does read the terminal
+        read = {png.name: normalize(" ".join(line.text for line in finder.read(Image.open(png)))).text
+                for png in screens}
+    assert not [name for name, text in read.items() if normalize(value).text in text], read
+    assert any(normalize("cat > s.txt").text in text for text in read.values()), read  # OCR does read the terminal
 
 
 XCALC = """\
