@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.errors import InvalidActionError
 from actions.schema import Click, Drag, Hotkey, Key, Move, Scroll, Type, Wait, dump_action
 from agent.loop.driver import run_episode
 from agent.recipes.loader import LoadedRecipe
@@ -29,8 +30,13 @@ DEFAULT_TIMEOUT_S = 10.0  # to find a target (click, wait_for, copy_out)
 ASSERT_TIMEOUT_S = 3.0  # an assert gives the screen this long to show what it expects
 
 
-class StepFailed(Exception):
-    """A step could not be done on this attempt; the message says why (internal: becomes the run's error)."""
+class _StepFailed(Exception):
+    # A step could not be done on this attempt; the message says why. Internal: it never leaves RecipeRun, where
+    # it becomes the step's note and, for good, the run's error (a recoverable failure, recorded, not raised).
+
+    def __init__(self, message: str, screenshot=None) -> None:
+        super().__init__(message)
+        self.screenshot = screenshot
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,11 @@ class RecipeRun:
         try:
             action, shot, found = self._do(step, info)
             info["resolved"] = found.to_json() if found is not None else None
-        except StepFailed as e:
+        except _StepFailed as e:
             error = str(e)
-            shot = getattr(e, "screenshot", None)
+            shot = e.screenshot
+        except InvalidActionError as e:  # e.g. a point off the screen: nothing was performed
+            error = str(e)
         if isinstance(step, TaskStep):
             return error  # its own steps are recorded already
         shot = shot or self.env.capture.grab()
@@ -113,9 +121,7 @@ class RecipeRun:
         look = self.locator.look(target, timeout, absent=absent, stop=self.stop)
         if look.found is None:
             what = "still on the screen" if absent else "not found on the screen"
-            failure = StepFailed(f"{info['target']!r} {what} (looked for {timeout:g} s)")
-            failure.screenshot = look.screenshot
-            raise failure
+            raise _StepFailed(f"{info['target']!r} {what} (looked for {timeout:g} s)", look.screenshot)
         return look
 
     def _do(self, step, info: dict):
@@ -184,18 +190,18 @@ class RecipeRun:
         source = (home / step.copy_out.from_).resolve()
         info["copy_out"] = {"from": step.copy_out.from_, "to": step.copy_out.to}
         if home not in source.parents:
-            raise StepFailed(f"copy_out from {step.copy_out.from_!r}: not a path inside the sandbox's home")
+            raise _StepFailed(f"from {step.copy_out.from_!r}: not a path inside the sandbox's home")
         deadline = time.monotonic() + timeout
         while not source.is_file():  # an app saves asynchronously
             if time.monotonic() >= deadline:
-                raise StepFailed(f"copy_out: no file {step.copy_out.from_!r} in the sandbox's home after {timeout:g} s")
+                raise _StepFailed(f"no file {step.copy_out.from_!r} in the sandbox's home after {timeout:g} s")
             time.sleep(POLL_FILE_S)
         target = Path(step.copy_out.to).expanduser()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         except OSError as e:
-            raise StepFailed(f"copy_out to {step.copy_out.to!r}: {e.strerror or e}") from None
+            raise _StepFailed(f"to {step.copy_out.to!r}: {e.strerror or e}") from None
         return Wait(seconds=0), None, None
 
     def _task(self, step: TaskStep, info: dict):
@@ -203,7 +209,7 @@ class RecipeRun:
                              max_steps=step.max_steps, max_retries=self.settings.max_retries, stop=self.stop,
                              risk=self.settings.risk, approve_risky=self.settings.approve_risky)
         if result.outcome != "done":
-            raise StepFailed(f"the sub-task {step.task!r} ended {result.outcome}"
+            raise _StepFailed(f"the sub-task {step.task!r} ended {result.outcome}"
                              + (f": {result.error}" if result.error else ""))
         return Wait(seconds=0), None, None
 

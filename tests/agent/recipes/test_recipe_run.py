@@ -34,6 +34,7 @@ apps: ["xterm -fa Monospace -fs 12"]
 vars:
   file: out.txt
 steps:
+  - click: {x: 640, y: 400}
   - type: "cat > {{ file }}\\n"
   - type: %s
   - press: ctrl+d
@@ -45,13 +46,16 @@ def test_a_sentence_with_shell_and_unicode_characters_is_typed_exactly_and_copie
     done, result = recipe(tmp_path, "--record", "full", text=XTERM % json.dumps(SENTENCE + "\n"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "got" / "out.txt").read_text(encoding="utf-8") == SENTENCE + "\n"
-    assert result["outcome"] == "done" and result["steps"] == 4
+    assert result["outcome"] == "done" and result["steps"] == 5
     meta = json.loads((Path(result["run_dir"]) / "meta.json").read_text())
     assert (meta["kind"], meta["recipe"], meta["apps"][0]["argv"][0]) == ("recipe", "sentence in xterm", "xterm")
     steps = steps_of(result["run_dir"])
-    assert [s["recipe"]["line"] for s in steps] == [6, 7, 8, 9]
-    assert steps[1]["action"] == {"kind": "type", "text": SENTENCE + "\n"}
-    assert steps[2]["action"] == {"kind": "hotkey", "keys": ["ctrl", "d"]}
+    assert [s["recipe"]["line"] for s in steps] == [6, 7, 8, 9, 10]
+    assert steps[0]["recipe"]["resolved"] == {"method": "pixels", "point": [640, 400], "confidence": 1.0, "box": None,
+                                              "detail": ""}
+    assert steps[0]["action"] == {"kind": "click", "x": 640, "y": 400, "button": "left", "count": 1}
+    assert steps[2]["action"] == {"kind": "type", "text": SENTENCE + "\n"}
+    assert steps[3]["action"] == {"kind": "hotkey", "keys": ["ctrl", "d"]}
 
 
 FAILING = """\
