@@ -140,3 +140,17 @@ def test_schema_recipe_prints_the_recipe_schema_and_schema_still_prints_actions(
     assert "Click" in actions["$defs"] and "Recipe" != actions.get("title")
     bad = cli(tmp_path, "schema", "recipes")
     assert bad.returncode == 2 and bad.stderr.strip() == "error: unknown schema 'recipes': choose one of action, recipe"
+
+
+def test_a_secret_value_comes_from_var_then_secret_then_the_environment(tmp_path):
+    from actions.secrets import Secrets
+    from agent.recipes.prepare import recipe_secrets
+
+    path = tmp_path / "s.yaml"
+    path.write_text("name: x\nsecrets: [A, B, C]\nsteps:\n  - type: '{{ A }}{{ B }}{{ C }}'\n")
+    loaded = load_recipe(path, {"A": "from-var"})
+    got = recipe_secrets(loaded, Secrets({"B": "from-secret"}), {"A": "from-var"}, {"C": "from-env", "B": "env-b"})
+    assert dict(got.items()) == {"A": "from-var", "B": "from-secret", "C": "from-env"}
+    assert loaded.recipe.steps[0].type == "{{ A }}{{ B }}{{ C }}"  # the values stay out of the recipe
+    with pytest.raises(RecipeError, match=r":2: secrets: C has no value: pass --secret C=VALUE"):
+        recipe_secrets(loaded, Secrets({"B": "bbb"}), {"A": "aaa"}, {})
