@@ -220,3 +220,28 @@ def test_words_are_grounded_by_the_model_and_a_task_step_runs_the_agent_loop(tmp
     assert click["action"]["x"] == x and click["action"]["y"] == y and abs(x - 640) <= 8 and abs(y - 400) <= 8
     assert steps[1]["action"] == {"kind": "type", "text": "echo Kumquat\n"} and steps[2]["action"]["kind"] == "done"
     assert steps[3]["recipe"]["resolved"]["detail"] == "Kumquat"  # the sub-task's effect, read back by OCR
+
+
+PERSISTENT = """\
+name: in a persistent sandbox
+screen: 800x600
+steps:
+  - type: "echo persistent > p.txt\\n"
+  - copy_out: {from: p.txt, to: got/p.txt}
+"""
+
+
+def test_a_recipe_runs_in_a_persistent_sandbox_and_leaves_it_running(tmp_path):
+    from tests.deskpilot_cli import cli
+
+    started = cli(tmp_path, "sandbox", "start", "--name", "rcp", "--app", "xterm")
+    assert started.returncode == 0, started.stderr
+    try:
+        done, result = recipe(tmp_path, "--sandbox", "rcp", "--record", "full", text=PERSISTENT)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "got" / "p.txt").read_text() == "persistent\n"
+        meta = json.loads((Path(result["run_dir"]) / "meta.json").read_text())
+        assert meta["screen"] == [1280, 800]  # the sandbox's screen, not the recipe's
+        assert "rcp" in cli(tmp_path, "sandbox", "list").stdout  # still running
+    finally:
+        cli(tmp_path, "sandbox", "stop", "rcp")
