@@ -245,3 +245,24 @@ def test_a_recipe_runs_in_a_persistent_sandbox_and_leaves_it_running(tmp_path):
         assert "rcp" in cli(tmp_path, "sandbox", "list").stdout  # still running
     finally:
         cli(tmp_path, "sandbox", "stop", "rcp")
+
+
+RETRIES = """\
+name: retries
+apps: ["xterm -fa Monospace -fs 14"]
+steps:
+  - type: "X=ate; sleep 3; echo L${X}r\\n"
+  - assert: {text: Later}
+    timeout: 0.5
+    retries: 8
+"""
+
+
+def test_a_step_is_tried_again_until_it_succeeds_each_attempt_recorded(tmp_path):
+    done, result = recipe(tmp_path, "--record", "full", text=RETRIES)
+    assert done.returncode == 0, done.stderr
+    attempts = [s for s in steps_of(result["run_dir"]) if s["recipe"]["step"] == 1]
+    assert len(attempts) >= 2  # "Later" shows only after 3 s: the first looks fail
+    assert [a["recipe"]["attempt"] for a in attempts] == list(range(len(attempts)))
+    assert all(a["note"].startswith("{'text': 'Later'} not found on the screen (looked for 0.5 s)") for a in attempts[:-1])
+    assert attempts[-1]["note"] is None and attempts[-1]["recipe"]["resolved"]["detail"] == "Later"
