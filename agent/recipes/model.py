@@ -175,7 +175,7 @@ class TaskStep(_Step):
     """A natural-language sub-task for the agent loop, with its own step budget."""
 
     task: str = Field(min_length=1)
-    max_steps: int = Field(15, ge=1, le=200)
+    max_steps: Optional[int] = Field(None, ge=1, le=200, description="Its step budget (default: --max-steps).")
 
 
 class CopyOut(_Strict):

@@ -73,9 +73,14 @@ class RecipeRun:
 
     def run(self) -> Ending:
         """Every step in order; the first one that fails for good ends the run."""
+        started = time.monotonic()
+        budget = self.settings.timeout  # --timeout: the whole recipe's wall-clock budget
         for i, step in enumerate(self.loaded.recipe.steps):
             if self.stop is not None and self.stop.is_set():
                 return Ending("interrupted")
+            if budget is not None and time.monotonic() - started > budget:
+                return Ending("timeout", f"the recipe ran out of its {budget:g} s (--timeout) before "
+                                         f"{self.loaded.where(i)}")
             error = None
             for attempt in range(step.retries + 1):
                 error = self._attempt(i, step, attempt)
@@ -206,7 +211,7 @@ class RecipeRun:
 
     def _task(self, step: TaskStep, info: dict):
         result = run_episode(self.env, self.policy(), _Offset(self.writer), self.settings.privacy.model_task(step.task),
-                             max_steps=step.max_steps, max_retries=self.settings.max_retries, stop=self.stop,
+                             max_steps=step.max_steps or self.settings.max_steps, max_retries=self.settings.max_retries, stop=self.stop,
                              risk=self.settings.risk, approve_risky=self.settings.approve_risky)
         if result.outcome != "done":
             raise _StepFailed(f"the sub-task {step.task!r} ended {result.outcome}"

@@ -266,3 +266,11 @@ def test_a_step_is_tried_again_until_it_succeeds_each_attempt_recorded(tmp_path)
     assert [a["recipe"]["attempt"] for a in attempts] == list(range(len(attempts)))
     assert all(a["note"].startswith("{'text': 'Later'} not found on the screen (looked for 0.5 s)") for a in attempts[:-1])
     assert attempts[-1]["note"] is None and attempts[-1]["recipe"]["resolved"]["detail"] == "Later"
+
+
+def test_timeout_is_the_whole_recipes_budget(tmp_path):
+    text = "name: slow\nsteps:\n  - wait: 1.5\n  - wait: 1.5\n  - wait: 1.5\n"
+    done, result = recipe(tmp_path, "--timeout", "2", "--record", "actions", text=text)
+    assert done.returncode == 1, done.stderr
+    assert result["outcome"] == "timeout" and result["steps"] == 2
+    assert result["error"] == f"the recipe ran out of its 2 s (--timeout) before {tmp_path / 'r.yaml'}:5: steps[2]"
