@@ -76,7 +76,7 @@ class RecipeRun:
         started = time.monotonic()
         budget = self.settings.timeout  # --timeout: the whole recipe's wall-clock budget
         for i, step in enumerate(self.loaded.recipe.steps):
-            if self.stop is not None and self.stop.is_set():
+            if self._stopped():
                 return Ending("interrupted")
             if budget is not None and time.monotonic() - started > budget:
                 return Ending("timeout", f"the recipe ran out of its {budget:g} s (--timeout) before "
@@ -84,14 +84,19 @@ class RecipeRun:
             error = None
             for attempt in range(step.retries + 1):
                 error = self._attempt(i, step, attempt)
-                if error is None:
+                if error is None or self._stopped():
                     break
+            if error is not None and self._stopped():  # the step's looking was cut short: not its failure
+                return Ending("interrupted")
             if error is not None:
                 if step.optional:
                     self.say(f"{self.loaded.where(i)} (optional) failed, going on: {error}")
                     continue
                 return Ending("failed", f"{self.loaded.where(i)} {kind_of(step)}: {error}")
         return Ending("done")
+
+    def _stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def _attempt(self, i: int, step, attempt: int) -> str | None:
         started = time.time()

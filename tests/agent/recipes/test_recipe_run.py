@@ -274,3 +274,26 @@ def test_timeout_is_the_whole_recipes_budget(tmp_path):
     assert done.returncode == 1, done.stderr
     assert result["outcome"] == "timeout" and result["steps"] == 2
     assert result["error"] == f"the recipe ran out of its 2 s (--timeout) before {tmp_path / 'r.yaml'}:5: steps[2]"
+
+
+def test_ctrl_c_stops_the_recipe_and_finalises_its_run(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from tests.probes import wait_until
+
+    path = tmp_path / "r.yaml"
+    path.write_text("name: waits\napps: [xterm]\nsteps:\n  - wait_for: {text: Never shown}\n    timeout: 120\n")
+    proc = subprocess.Popen([DESKPILOT, "recipe", str(path), "--runs-dir", str(tmp_path / "runs"), "--record", "full"],
+                            env=env_for(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL)
+    wait_until(lambda: any((tmp_path / "runs").glob("*/meta.json")), 30, "the run never started")
+    time.sleep(3)  # looking for the text by now
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 30  # not the step's 120 s
+    meta = json.loads(next((tmp_path / "runs").glob("*/meta.json")).read_text())
+    assert meta["outcome"] == "interrupted" and meta["kind"] == "recipe"
