@@ -21,10 +21,12 @@ POLL_S = 0.25  # between looks; an OCR read itself takes about a second on 2 cor
 
 @dataclass(frozen=True)
 class Look:
-    """One look for a target: the screen looked at and what was found there (None: not found)."""
+    """One look for a target: the screen looked at, what was found there (None: not found) and whether the look
+    got what it wanted (the target found, or, looking for its absence, not found)."""
 
     screenshot: Screenshot
     found: Found | None
+    satisfied: bool
 
 
 def written(target) -> object:
@@ -89,11 +91,11 @@ class Locator:
         while True:
             shot = self.env.observe().screenshot
             if absent:
-                gone = self.absent(target, shot)
-                result = Look(shot, Found((0, 0), "ocr", 1.0, None, "absent") if gone else None)
+                result = Look(shot, None, self.absent(target, shot))
             else:
-                result = Look(shot, self.find(target, shot))
-            if result.found is not None or time.monotonic() >= deadline or (stop is not None and stop.is_set()):
+                found = self.find(target, shot)
+                result = Look(shot, found, found is not None)
+            if result.satisfied or time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                 return result
             time.sleep(POLL_S)
 

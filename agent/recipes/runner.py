@@ -105,7 +105,7 @@ class RecipeRun:
         action, shot, error = Wait(seconds=0), None, None
         try:
             action, shot, found = self._do(step, info)
-            info["resolved"] = found.to_json() if found is not None else None
+            info["resolved"] = found.to_json() if found is not None else info.get("resolved")
         except _StepFailed as e:
             error = str(e)
             shot = e.screenshot
@@ -129,7 +129,7 @@ class RecipeRun:
     def _target(self, target, info: dict, timeout: float, *, absent: bool = False):
         info["target"] = written(target)
         look = self.locator.look(target, timeout, absent=absent, stop=self.stop)
-        if look.found is None:
+        if not look.satisfied:
             what = "still on the screen" if absent else "not found on the screen"
             raise _StepFailed(f"{info['target']!r} {what} (looked for {timeout:g} s)", look.screenshot)
         return look
@@ -188,6 +188,8 @@ class RecipeRun:
             absent = isinstance(target, TextTarget) and target.absent
             look = self._target(target, info, step.timeout if step.timeout is not None else ASSERT_TIMEOUT_S,
                                 absent=absent)
+            if absent:
+                info["resolved"] = {"method": "ocr", "absent": True}
             return Wait(seconds=0), look.screenshot, look.found
         if isinstance(step, CopyOutStep):
             return self._copy_out(step, info, timeout)

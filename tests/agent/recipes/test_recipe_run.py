@@ -297,3 +297,13 @@ def test_ctrl_c_stops_the_recipe_and_finalises_its_run(tmp_path):
     assert time.monotonic() - t0 < 30  # not the step's 120 s
     meta = json.loads(next((tmp_path / "runs").glob("*/meta.json")).read_text())
     assert meta["outcome"] == "interrupted" and meta["kind"] == "recipe"
+
+
+def test_an_absent_assert_passes_when_the_text_is_not_there(tmp_path):
+    text = ("name: absent\napps: ['xterm -fa Monospace -fs 14']\nsteps:\n  - type: 'echo Apricot\\n'\n"
+            "  - assert: {text: Watermelon, absent: true}\n  - assert: {text: Apricot}\n")
+    done, result = recipe(tmp_path, "--record", "full", text=text)
+    assert done.returncode == 0, done.stderr
+    steps = steps_of(result["run_dir"])
+    assert steps[1]["recipe"]["resolved"] == {"method": "ocr", "absent": True}
+    assert steps[2]["recipe"]["resolved"]["detail"] == "Apricot"
