@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,9 @@ from perception.errors import BackendError
 from perception.ocr import TextFinder
 from sandbox import Sandbox, ScreenSpec
 from sandbox.errors import SandboxError
+
+
+LOOK_DELAY_S = 0.2
 
 
 def run_recipe(
@@ -70,7 +74,11 @@ def run_recipe(
     with RunWriter(run_dir, meta, privacy) as writer:
         writer.meta = writer.meta.model_copy(update={"recipe_file": str(loaded.path.resolve())})
         try:
-            with own as sb, DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
+            # A recipe acts the moment it sees its target: give the apps LOOK_DELAY_S to take in the last input
+            # before a look may count the screen as settled (a GTK Save button still insensitive for a name just
+            # typed was clicked in vain in 1 of 8 runs without it).
+            settle = dataclasses.replace(settings.settle, min_wait=max(settings.settle.min_wait, LOOK_DELAY_S))
+            with own as sb, DesktopEnv(sb, settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 launch_apps(sb, list(apps), run_dir)
                 locator = Locator(env, loaded.path.parent, finder, model)
