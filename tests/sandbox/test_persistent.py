@@ -28,7 +28,7 @@ def test_start_publishes_a_record_and_stop_takes_everything_down(tmp_path):
             start(registry, "sb1", ScreenSpec(800, 600))
     finally:
         stopped = stop(registry, "sb1")
-    assert stopped == rec
+    assert stopped.record == rec and stopped.kept_in is None
     assert not supervisor_alive(rec.pid) and registry.list() == []
     assert wait_gone(rec.workdir) == []  # Xvfb, openbox and xcalc carried the workdir in their environment
     assert not Path(rec.workdir).exists()
