@@ -117,6 +117,7 @@ def stop(registry: Registry, name: str, *, keep_home: Path | None = None, timeou
     SandboxStopError when the supervisor belongs to another user or someone restarted the sandbox meanwhile.
     """
     rec = registry.get(validate_name(name))
+    _check_may_signal(rec)  # before reading its home: another user's sandbox is refused as such
     home = SandboxDirs(Path(rec.workdir)).home
     files = copy_home(home, keep_home) if keep_home is not None else list_home(home)
     try:
@@ -134,6 +135,17 @@ def stop(registry: Registry, name: str, *, keep_home: Path | None = None, timeou
     if registry.find(name) is not None:
         raise SandboxStopError(f"sandbox {name!r} was restarted by someone else while stopping")
     return Stopped(rec, files, keep_home)
+
+
+def _check_may_signal(rec: SandboxRecord) -> None:
+    """SandboxStopError when this process may not signal the supervisor (it belongs to another user)."""
+    try:
+        os.kill(rec.pid, 0)
+    except ProcessLookupError:
+        pass
+    except PermissionError as e:
+        raise SandboxStopError(f"not allowed to stop sandbox {rec.name!r} "
+                               f"(supervisor pid {rec.pid} belongs to another user)") from e
 
 
 def _wait_started(registry: Registry, name: str, proc: subprocess.Popen, timeout: float) -> SandboxRecord | None:

@@ -50,7 +50,7 @@ SECRET_ENV_HELP = "Like --secret, the value read from the environment variable N
 REDACT_HELP = ("Sensitive-text pattern to redact (repeatable; default all): email, card, phone, key, all, none, or "
                "re:REGEX.")
 KEEP_HOME_HELP = ("Copy the files apps wrote in the fresh sandbox's home into DIR (new or empty) when it closes, also "
-                  "after a failure or Ctrl-C (links not followed, copies private; docs/sandboxes.md).")
+                  "after a failure or Ctrl-C (links not followed, copies private; docs/run.md).")
 RUNS_DIR_HELP = ("Where run directories are written. Each run start deletes old runs there as DESKPILOT_RETENTION says "
                  "(default max_age=30d,max_bytes=1G; 'off' keeps all; see docs/retention.md).")
 

@@ -17,7 +17,7 @@ from agent.cli.common import EXIT_FAILED, UsageError, err_console, parse_app_com
 
 
 KEEP_HOME_HELP = ("Copy the files apps wrote in the sandbox's home into DIR (new or empty) before it is removed "
-                  "(links not followed, copies private; docs/sandboxes.md). Without it, stop says what it removed.")
+                  "(links not followed, copies private; docs/run.md). Without it, stop says what it removed.")
 
 
 def user_registry():
