@@ -76,9 +76,12 @@ def list_home(home: str | os.PathLike[str]) -> HomeFiles:
         return found
     except OSError as e:
         raise HomeCopyError(f"cannot read the sandbox's home {str(home)!r}: {e.strerror or e}") from None
-    with contextlib.closing(_Fd(fd)):
-        for rel, kind, st in _walk(fd, ""):
-            _count(found, rel, kind, st)
+    try:
+        with contextlib.closing(_Fd(fd)):
+            for rel, kind, st in _walk(fd, ""):
+                _count(found, rel, kind, st)
+    except OSError as e:
+        raise HomeCopyError(f"cannot read the sandbox's home {str(home)!r}: {e.strerror or e}") from None
     return found
 
 
@@ -101,9 +104,10 @@ def copy_home(home: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Hom
             shutil.rmtree(staging, ignore_errors=True)
         if created:
             shutil.rmtree(dest, ignore_errors=True)
-        if isinstance(e, OSError):
-            where = f" ({e.filename})" if e.filename else ""
-            raise HomeCopyError(f"cannot copy the sandbox's home to {str(dest)!r}: {e.strerror or e}{where}") from None
+        if isinstance(e, (OSError, _EntryFailed)):
+            cause, where = (e.error, f" (at {_shortened(e.path)})") if isinstance(e, _EntryFailed) else (e, "")
+            raise HomeCopyError(f"cannot copy the sandbox's home to {str(dest)!r}: {cause.strerror or cause}{where}") \
+                from None
         raise
 
 
@@ -162,29 +166,36 @@ def _copy_tree(home: Path, staging: Path) -> HomeFiles:
 
 def _copy_dir(src_fd: int, target: Path, rel: str, copied: HomeFiles) -> None:
     for entry in sorted(os.scandir(src_fd), key=lambda e: e.name):
-        name = entry.name
-        path = f"{rel}{name}"
-        st = entry.stat(follow_symlinks=False)
-        if stat.S_ISDIR(st.st_mode):
-            try:
-                fd = os.open(name, _READ_DIR, dir_fd=src_fd)
-            except OSError as e:
-                if e.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link or a file meanwhile: do not follow
-                    copied.links.append(shown_name(path))
-                    continue
-                raise
-            with contextlib.closing(_Fd(fd)):
-                os.mkdir(target / name, 0o700)
-                os.chmod(target / name, 0o700)
-                _copy_dir(fd, target / name, f"{path}/", copied)
-            _count(copied, path, "dir", st)
-        elif stat.S_ISREG(st.st_mode):
-            if _copy_file(src_fd, name, target / name):
-                _count(copied, path, "file", st)
-            else:
+        try:
+            _copy_entry(src_fd, entry, target, rel, copied)
+        except OSError as e:  # name the entry (relative to HOME): the OSError knows only its last component
+            raise _EntryFailed(f"{rel}{entry.name}", e) from None
+
+
+def _copy_entry(src_fd: int, entry: os.DirEntry, target: Path, rel: str, copied: HomeFiles) -> None:
+    name = entry.name
+    path = f"{rel}{name}"
+    st = entry.stat(follow_symlinks=False)
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            fd = os.open(name, _READ_DIR, dir_fd=src_fd)
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link or a file meanwhile: do not follow
                 copied.links.append(shown_name(path))
+                return
+            raise
+        with contextlib.closing(_Fd(fd)):
+            os.mkdir(target / name, 0o700)
+            os.chmod(target / name, 0o700)
+            _copy_dir(fd, target / name, f"{path}/", copied)
+        _count(copied, path, "dir", st)
+    elif stat.S_ISREG(st.st_mode):
+        if _copy_file(src_fd, name, target / name):
+            _count(copied, path, "file", st)
         else:
-            _count(copied, path, "link" if stat.S_ISLNK(st.st_mode) else "special", st)
+            copied.links.append(shown_name(path))
+    else:
+        _count(copied, path, "link" if stat.S_ISLNK(st.st_mode) else "special", st)
 
 
 def _copy_file(src_fd: int, name: str, target: Path) -> bool:
@@ -244,6 +255,20 @@ def _count(found: HomeFiles, rel: str, kind: str, st: os.stat_result) -> None:
         found.links.append(shown_name(rel))
     elif kind == "special":
         found.special.append(shown_name(rel))
+
+
+def _shortened(path: str, limit: int = 120) -> str:
+    """`path` as one short printable line: its middle elided when longer than `limit`."""
+    path = shown_name(path)
+    return path if len(path) <= limit else f"{path[:limit // 2]}...{path[-limit // 2:]}"
+
+
+class _EntryFailed(Exception):
+    """An OSError while copying the entry `path` (relative to HOME); copy_home turns it into a HomeCopyError."""
+
+    def __init__(self, path: str, error: OSError) -> None:
+        super().__init__(path, error)
+        self.path, self.error = path, error
 
 
 class _Fd:
