@@ -137,6 +137,13 @@ def stop(registry: Registry, name: str, *, keep_home: Path | None = None, timeou
     return Stopped(rec, files, keep_home)
 
 
+def copy_out(registry: Registry, name: str, dest: Path) -> HomeFiles:
+    """Copy the HOME of the running persistent sandbox `name` into `dest` (new or empty; sandbox.home.copy_home)
+    and return what was copied; the sandbox keeps running. Raises SandboxNotFoundError and HomeCopyError."""
+    rec = registry.get(validate_name(name))
+    return copy_home(SandboxDirs(Path(rec.workdir)).home, dest)
+
+
 def _check_may_signal(rec: SandboxRecord) -> None:
     """SandboxStopError when this process may not signal the supervisor (it belongs to another user)."""
     try:

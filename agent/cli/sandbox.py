@@ -66,6 +66,14 @@ def _stop(name: Optional[str], all_: bool, keep_home: Optional[Path]) -> None:
             err_console().print(f"removed its home: {stopped.home.summary()}", highlight=False, markup=False)
 
 
+def _copy_out(name: str, dest: Path) -> None:
+    from sandbox import persistent
+
+    values.directory_to_fill(dest, "DIR")
+    copied = persistent.copy_out(user_registry(), name, dest)
+    typer.echo(f"copied the home of sandbox {name} into {dest}: {copied.summary()}")
+
+
 def _shot(name: str, out: Path) -> None:
     import mss.exception
 
@@ -111,7 +119,7 @@ def _list(as_json: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the `sandbox` command group to the `deskpilot` app."""
-    group = typer.Typer(help="Persistent named sandboxes: start, list, shot, stop.", no_args_is_help=True)
+    group = typer.Typer(help="Persistent named sandboxes: start, list, shot, copy-out, stop.", no_args_is_help=True)
     app.add_typer(group, name="sandbox")
 
     @group.command("start")
@@ -135,6 +143,12 @@ def register(app: typer.Typer) -> None:
              out: Path = typer.Argument(..., help="PNG file to write.")) -> None:
         """Save a screenshot of a sandbox's display as PNG."""
         _shot(name, out)
+
+    @group.command("copy-out")
+    def copy_out(name: str = typer.Argument(..., help="Sandbox name."),
+                 dest: Path = typer.Argument(..., metavar="DIR", help="New or empty directory to copy into.")) -> None:
+        """Copy the files apps wrote in a running sandbox's home into DIR; the sandbox keeps running."""
+        _copy_out(name, dest)
 
     @group.command("stop")
     def stop(name: Optional[str] = typer.Argument(None, help="Sandbox name."),

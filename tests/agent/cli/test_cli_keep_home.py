@@ -69,6 +69,22 @@ def test_stop_keep_home_brings_back_what_the_app_wrote(tmp_path, box):
     assert running(tmp_path) == [] and not Path(record["workdir"]).exists()
 
 
+def test_copy_out_copies_the_home_of_a_running_sandbox(tmp_path, box):
+    record, blob = box
+    copied = tmp_path / "copied"
+    res = cli(tmp_path, "sandbox", "copy-out", "keep", str(copied))
+    assert res.returncode == 0, res.stderr
+    assert (copied / "blob.bin").read_bytes() == blob and (copied / "docs" / "n.txt").read_text() == "hi\n"
+    assert res.stdout.strip() == (f"copied the home of sandbox keep into {copied}: 2 files (200003 bytes) in "
+                                  f"blob.bin, docs/, passwd; symbolic links not followed: passwd")
+    assert running(tmp_path) == ["keep"]  # still running
+    again = cli(tmp_path, "sandbox", "copy-out", "keep", str(copied))  # now not empty: refused, nothing mixed in
+    assert again.returncode == 2 and f"DIR '{copied}' is not empty: give a new or empty directory" in again.stderr
+    missing = cli(tmp_path, "sandbox", "copy-out", "nope", str(tmp_path / "other"))
+    assert missing.returncode == 2 and "no sandbox named 'nope'" in missing.stderr
+    assert not (tmp_path / "other").exists()
+
+
 @pytest.mark.parametrize("bad", ["file", "non-empty", "unwritable", "all"])
 def test_a_bad_keep_home_is_exit_2_and_the_sandbox_keeps_running(tmp_path, box, bad):
     record, blob = box
