@@ -10,7 +10,8 @@
     │   ├── SandboxNotFoundError          no persistent sandbox has that name
     │   ├── SandboxExistsError            a persistent sandbox of that name is already running
     │   ├── SandboxStartError             a persistent sandbox's supervisor failed; the message ends with its log
-    │   └── SandboxStopError              a persistent sandbox could not be stopped
+    │   ├── SandboxStopError              a persistent sandbox could not be stopped
+    │   └── HomeCopyError                 a sandbox's HOME could not be kept (--keep-home: bad DIR, copy failed)
     ├── ActionError                       actions: the typed schema and the executors
     │   ├── InvalidActionError            the action cannot be performed as given; nothing was executed
     │   │   └── UnknownKeyError (ValueError)  a key name that is no key
@@ -48,6 +49,7 @@ from sandbox.errors import (
     AppLaunchError,
     DeskpilotError,
     DisplayStartError,
+    HomeCopyError,
     MissingDependencyError,
     SandboxClosedError,
     SandboxError,
@@ -128,6 +130,7 @@ __all__ = [
     # sandbox
     "SandboxError", "MissingDependencyError", "DisplayStartError", "AppLaunchError", "SandboxClosedError",
     "SandboxNameError", "SandboxNotFoundError", "SandboxExistsError", "SandboxStartError", "SandboxStopError",
+    "HomeCopyError",
     # actions
     "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError", "SecretError",
     # perception

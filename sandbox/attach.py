@@ -38,6 +38,11 @@ class AttachedSandbox:
         return self.record.display
 
     @property
+    def home(self) -> Path:
+        """The sandbox's HOME, where its apps write (sandbox.home copies it out)."""
+        return SandboxDirs(Path(self.record.workdir)).home
+
+    @property
     def env(self) -> dict[str, str]:
         """Environment for programs run in the sandbox: the same as its own Sandbox gives them (sandbox.environment)."""
         return sandbox_env(self.record.workdir, self.display, os.environ)
