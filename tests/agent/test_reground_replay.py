@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from PIL import Image, ImageChops
 
 from agent.runs.trajectory import load_run
@@ -143,3 +144,25 @@ def test_a_sandbox_run_records_the_sandbox_apps_and_replays(tmp_path):
     code, rep = replay(tmp_path, run)
     assert (code, rep["outcome"], rep["diverged_steps"], rep["answer"]) == (0, "replayed", [], "15"), rep
     assert_same_result(run, rect, Path(rep["run_dir"]), rect)
+
+
+def test_to_recipe_turns_the_model_run_into_a_recipe_with_text_targets_and_pixel_fallbacks(recorded, tmp_path):
+    source, rect = recorded
+    out = tmp_path / "calc.yaml"
+    res = cli(tmp_path, "runs", "to-recipe", str(source), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    recipe = yaml.safe_load(out.read_text())
+    assert (recipe["name"], recipe["apps"], recipe["screen"]) == ("compute 7 + 8", [f"xcalc -geometry {GEOMETRY}"], "1280x800")
+    assert [next(iter(s)) for s in recipe["steps"]] == ["click"] * 4  # the final `finished` is the end, not a step
+    found_by_text = 0
+    for step, label in zip(recipe["steps"], KEYS):
+        # The target is the text OCR reads under the click, else the model's thought; the recorded pixels back it up.
+        assert step["click"] in ({"text": label}, f"press {label} on xcalc"), step
+        found_by_text += step["click"] == {"text": label}
+        x, y = button_box(rect, label).center
+        assert abs(step["fallback"]["x"] - x) <= 1 and abs(step["fallback"]["y"] - y) <= 1
+    assert found_by_text >= 2  # OCR reads the digits on xcalc's keys
+    assert "the recorded run answered: '15'" in out.read_text()
+    again = cli(tmp_path, "runs", "to-recipe", str(source), "-o", str(out))
+    assert again.returncode == 2 and again.stderr == f"error: --output {str(out)!r} already exists; give a new file name " \
+                                                      "(nothing is overwritten)\n"
