@@ -166,3 +166,17 @@ def test_to_recipe_turns_the_model_run_into_a_recipe_with_text_targets_and_pixel
     again = cli(tmp_path, "runs", "to-recipe", str(source), "-o", str(out))
     assert again.returncode == 2 and again.stderr == f"error: --output {str(out)!r} already exists; give a new file name " \
                                                       "(nothing is overwritten)\n"
+
+
+def test_speed_paces_the_steps_at_a_multiple_of_the_recorded_pace(recorded, tmp_path):
+    source, rect = recorded
+    paced = Path(shutil.copytree(source, tmp_path / "paced"))
+    steps = [json.loads(line) for line in (paced / "steps.jsonl").read_text().splitlines()]
+    for n, step in enumerate(steps):  # recorded 1.5 s apart
+        step["started_at"], step["ended_at"] = 1000.0 + 1.5 * n, 1000.1 + 1.5 * n
+    (paced / "steps.jsonl").write_text("".join(json.dumps(s) + "\n" for s in steps))
+    code, rep = replay(tmp_path, paced, "--speed", "3")
+    assert (code, rep["outcome"]) == (0, "replayed"), rep
+    starts = [s.started_at for s in load_run(rep["run_dir"]).steps]
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(gaps) == 4 and all(0.49 <= g < 3.0 for g in gaps), gaps  # 1.5 s / 3, plus what a step takes
