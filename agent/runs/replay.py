@@ -5,7 +5,7 @@ recorded pixels; `reground` first finds each step's target on today's screen (ag
 Each replayed step's result names the recorded screens beside it, for a report that shows them side by side:
 `recorded_screenshot` (the source's screen before the step) and `recorded_after_screenshot` (after it), absolute
 paths; the step's own `screenshot` is today's screen before it. A re-grounded step also records `recorded_point`,
-`point` (where it acted), `located_by` ("image" or "text"), `score`, `located_text` and `judged` (false when it
+`point` (where it acted), `located_by` ("image", "description" or "text"), `score`, `located_text` and `judged` (false when it
 was not judged by pixels)."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from perception.image_files import check_image, read_image
 from perception.ocr import TextFinder
+from perception.policy import Grounder
 from sandbox import Sandbox, ScreenSpec
 
 
@@ -74,11 +75,12 @@ REPLAY_MODES: tuple[str, ...] = ("exact", "reground")
 def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact", screen: tuple[int, int] | None = None,
                speed: float | None = None, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None,
                retention: RetentionPolicy | None = None, notify: Callable[[str], None] | None = None,
-               text_finder: TextFinder | None = None) -> ReplayReport:
+               text_finder: TextFinder | None = None, grounder: Grounder | None = None) -> ReplayReport:
     """Replay `source` in a fresh sandbox with the same apps; write a new run that names its source.
 
     `mode` "exact" performs the recorded actions at the recorded pixels; "reground" first finds each step's
-    target on today's screen (agent.runs.reground, with `text_finder` for its text fallback) and acts there.
+    target on today's screen (agent.runs.reground, with `text_finder` for its text fallback and `grounder` to
+    ground a step's recorded thought) and acts there.
     `screen` (width, height) replaces the recorded screen size; `speed` paces the steps at that multiple of the
     recorded pace (None: as fast as the screen settles).
     A step the recording refused (a guard, a declined confirmation: `performed` false) is not performed again.
@@ -98,7 +100,7 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
         replay={"mode": mode, "speed": speed, "source_screen": list(meta.screen)},
     )
     report = ReplayReport(run_dir=run_dir, source=Path(source), outcome="replayed")
-    regrounder = Regrounder(text_finder) if mode == "reground" else None
+    regrounder = Regrounder(text_finder, grounder) if mode == "reground" else None
     # Replay waits a little before judging the screen settled: recorded runs were paced by a policy.
     settle = settle or SettleConfig(min_wait=0.03, timeout=5.0)
     lost = None
@@ -113,7 +115,9 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
                 extra = _sources(recorded[n], recorded[n + 1])
                 if regrounder is not None:
                     try:
-                        action, located = regrounder.retarget(action, _recorded_image(recorded[n]), seen.screenshot.image)
+                        thought = step.model.thought.strip() if step.model is not None else ""
+                        action, located = regrounder.retarget(action, _recorded_image(recorded[n]), seen.screenshot,
+                                                              thought or None)
                         check_on_screen(action, *size)
                     except (TargetLostError, InvalidActionError) as e:
                         lost = f"step {step.index} ({action.kind}): its target was not found on today's screen: {e}"

@@ -180,3 +180,26 @@ def test_speed_paces_the_steps_at_a_multiple_of_the_recorded_pace(recorded, tmp_
     starts = [s.started_at for s in load_run(rep["run_dir"]).steps]
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     assert len(gaps) == 4 and all(0.49 <= g < 3.0 for g in gaps), gaps  # 1.5 s / 3, plus what a step takes
+
+
+def test_with_a_model_reground_grounds_the_recorded_thought_when_the_image_is_gone(recorded, tmp_path):
+    source, rect = recorded
+    other = Path(shutil.copytree(source, tmp_path / "no-calc"))
+    meta = json.loads((other / "meta.json").read_text())
+    meta["apps"] = [{"argv": ["xterm", "-e", "sleep", "600"]}]  # the image around each click is nowhere today
+    (other / "meta.json").write_text(json.dumps(meta))
+    frame = get_format("ui-tars").frame(Size(1280, 800))
+    points = [(600 + 20 * n, 400 + 10 * n) for n in range(4)]
+    answers = ["({},{})".format(*mapping.to_model(x, y, frame)) for x, y in points]
+    res = cli(tmp_path, "replay", str(other), "--runs-dir", str(tmp_path / "replays"), "--json", "--mode", "reground",
+              "--model", script(tmp_path, answers), timeout=180)
+    assert "Traceback" not in res.stderr, res.stderr
+    rep = json.loads(res.stdout)
+    steps = load_run(rep["run_dir"]).steps
+    assert [s.result["located_by"] for s in steps[:4]] == ["description"] * 4
+    assert [s.result["located_text"] for s in steps[:4]] == [f"press {k} on xcalc" for k in KEYS]  # the recorded thoughts
+    for step, (x, y) in zip(steps, points):
+        assert abs(step.result["point"][0] - x) <= 1 and abs(step.result["point"][1] - y) <= 1
+        assert step.result["judged"] is False  # a model's point on another screen: found, not compared by pixels
+    exact = cli(tmp_path, "replay", str(other), "--runs-dir", str(tmp_path / "replays"), "--model", script(tmp_path, answers))
+    assert exact.returncode == 2 and exact.stderr == "error: --model/--endpoint ground targets, which only --mode reground does\n"
