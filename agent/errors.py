@@ -28,6 +28,7 @@
     └── AgentError                        agent: commands, run directories, datasets
         ├── UsageError                    bad usage of a command or the API: the message says what to change
         ├── TrajectoryError               a run directory that cannot be read or written
+        ├── TargetLostError               a re-grounded replay found a recorded target nowhere on today's screen
         └── DatasetError (ValueError)     a dataset or evaluation report that cannot be read
 
 `(ValueError)` marks a second base kept for callers that catch ValueError: pydantic validators (key names),
@@ -74,6 +75,11 @@ class UsageError(AgentError):
 
 class TrajectoryError(AgentError):
     """A run directory that cannot be read or written; the message names the file and the problem."""
+
+
+class TargetLostError(AgentError):
+    """`replay --mode reground` did not find a recorded step's target on today's screen; the message says what
+    was tried. The replay ends `diverged` with it (exit 1): the run was valid, today's screen was not."""
 
 
 class DatasetError(AgentError, ValueError):
@@ -137,5 +143,5 @@ __all__ = [
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",
     # agent
-    "AgentError", "UsageError", "TrajectoryError", "DatasetError",
+    "AgentError", "UsageError", "TrajectoryError", "TargetLostError", "DatasetError",
 ]

@@ -88,7 +88,10 @@ def run_task(
         # A persistent sandbox's record names its screen ("1280x800x24"); a started Sandbox has `.screen`.
         spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
         size = (spec.width, spec.height)
-    meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=list(apps), screen=size or (0, 0),
+    # A persistent sandbox's own apps are part of the world the run acted on: record them first, so a replay
+    # in a fresh sandbox starts them too (before this, such runs recorded `apps: []` and replayed onto an empty desktop).
+    host_apps = [AppSpec(argv=argv) for argv in getattr(host, "app_commands", [])]
+    meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=host_apps + list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
     with RunWriter(run_dir, meta, privacy) as writer:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.table import Table
@@ -102,6 +103,31 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(s.index), json.dumps(s.action, ensure_ascii=False)[:70], json.dumps(s.result)[:40],
                           f"{(s.ended_at - s.started_at) * 1000:.0f}")
         console.print(table)
+
+    @runs_app.command("to-recipe")
+    def runs_to_recipe(
+        run: Path = typer.Argument(..., help="a run directory (any kind: a model's run too)"),
+        out: Optional[Path] = typer.Option(None, "-o", "--output", help="write the recipe to this new file (default: stdout)"),
+    ) -> None:
+        """Turn a recorded run into a recipe: targets by the text under each click or the model's thought, with the
+        recorded pixels as a fallback; secrets stay {{ NAME }} placeholders."""
+        from agent.runs.to_recipe import recipe_from_run, recipe_yaml
+        from agent.runs.trajectory import load_run
+        from perception.ocr import TextFinder
+        from sandbox.files import write_atomic
+
+        if out is not None:
+            values.file_to_write(out, "--output")
+            if os.path.lexists(out):
+                raise UsageError(f"--output {str(out)!r} already exists; give a new file name (nothing is overwritten)")
+        traj = load_run(run)  # TrajectoryError (exit 2) for a broken run, as for an invalid action or screenshot below
+        with TextFinder() as finder:
+            text = recipe_yaml(recipe_from_run(traj, finder), Path(run).resolve(), traj.meta.answer)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_atomic(out, lambda fh: fh.write(text.encode("utf-8")))
+            err_console().print(f"wrote {out}", markup=False, highlight=False)
 
 
 def _prune_policy(max_age: str | None, max_runs: str | None, max_bytes: str | None, older_than: float | None,
