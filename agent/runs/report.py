@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -58,8 +60,12 @@ def gather(traj: Trajectory) -> ReportView:
     meta = traj.meta
     notes = list(traj.notes)
     source = _source_run(traj, notes) if meta.kind == "replay" else None
-    steps = tuple(_step_view(traj, step, source, notes) for step in traj.steps)
-    final = _shot(traj.final_screenshot_path, notes)
+    recorded = {step.index: _recorded_path(traj, step, source) for step in traj.steps} if meta.kind == "replay" else {}
+    paths = [traj.screenshot_path(step) for step in traj.steps] + list(recorded.values()) + [traj.final_screenshot_path]
+    shots = _shots([p for p in paths if p is not None], notes)
+    steps = tuple(_step_view(step, shots.get(traj.screenshot_path(step)), shots.get(recorded.get(step.index)))
+                  for step in traj.steps)
+    final = shots.get(traj.final_screenshot_path)
     screens = (meta.privacy or {}).get("screens", "kept")
     if screens not in ("kept", "redacted"):  # --record actions, or redacted without the OCR extra
         notes.append(f"this run keeps no screenshots (record mode {meta.privacy.get('record')}: {screens})")
@@ -109,18 +115,15 @@ def _wall_time(started: str, ended: str | None) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
-def _step_view(traj: Trajectory, step: StepRecord, source: Trajectory | None, notes: list[str]) -> StepView:
+def _step_view(step: StepRecord, shot: Shot | None, recorded: Shot | None) -> StepView:
     result = step.result
     problems = [f"{k}: {result[k]}" for k in ("refused", "error") if result.get(k)]
     if step.note and not step.note.startswith("replay of step"):
         problems.append(step.note)
-    recorded = None
-    if traj.meta.kind == "replay":
-        recorded = _shot(_recorded_path(traj, step, source), notes)
     diff = result.get("diff_fraction")
     return StepView(
         index=step.index, words=action_words(step.action, target_text(result)), marks=marks(step.action),
-        shot=_shot(traj.screenshot_path(step), notes), screen=tuple(step.screen),
+        shot=shot, screen=tuple(step.screen),
         thought=step.model.thought if step.model else "", raw_text=step.model.raw_text if step.model else "",
         rejected=tuple(step.rejected), problems=tuple(problems), timings=dict(step.durations_ms),
         performed=result.get("performed") if isinstance(result.get("performed"), bool) else None, recorded=recorded,
@@ -153,12 +156,22 @@ def _recorded_path(traj: Trajectory, step: StepRecord, source: Trajectory | None
     return source.screenshot_path(match) if match is not None else None
 
 
-def _shot(path: Path | None, notes: list[str]) -> Shot | None:
+def _shots(paths: list[Path], notes: list[str]) -> dict[Path, Shot | None]:
+    """Each screen embedded, encoded on all cores (Pillow's encoders release the GIL): the report is written as a
+    run finishes, and someone is waiting for it. Notes about unreadable files come in the order of `paths`."""
+    unique = list(dict.fromkeys(paths))
+    with ThreadPoolExecutor(max_workers=min(len(unique), os.cpu_count() or 1) or 1) as pool:
+        done = list(pool.map(_shot, unique))
+    for _, note in done:
+        if note:
+            notes.append(note)
+    return {path: shot for path, (shot, _) in zip(unique, done)}
+
+
+def _shot(path: Path) -> tuple[Shot | None, str | None]:
     """A stored screen, embedded: its exact pixels (lossless WebP: 25 ms and a third of the PNG's bytes for a
-    1280x800 desktop; the stored PNG as it is where Pillow has no WebP) and a JPEG thumbnail. None (with a note)
-    when the file is not an image."""
-    if path is None:
-        return None
+    1280x800 desktop; the stored PNG as it is where Pillow has no WebP) and a JPEG thumbnail, or None
+    and a note when the file is not an image."""
     try:
         data = path.read_bytes()
         with Image.open(io.BytesIO(data)) as im:
@@ -166,14 +179,13 @@ def _shot(path: Path | None, notes: list[str]) -> Shot | None:
             image = im.convert("RGB")
             kind = Image.MIME.get(im.format or "", "image/png")
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as e:
-        notes.append(f"{path.name} is left out: it cannot be read as an image ({e})")
-        return None
+        return None, f"{path.name} is left out: it cannot be read as an image ({e})"
     if features.check("webp"):  # the same pixels in about a third of the bytes
         data, kind = _encode(image, format="WEBP", lossless=True, method=1, quality=0), "image/webp"
     thumb = image.copy()
     thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 4))
-    return Shot(full=_data_uri(kind, data), thumb=_data_uri("image/jpeg", _encode(thumb, format="JPEG", quality=THUMB_QUALITY)),
-                size=image.size)
+    thumb_data = _encode(thumb, format="JPEG", quality=THUMB_QUALITY)
+    return Shot(full=_data_uri(kind, data), thumb=_data_uri("image/jpeg", thumb_data), size=image.size), None
 
 
 def _encode(image: Image.Image, **options) -> bytes:
