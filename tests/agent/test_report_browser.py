@@ -8,6 +8,7 @@ finds each screen's top-left corner on the page from the pixels alone and checks
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -175,3 +176,41 @@ def test_a_run_recorded_without_screenshots_gets_a_report_without_them(tmp_path)
     assert "<img" not in html and "data:image" not in html
     assert "this run keeps no screenshots (record mode actions: none)" in html
     assert "click at (585, 561) on &#x27;7&#x27;" in html
+
+
+def test_the_demo_runs_report_marks_each_xcalc_click_on_the_key_it_pressed(tmp_path):
+    # A real run: the scripted demo in a real sandbox (Tk form, xcalc), through the real console script.
+    from deskpilot_cli import cli
+    from agent.runs.trajectory import load_run
+
+    res = cli(tmp_path, "demo", "--runs-dir", str(tmp_path / "runs"), "--json")
+    assert res.returncode == 0, res.stderr
+    run_dir = Path(json.loads(res.stdout)["run_dir"])
+    report = run_dir / "report.html"
+    assert report.stat().st_size < 1_500_000  # 14 screens embedded: measured 318 KB (the PNGs alone: 650 KB)
+    traj = load_run(run_dir)
+    assert [s.model.thought for s in traj.steps[10:13]] == ["press + on xcalc", "press 8 on xcalc", "press = on xcalc"]
+    for step in traj.steps[10:13]:  # the script's thoughts are recorded, and shown
+        page = render(tmp_path, report, f"step-{step.index}")
+        screen = np.asarray(Image.open(traj.screenshot_path(step)).convert("RGB")).astype(int)
+        x, y = step.action["x"], step.action["y"]
+        left, top = locate(page, screen, (x, y))
+        assert tuple(page[top + y, left + x]) == MAGENTA, f"step {step.index}: no mark at the click ({x}, {y})"
+        assert f"<pre>{step.model.thought}</pre>" in report.read_text()
+
+
+def locate(page: np.ndarray, screen: np.ndarray, click: tuple[int, int]) -> tuple[int, int]:
+    """Where the full-size screen lies on the page: the offset at which a 64x64 patch of it, away from the mark,
+    matches the page exactly (searched over the top-left of the page, where the step's view puts it)."""
+    cx, cy = click
+    h, w = screen.shape[:2]
+    spots = [(cx + dx, cy + dy) for dx in (-180, -100, 40, 120) for dy in (-180, -100, 40, 120)  # clear of the mark
+             if 0 <= cx + dx <= w - 64 and 0 <= cy + dy <= h - 64]
+    # The busiest patch (most edges): a plain one (the desktop's black) would match anywhere.
+    busy = lambda p: np.abs(np.diff(screen[p[1]:p[1] + 64, p[0]:p[0] + 64], axis=0)).sum()  # noqa: E731
+    px, py = max(spots, key=busy)
+    patch = screen[py:py + 64, px:px + 64]
+    found = [(left, top) for top in range(0, 200) for left in range(0, 120)
+             if (page[top + py:top + py + 64, left + px:left + px + 64] == patch).all()]
+    assert len(found) == 1, f"the step's screen is not on the page at full size exactly once: {found[:5]}"
+    return found[0]
