@@ -88,6 +88,14 @@ def check_screen(page: np.ndarray, offset: int, marks: list[tuple[int, int]]) ->
     assert (seen[away] == want[away]).all(axis=-1).mean() == 1.0, "the screen's pixels are not the recorded ones"
     for mx, my in marks:
         assert tuple(page[top + my, left + mx]) == MAGENTA, f"no mark at ({mx}, {my})"
+        # Centred there: its ring (radius 14, 3 px wide) crosses the pixels 14 away on every side, and the
+        # pixels 7 above and below are the screen's own; a mark off by 2 px or more fails one of these.
+        for dx, dy in ((14, 0), (-14, 0), (0, 14), (0, -14)):
+            if 0 <= mx + dx < SCREEN[0] and 0 <= my + dy < SCREEN[1]:
+                assert tuple(page[top + my + dy, left + mx + dx]) == MAGENTA, f"the mark at ({mx}, {my}) is off centre"
+        for dy in (7, -7):
+            if 0 <= my + dy < SCREEN[1]:
+                assert tuple(page[top + my + dy, left + mx]) == tuple(expected[my + dy, mx]), f"the mark at ({mx}, {my}) is off centre"
     return left, top
 
 
