@@ -26,6 +26,7 @@ def model_call(proposal: Proposal, position: int) -> ModelCall | None:
         screen=(frame.screen.width, frame.screen.height) if frame else None,
         model_points=[points[position]] if position < len(points) else [],
         timings_s={k: round(v, 4) for k, v in proposal.timings.items()},
+        target_text=proposal.target_texts[position] if position < len(proposal.target_texts) else None,
     )
 
 

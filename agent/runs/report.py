@@ -122,7 +122,7 @@ def _step_view(step: StepRecord, shot: Shot | None, recorded: Shot | None) -> St
         problems.append(step.note)
     diff = result.get("diff_fraction")
     return StepView(
-        index=step.index, words=action_words(step.action, target_text(result)), marks=marks(step.action),
+        index=step.index, words=action_words(step.action, target_text(result) or (step.model.target_text if step.model else None)), marks=marks(step.action),
         shot=shot, screen=tuple(step.screen),
         thought=step.model.thought if step.model else "", raw_text=step.model.raw_text if step.model else "",
         rejected=tuple(step.rejected), problems=tuple(problems), timings=dict(step.durations_ms),

@@ -17,9 +17,10 @@ def _quoted(text: str, limit: int = 80) -> str:
 
 
 def target_text(result: dict) -> str | None:
-    """The text under the step's point, when the step recorded it: `result["target_text"]`, or a recipe step's
-    resolved target (`result["target"]["text"]`, the OCR text it was found by). None otherwise: the report does
-    not run OCR itself (rebuilding a report must stay cheap and work without the OCR extra)."""
+    """The text under the step's point, when the step's result recorded it: `result["target_text"]`, or a recipe
+    step's resolved target (`result["target"]["text"]`, the OCR text it was found by). None otherwise (the report
+    then falls back on the model's `target_text`, the built-in policy's listing line). The report does not run
+    OCR itself: rebuilding a report must stay cheap and work without the OCR extra."""
     text = result.get("target_text")
     target = result.get("target")
     if not isinstance(text, str) and isinstance(target, dict):
