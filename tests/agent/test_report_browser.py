@@ -206,10 +206,25 @@ def test_the_demo_runs_report_marks_each_xcalc_click_on_the_key_it_pressed(tmp_p
         assert tuple(page[top + y, left + x]) == MAGENTA, f"step {step.index}: no mark at the click ({x}, {y})"
         assert f"<pre>{step.model.thought}</pre>" in report.read_text()
 
+    # Its replay: the recorded screen and the replayed one side by side, each with the click marked.
+    res = cli(tmp_path, "replay", str(run_dir), "--runs-dir", str(tmp_path / "replays"), "--json")
+    assert res.returncode == 0, res.stderr
+    replay_report = Path(json.loads(res.stdout)["run_dir"]) / "report.html"
+    page = render(tmp_path, replay_report, "step-11", width=2700)
+    step = traj.steps[11]
+    x, y = step.action["x"], step.action["y"]
+    screen = np.asarray(Image.open(traj.screenshot_path(step)).convert("RGB")).astype(int)
+    recorded_left, top = locate(page, screen, (x, y))
+    new_left, new_top = locate(page, screen, (x, y), lefts=range(recorded_left + 1280, recorded_left + 1400))
+    assert new_top == top
+    for left in (recorded_left, new_left):
+        assert tuple(page[top + y, left + x]) == MAGENTA
+    assert "matched: 0.0% different" in replay_report.read_text()
 
-def locate(page: np.ndarray, screen: np.ndarray, click: tuple[int, int]) -> tuple[int, int]:
+
+def locate(page: np.ndarray, screen: np.ndarray, click: tuple[int, int], lefts=range(0, 120)) -> tuple[int, int]:
     """Where the full-size screen lies on the page: the offset at which a 64x64 patch of it, away from the mark,
-    matches the page exactly (searched over the top-left of the page, where the step's view puts it)."""
+    matches the page exactly (searched over the top of the page, where the step's view puts it, at `lefts`)."""
     cx, cy = click
     h, w = screen.shape[:2]
     spots = [(cx + dx, cy + dy) for dx in (-180, -100, 40, 120) for dy in (-180, -100, 40, 120)  # clear of the mark
@@ -218,7 +233,7 @@ def locate(page: np.ndarray, screen: np.ndarray, click: tuple[int, int]) -> tupl
     busy = lambda p: np.abs(np.diff(screen[p[1]:p[1] + 64, p[0]:p[0] + 64], axis=0)).sum()  # noqa: E731
     px, py = max(spots, key=busy)
     patch = screen[py:py + 64, px:px + 64]
-    found = [(left, top) for top in range(0, 200) for left in range(0, 120)
+    found = [(left, top) for top in range(0, 200) for left in lefts
              if (page[top + py:top + py + 64, left + px:left + px + 64] == patch).all()]
     assert len(found) == 1, f"the step's screen is not on the page at full size exactly once: {found[:5]}"
     return found[0]
