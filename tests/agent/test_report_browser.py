@@ -205,6 +205,8 @@ def test_the_demo_runs_report_marks_each_xcalc_click_on_the_key_it_pressed(tmp_p
         left, top = locate(page, screen, (x, y))
         assert tuple(page[top + y, left + x]) == MAGENTA, f"step {step.index}: no mark at the click ({x}, {y})"
         assert f"<pre>{step.model.thought}</pre>" in report.read_text()
+        label = step.model.thought.split()[1]
+        assert f"Step {step.index}: click at ({x}, {y}) on &#x27;{label}&#x27;" in report.read_text()
 
     # Its replay: the recorded screen and the replayed one side by side, each with the click marked.
     res = cli(tmp_path, "replay", str(run_dir), "--runs-dir", str(tmp_path / "replays"), "--json")
