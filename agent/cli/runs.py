@@ -1,4 +1,4 @@
-"""`deskpilot runs list|show|prune`: the recorded runs under a runs directory."""
+"""`deskpilot runs list|show|report|prune`: the recorded runs under a runs directory."""
 
 from __future__ import annotations
 
@@ -128,6 +128,25 @@ def register(app: typer.Typer) -> None:
         else:
             write_atomic(out, lambda fh: fh.write(text.encode("utf-8")))
             err_console().print(f"wrote {out}", markup=False, highlight=False)
+
+    _register_report(runs_app)
+
+
+def _register_report(runs_app: typer.Typer) -> None:
+    @runs_app.command("report")
+    def runs_report(
+        run: Path = typer.Argument(..., help="a run directory"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Rebuild a run's report.html: one self-contained page (screens embedded) that opens anywhere, also
+        from an e-mail attachment."""
+        from agent.runs.report import write_report
+
+        out = write_report(run)
+        if as_json:
+            print_json({"report": str(out), "bytes": out.stat().st_size})
+            return
+        err_console().print(f"report: {out} ({out.stat().st_size / 1e6:.1f} MB)", markup=False, highlight=False)
 
 
 def _prune_policy(max_age: str | None, max_runs: str | None, max_bytes: str | None, older_than: float | None,
