@@ -42,18 +42,21 @@ def demo_policy(sandbox: Sandbox, run_dir: Path, read_answer) -> ActionScriptPol
             return Click(x=button_box(window.rect, label).center[0], y=button_box(window.rect, label).center[1])
         return click
 
-    steps, thoughts = [], []
+    steps, thoughts, targets = [], [], []  # targets: the text under each click, where there is some
     for name, text in FORM_ENTRIES.items():
         steps += [form(name), Type(text=text)]
         thoughts += [f"focus the {name.split('_')[0]} field", f"type {text!r}"]
+        targets += [None, None]  # an empty entry
     steps += [form("subscribe"), form("plan_pro"), form("submit")]
     thoughts += ["tick the newsletter box", "choose the Pro plan", "submit the form"]
+    targets += [None, "Pro", "Submit"]  # the check box's centre is the box, not its label
     for label in ("7", "+", "8", "="):
         steps.append(calc(label))
         thoughts.append(f"press {label} on xcalc")
+        targets.append(label)
     steps.append(lambda shot: Done(answer=read_answer(shot)))
     thoughts.append("read the result from the calculator display")
-    return ActionScriptPolicy(steps, thoughts=thoughts)
+    return ActionScriptPolicy(steps, thoughts=thoughts, targets=targets)
 
 
 def xcalc_reader(sandbox: Sandbox):

@@ -10,7 +10,8 @@
     │   ├── SandboxNotFoundError          no persistent sandbox has that name
     │   ├── SandboxExistsError            a persistent sandbox of that name is already running
     │   ├── SandboxStartError             a persistent sandbox's supervisor failed; the message ends with its log
-    │   └── SandboxStopError              a persistent sandbox could not be stopped
+    │   ├── SandboxStopError              a persistent sandbox could not be stopped
+    │   └── HomeCopyError                 a sandbox's HOME could not be kept (--keep-home: bad DIR, copy failed)
     ├── ActionError                       actions: the typed schema and the executors
     │   ├── InvalidActionError            the action cannot be performed as given; nothing was executed
     │   │   └── UnknownKeyError (ValueError)  a key name that is no key
@@ -28,6 +29,7 @@
         ├── UsageError                    bad usage of a command or the API: the message says what to change
         │   └── RecipeError               a recipe file that cannot be run: FILE:LINE: FIELD: problem
         ├── TrajectoryError               a run directory that cannot be read or written
+        ├── TargetLostError               a re-grounded replay found a recorded target nowhere on today's screen
         └── DatasetError (ValueError)     a dataset or evaluation report that cannot be read
 
 `(ValueError)` marks a second base kept for callers that catch ValueError: pydantic validators (key names),
@@ -49,6 +51,7 @@ from sandbox.errors import (
     AppLaunchError,
     DeskpilotError,
     DisplayStartError,
+    HomeCopyError,
     MissingDependencyError,
     SandboxClosedError,
     SandboxError,
@@ -77,6 +80,11 @@ class RecipeError(UsageError):
 
 class TrajectoryError(AgentError):
     """A run directory that cannot be read or written; the message names the file and the problem."""
+
+
+class TargetLostError(AgentError):
+    """`replay --mode reground` did not find a recorded step's target on today's screen; the message says what
+    was tried. The replay ends `diverged` with it (exit 1): the run was valid, today's screen was not."""
 
 
 class DatasetError(AgentError, ValueError):
@@ -133,11 +141,12 @@ __all__ = [
     # sandbox
     "SandboxError", "MissingDependencyError", "DisplayStartError", "AppLaunchError", "SandboxClosedError",
     "SandboxNameError", "SandboxNotFoundError", "SandboxExistsError", "SandboxStartError", "SandboxStopError",
+    "HomeCopyError",
     # actions
     "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError", "SecretError",
     # perception
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",
     # agent
-    "AgentError", "UsageError", "RecipeError", "TrajectoryError", "DatasetError",
+    "AgentError", "UsageError", "RecipeError", "TrajectoryError", "TargetLostError", "DatasetError",
 ]

@@ -33,6 +33,7 @@ from perception.errors import BackendError
 from perception.policy import Policy
 from sandbox import Sandbox, ScreenSpec
 from sandbox.errors import SandboxError
+from sandbox.home import keeping_home
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,14 @@ def run_task(
     user: UserChannel | None = None,
     stop: threading.Event | None = None,
     observer: Observer | None = None,
+    keep_home: Path | None = None,
 ) -> RunResult:
     """Run `task` with `policy` and record it in `run_dir` (made by start_run_dir).
 
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
-    `screen`-sized Sandbox is started and torn down. `apps` are launched first when `launch` (and recorded in
-    meta.json either way, so a replay starts them).
+    `screen`-sized Sandbox is started and torn down, its HOME first copied into `keep_home` when given (however
+    the run ends; sandbox.home.keeping_home; a failed copy fails the run). `apps` are launched first when `launch`
+    (and recorded in meta.json either way, so a replay starts them).
 
     Secrets (`settings.privacy.secrets`): the policy reads the task with their values masked and their names
     listed; only the executor sees the values. What is stored goes through `settings.privacy` (RunWriter).
@@ -75,6 +78,8 @@ def run_task(
     settings = settings or RunSettings()
     privacy = settings.privacy
     t0 = time.monotonic()
+    if host is not None and keep_home is not None:  # a given host outlives the run: its owner keeps its home
+        raise ValueError("keep_home applies to the fresh sandbox a run starts, not to a given host")
     if host is None:
         own = Sandbox(screen or ScreenSpec(1280, 800))
         size = (own.screen.width, own.screen.height)
@@ -83,11 +88,14 @@ def run_task(
         # A persistent sandbox's record names its screen ("1280x800x24"); a started Sandbox has `.screen`.
         spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
         size = (spec.width, spec.height)
-    meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=list(apps), screen=size or (0, 0),
+    # A persistent sandbox's own apps are part of the world the run acted on: record them first, so a replay
+    # in a fresh sandbox starts them too (before this, such runs recorded `apps: []` and replayed onto an empty desktop).
+    host_apps = [AppSpec(argv=argv) for argv in getattr(host, "app_commands", [])]
+    meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=host_apps + list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
     with RunWriter(run_dir, meta, privacy) as writer:
         try:
-            with own as sb, DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
+            with own as sb, keeping_home(sb, keep_home), DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 if launch:
                     launch_apps(sb, list(apps), run_dir)

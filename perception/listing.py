@@ -108,3 +108,13 @@ def screen_text(lines: Sequence[OcrLine], frame: ModelFrame, max_lines: int = MA
         text = unicodedata.normalize("NFKC", ln.text).translate(_LOOKALIKES)
         out.append(f"{' '.join(text.split())} @({x},{y})")
     return "\n".join(out) if out else "(none)"
+
+
+def text_at(lines: Sequence[OcrLine], x: int, y: int) -> str | None:
+    """The text of the listing line whose box holds screen point (x, y) (the smallest, when boxes nest), or None:
+    what a click there lands on, in words, for the run's record (agent.runs.report shows it)."""
+    hits = [ln for ln in lines if ln.box[0] <= x <= ln.box[2] and ln.box[1] <= y <= ln.box[3] and ln.text.strip()]
+    if not hits:
+        return None
+    best = min(hits, key=lambda ln: (ln.box[2] - ln.box[0]) * (ln.box[3] - ln.box[1]))
+    return " ".join(best.text.split())

@@ -52,6 +52,7 @@ class Proposal:
     frame: ModelFrame | None = None
     model_points: tuple[dict, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    target_texts: tuple[str | None, ...] = ()  # the screen text under actions[i]'s point, when the policy read it
 
 
 @dataclass(frozen=True)

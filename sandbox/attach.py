@@ -4,6 +4,7 @@ launched into it that stay there after the run (they belong to the sandbox, not 
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ class AttachedSandbox:
     def display(self) -> str:
         """The sandbox's X display, e.g. ':7'."""
         return self.record.display
+
+    @property
+    def home(self) -> Path:
+        """The sandbox's HOME, where its apps write (sandbox.home copies it out)."""
+        return SandboxDirs(Path(self.record.workdir)).home
+
+    @property
+    def app_commands(self) -> list[list[str]]:
+        """The argv of each app the sandbox started with (`sandbox start --app CMD`, split like its supervisor
+        splits them), so a run made in it can record what a replay must start."""
+        return [shlex.split(cmd) for cmd in self.record.apps]
 
     @property
     def env(self) -> dict[str, str]:

@@ -66,3 +66,7 @@ class SandboxStartError(SandboxError):
 
 class SandboxStopError(SandboxError):
     """A persistent sandbox could not be stopped (another user's supervisor, or it was restarted meanwhile)."""
+
+
+class HomeCopyError(SandboxError):
+    """A sandbox's HOME could not be kept: the destination is unusable or the copy failed (sandbox.home)."""

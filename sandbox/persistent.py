@@ -2,8 +2,9 @@
 
 A persistent sandbox is a detached supervisor process (`python -m sandbox.daemon`, in its own session so it
 survives the terminal and its Ctrl-C) that owns a Sandbox and publishes its record in a Registry once the
-sandbox is ready. `start` spawns it and waits for that record; `stop` sends SIGTERM, waits, and SIGKILLs a
-supervisor that does not exit (its children then get the kernel's parent-death signal). Other processes
+sandbox is ready. `start` spawns it and waits for that record; `stop` copies out or lists the sandbox's HOME
+(sandbox.home), then sends SIGTERM, waits, and SIGKILLs a supervisor that does not exit (its children then get
+the kernel's parent-death signal). Other processes
 use a running one through sandbox.attach.AttachedSandbox.
 
 The state directory comes in as a Registry; `default_state_dir` resolves it from an environment the caller
@@ -18,10 +19,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.environment import SandboxDirs
 from sandbox.errors import SandboxExistsError, SandboxStartError, SandboxStopError
 from sandbox.files import open_private
+from sandbox.home import HomeFiles, copy_home, list_home
 from sandbox.processes import require_program
 from sandbox.registry import Registry, SandboxRecord, supervisor_alive, validate_name
 from sandbox.xserver import ScreenSpec
@@ -94,13 +98,28 @@ def start(
     return rec
 
 
-def stop(registry: Registry, name: str, *, timeout: float = STOP_TIMEOUT_S) -> SandboxRecord:
-    """Stop the persistent sandbox `name` and wait until its supervisor is gone; return the record it had.
+@dataclass(frozen=True)
+class Stopped:
+    """A stopped persistent sandbox: the record it had, what its HOME held (sandbox.home), and where that was
+    copied (`kept_in`), or None when it was removed with the sandbox."""
 
-    Raises SandboxNameError, SandboxNotFoundError, and SandboxStopError when the supervisor belongs to another
-    user or someone restarted the sandbox meanwhile.
+    record: SandboxRecord
+    home: HomeFiles
+    kept_in: Path | None
+
+
+def stop(registry: Registry, name: str, *, keep_home: Path | None = None, timeout: float = STOP_TIMEOUT_S) -> Stopped:
+    """Stop the persistent sandbox `name` and wait until its supervisor is gone.
+
+    Its HOME is copied into `keep_home` first (sandbox.home.copy_home), while the sandbox still runs: a copy that
+    fails raises HomeCopyError and leaves the sandbox running, so nothing is lost. Without `keep_home` the
+    returned Stopped says what the teardown removed. Raises SandboxNameError, SandboxNotFoundError, and
+    SandboxStopError when the supervisor belongs to another user or someone restarted the sandbox meanwhile.
     """
     rec = registry.get(validate_name(name))
+    _check_may_signal(rec)  # before reading its home: another user's sandbox is refused as such
+    home = SandboxDirs(Path(rec.workdir)).home
+    files = copy_home(home, keep_home) if keep_home is not None else list_home(home)
     try:
         os.kill(rec.pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -115,7 +134,25 @@ def stop(registry: Registry, name: str, *, timeout: float = STOP_TIMEOUT_S) -> S
     # find() prunes the record (and the workdir) of a supervisor that had to be SIGKILLed.
     if registry.find(name) is not None:
         raise SandboxStopError(f"sandbox {name!r} was restarted by someone else while stopping")
-    return rec
+    return Stopped(rec, files, keep_home)
+
+
+def copy_out(registry: Registry, name: str, dest: Path) -> HomeFiles:
+    """Copy the HOME of the running persistent sandbox `name` into `dest` (new or empty; sandbox.home.copy_home)
+    and return what was copied; the sandbox keeps running. Raises SandboxNotFoundError and HomeCopyError."""
+    rec = registry.get(validate_name(name))
+    return copy_home(SandboxDirs(Path(rec.workdir)).home, dest)
+
+
+def _check_may_signal(rec: SandboxRecord) -> None:
+    """SandboxStopError when this process may not signal the supervisor (it belongs to another user)."""
+    try:
+        os.kill(rec.pid, 0)
+    except ProcessLookupError:
+        pass
+    except PermissionError as e:
+        raise SandboxStopError(f"not allowed to stop sandbox {rec.name!r} "
+                               f"(supervisor pid {rec.pid} belongs to another user)") from e
 
 
 def _wait_started(registry: Registry, name: str, proc: subprocess.Popen, timeout: float) -> SandboxRecord | None:

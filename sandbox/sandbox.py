@@ -162,6 +162,11 @@ class Sandbox:
         return Path(self._root)
 
     @property
+    def home(self) -> Path:
+        """The HOME of its apps (apps also start in it): what apps write lives here (sandbox.home copies it out)."""
+        return self._dirs.home
+
+    @property
     def env(self) -> dict[str, str]:
         """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale; sandbox.environment)."""
         return sandbox_env(self._root, self.display, os.environ)

@@ -49,6 +49,8 @@ SECRET_HELP = ("A secret the model can type as {{ NAME }} without seeing it (rep
 SECRET_ENV_HELP = "Like --secret, the value read from the environment variable NAME (repeatable)."
 REDACT_HELP = ("Sensitive-text pattern to redact (repeatable; default all): email, card, phone, key, all, none, or "
                "re:REGEX.")
+KEEP_HOME_HELP = ("Copy the files apps wrote in the fresh sandbox's home into DIR (new or empty) when it closes, also "
+                  "after a failure or Ctrl-C (links not followed, copies private; docs/run.md).")
 RUNS_DIR_HELP = ("Where run directories are written. Each run start deletes old runs there as DESKPILOT_RETENTION says "
                  "(default max_age=30d,max_bytes=1G; 'off' keeps all; see docs/retention.md).")
 
@@ -73,6 +75,7 @@ class TaskOptions:
     secrets: list[str]
     secret_envs: list[str]
     redact: list[str]
+    keep_home: Optional[Path]
 
 
 # TaskOptions field -> (type, typer option): the one declaration of each shared option, in `--help` order.
@@ -93,6 +96,7 @@ TASK_OPTIONS: dict[str, tuple[object, typer.models.OptionInfo]] = {
     "secrets": (list[str], typer.Option([], "--secret", metavar="NAME=VALUE", help=SECRET_HELP, show_default=False)),
     "secret_envs": (list[str], typer.Option([], "--secret-env", metavar="NAME", help=SECRET_ENV_HELP, show_default=False)),
     "redact": (list[str], typer.Option([], "--redact", metavar="PATTERN", help=REDACT_HELP, show_default=False)),
+    "keep_home": (Optional[Path], typer.Option(None, "--keep-home", metavar="DIR", help=KEEP_HOME_HELP)),
 }
 
 
@@ -131,6 +135,7 @@ class TaskSetup:
     sandbox: Optional[str]
     history: int
     retention: RetentionPolicy  # from DESKPILOT_RETENTION, read here: the environment is read once, at the edge
+    keep_home: Optional[Path] = None  # where the fresh sandbox's HOME goes when it closes (sandbox.home)
 
 
 def validate(options: TaskOptions) -> TaskSetup:
@@ -153,10 +158,15 @@ def validate(options: TaskOptions) -> TaskSetup:
     values.directory_to_write(o.runs_dir, "--runs-dir")
     if o.sandbox is not None:
         validate_name(o.sandbox)  # SandboxNameError
+    if o.keep_home is not None:
+        if o.sandbox is not None:
+            raise UsageError(f"--keep-home does not apply with --sandbox (that sandbox keeps running; keep its home "
+                             f"with `deskpilot sandbox stop {o.sandbox} --keep-home DIR`)")
+        values.directory_to_fill(o.keep_home, "--keep-home")
     retention = RetentionPolicy.from_env(os.environ)  # UsageError naming the variable
     source = resolve_source(o.model, o.endpoint, o.model_name, o.format)  # PolicyConfigError
     settings = RunSettings(max_steps=o.max_steps, timeout=o.timeout, approve_risky=o.yes, privacy=privacy)
-    return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history, retention)
+    return TaskSetup(source, screen, apps, settings, o.runs_dir, o.sandbox, o.history, retention, o.keep_home)
 
 
 def parse_privacy(record: str, secrets: list[str], secret_envs: list[str], redact: list[str]) -> Privacy:

@@ -1,10 +1,11 @@
-"""`deskpilot runs list|show|prune`: the recorded runs under a runs directory."""
+"""`deskpilot runs list|show|report|prune`: the recorded runs under a runs directory."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.table import Table
@@ -102,6 +103,50 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(s.index), json.dumps(s.action, ensure_ascii=False)[:70], json.dumps(s.result)[:40],
                           f"{(s.ended_at - s.started_at) * 1000:.0f}")
         console.print(table)
+
+    @runs_app.command("to-recipe")
+    def runs_to_recipe(
+        run: Path = typer.Argument(..., help="a run directory (any kind: a model's run too)"),
+        out: Optional[Path] = typer.Option(None, "-o", "--output", help="write the recipe to this new file (default: stdout)"),
+    ) -> None:
+        """Turn a recorded run into a recipe: targets by the text under each click or the model's thought, with the
+        recorded pixels as a fallback; secrets stay {{ NAME }} placeholders."""
+        from agent.runs.to_recipe import recipe_from_run, recipe_yaml
+        from agent.runs.trajectory import load_run
+        from perception.ocr import TextFinder
+        from sandbox.files import write_atomic
+
+        if out is not None:
+            values.file_to_write(out, "--output")
+            if os.path.lexists(out):
+                raise UsageError(f"--output {str(out)!r} already exists; give a new file name (nothing is overwritten)")
+        traj = load_run(run)  # TrajectoryError (exit 2) for a broken run, as for an invalid action or screenshot below
+        with TextFinder() as finder:
+            text = recipe_yaml(recipe_from_run(traj, finder), Path(run).resolve(), traj.meta.answer)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_atomic(out, lambda fh: fh.write(text.encode("utf-8")))
+            err_console().print(f"wrote {out}", markup=False, highlight=False)
+
+    _register_report(runs_app)
+
+
+def _register_report(runs_app: typer.Typer) -> None:
+    @runs_app.command("report")
+    def runs_report(
+        run: Path = typer.Argument(..., help="a run directory"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Rebuild a run's report.html: one self-contained page (screens embedded) that opens anywhere, also
+        from an e-mail attachment."""
+        from agent.runs.report import write_report
+
+        out = write_report(run)
+        if as_json:
+            print_json({"report": str(out), "bytes": out.stat().st_size})
+            return
+        err_console().print(f"report: {out} ({out.stat().st_size / 1e6:.1f} MB)", markup=False, highlight=False)
 
 
 def _prune_policy(max_age: str | None, max_runs: str | None, max_bytes: str | None, older_than: float | None,

@@ -16,6 +16,10 @@ from agent.cli import values
 from agent.cli.common import EXIT_FAILED, UsageError, err_console, parse_app_commands, parse_screen, print_json
 
 
+KEEP_HOME_HELP = ("Copy the files apps wrote in the sandbox's home into DIR (new or empty) before it is removed "
+                  "(links not followed, copies private; docs/run.md). Without it, stop says what it removed.")
+
+
 def user_registry():
     """The Registry of the user's persistent sandboxes, in the state directory the environment names."""
     from sandbox.persistent import default_state_dir
@@ -40,18 +44,34 @@ def _start(name: Optional[str], screen: str, apps: list[str], view: bool, as_jso
         typer.echo("VNC: off (start with --view to watch it)")
 
 
-def _stop(name: Optional[str], all_: bool) -> None:
+def _stop(name: Optional[str], all_: bool, keep_home: Optional[Path]) -> None:
     from sandbox import persistent
 
     if all_ == (name is not None):
         raise UsageError("give a sandbox NAME or --all (not both)")
+    if keep_home is not None:
+        if all_:
+            raise UsageError("--keep-home keeps one sandbox's home: give a sandbox NAME, not --all")
+        values.directory_to_fill(keep_home, "--keep-home")
     registry = user_registry()
     names = [r.name for r in registry.list()] if all_ else [name]
     if all_ and not names:
         typer.echo("no sandboxes running")
     for n in names:
-        rec = persistent.stop(registry, n)
-        typer.echo(f"stopped sandbox {n} (display {rec.display})")
+        stopped = persistent.stop(registry, n, keep_home=keep_home)
+        typer.echo(f"stopped sandbox {n} (display {stopped.record.display})")
+        if stopped.kept_in is not None:
+            typer.echo(f"kept its home in {stopped.kept_in}: {stopped.home.summary()}")
+        else:  # never a silent delete: say what went with the sandbox
+            err_console().print(f"removed its home: {stopped.home.summary()}", highlight=False, markup=False)
+
+
+def _copy_out(name: str, dest: Path) -> None:
+    from sandbox import persistent
+
+    values.directory_to_fill(dest, "DIR")
+    copied = persistent.copy_out(user_registry(), name, dest)
+    typer.echo(f"copied the home of sandbox {name} into {dest}: {copied.summary()}")
 
 
 def _shot(name: str, out: Path) -> None:
@@ -99,7 +119,7 @@ def _list(as_json: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the `sandbox` command group to the `deskpilot` app."""
-    group = typer.Typer(help="Persistent named sandboxes: start, list, shot, stop.", no_args_is_help=True)
+    group = typer.Typer(help="Persistent named sandboxes: start, list, shot, copy-out, stop.", no_args_is_help=True)
     app.add_typer(group, name="sandbox")
 
     @group.command("start")
@@ -124,8 +144,15 @@ def register(app: typer.Typer) -> None:
         """Save a screenshot of a sandbox's display as PNG."""
         _shot(name, out)
 
+    @group.command("copy-out")
+    def copy_out(name: str = typer.Argument(..., help="Sandbox name."),
+                 dest: Path = typer.Argument(..., metavar="DIR", help="New or empty directory to copy into.")) -> None:
+        """Copy the files apps wrote in a running sandbox's home into DIR; the sandbox keeps running."""
+        _copy_out(name, dest)
+
     @group.command("stop")
     def stop(name: Optional[str] = typer.Argument(None, help="Sandbox name."),
-             all_: bool = typer.Option(False, "--all", help="Stop every running sandbox.")) -> None:
-        """Stop a sandbox (or all of them) and wait until its processes are gone."""
-        _stop(name, all_)
+             all_: bool = typer.Option(False, "--all", help="Stop every running sandbox."),
+             keep_home: Optional[Path] = typer.Option(None, "--keep-home", metavar="DIR", help=KEEP_HOME_HELP)) -> None:
+        """Stop a sandbox (or all of them) and wait until its processes are gone; say what its home held."""
+        _stop(name, all_, keep_home)

@@ -23,13 +23,15 @@ def register(app: typer.Typer) -> None:
         from agent.cli.progress import print_summary
         from agent.cli.tasks import attach, load_policy, run_one
         from sandbox import Sandbox
+        from sandbox.home import keeping_home
 
         setup = validate(options)
         console = err_console()
         policy = load_policy(setup, console)
         interactive = sys.stdin.isatty()
         try:
-            with (attach(setup.sandbox) if setup.sandbox else Sandbox(setup.screen)) as host:
+            with (attach(setup.sandbox) if setup.sandbox else Sandbox(setup.screen)) as host, \
+                    keeping_home(host, setup.keep_home):  # validate() allows --keep-home only without --sandbox
                 for spec in setup.apps:
                     host.launch(spec.argv)
                 console.print(f"[bold]deskpilot shell[/] on display {host.display}: type a task, or 'exit'", highlight=False)

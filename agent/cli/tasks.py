@@ -95,7 +95,7 @@ def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool)
         try:
             return run_task(task, policy, run_dir, apps=setup.apps, launch=launch, screen=setup.screen, host=host,
                             settings=setup.settings, model_info=setup.source.describe(), user=_user(console, stop),
-                            stop=stop.event, observer=progress)
+                            stop=stop.event, observer=progress, keep_home=setup.keep_home if host is None else None)
         except KeyboardInterrupt:
             return RunResult.of_run_dir(run_dir, time.monotonic() - t0)  # finalised as `interrupted` on the way out
         finally:

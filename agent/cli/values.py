@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agent.errors import UsageError
 
-__all__ = ["count", "directory_to_read", "directory_to_write", "file_to_write", "number", "size"]
+__all__ = ["count", "directory_to_fill", "directory_to_read", "directory_to_write", "file_to_write", "number", "size"]
 
 
 def number(value: float | None, option: str, *, low: float | None = None, high: float | None = None,
@@ -84,6 +84,17 @@ def directory_to_write(path: Path, option: str) -> Path:
     return path
 
 
+def directory_to_fill(path: Path, option: str) -> Path:
+    """`path` when it is an empty directory or one that can be created (directory_to_write): a directory that
+    files are copied into, where nothing of the user's may be overwritten or mixed in."""
+    if os.path.lexists(path) and not path.is_symlink() and path.is_dir():
+        if _has_entries(path):
+            raise UsageError(f"{option} {str(path)!r} is not empty: give a new or empty directory")
+    elif os.path.lexists(path):
+        raise UsageError(f"{option} {str(path)!r} is {_what(path)}, not a directory")
+    return directory_to_write(path, option)
+
+
 def file_to_write(path: Path, option: str) -> Path:
     """`path` when a file can be written there: not a directory, in an existing directory this process can
     create entries in. The directory is not created: a mistyped one is reported, not made."""
@@ -94,6 +105,11 @@ def file_to_write(path: Path, option: str) -> Path:
         raise UsageError(f"{option} {str(path)!r}: the directory {str(parent)!r} does not exist")
     _probe(parent, path, option)
     return path
+
+
+def _has_entries(directory: Path) -> bool:
+    with os.scandir(directory) as entries:  # closed now, not when collected
+        return next(entries, None) is not None
 
 
 def _probe(directory: Path, path: Path, option: str) -> None:

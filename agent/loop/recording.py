@@ -14,8 +14,8 @@ from perception.policy import Proposal
 
 def model_call(proposal: Proposal, position: int) -> ModelCall | None:
     """The model part of a step record: raw text and thought, and how action `position`'s numbers were mapped."""
-    if not proposal.raw_text and proposal.frame is None:
-        return None
+    if not proposal.raw_text and proposal.frame is None and not proposal.thought:
+        return None  # a scripted step with nothing to say; a script's thought is kept (the report shows it)
     frame = proposal.frame
     points = proposal.model_points
     return ModelCall(
@@ -26,6 +26,7 @@ def model_call(proposal: Proposal, position: int) -> ModelCall | None:
         screen=(frame.screen.width, frame.screen.height) if frame else None,
         model_points=[points[position]] if position < len(points) else [],
         timings_s={k: round(v, 4) for k, v in proposal.timings.items()},
+        target_text=proposal.target_texts[position] if position < len(proposal.target_texts) else None,
     )
 
 

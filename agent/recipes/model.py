@@ -76,25 +76,31 @@ class _Step(_Strict):
     optional: bool = Field(False, description="A failure is recorded and the recipe goes on.")
 
 
-class ClickStep(_Step):
+class _PointerStep(_Step):
+    fallback: Optional[PixelTarget] = Field(
+        None, description="Screen pixels to act at when the target is not found in time (deskpilot runs to-recipe "
+                          "writes the recorded click here).")
+
+
+class ClickStep(_PointerStep):
     """Click the target."""
 
     click: Target
 
 
-class DoubleClickStep(_Step):
+class DoubleClickStep(_PointerStep):
     """Double-click the target."""
 
     double_click: Target
 
 
-class RightClickStep(_Step):
+class RightClickStep(_PointerStep):
     """Right-click the target."""
 
     right_click: Target
 
 
-class MoveStep(_Step):
+class MoveStep(_PointerStep):
     """Move the pointer onto the target (hover)."""
 
     move: Target

@@ -10,6 +10,7 @@ A `task` step hands a sub-task to the agent loop with its own step budget; its s
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from actions.errors import InvalidActionError
 from actions.schema import Click, Drag, Hotkey, Key, Move, Scroll, Type, Wait, dump_action
 from agent.loop.driver import run_episode
 from agent.recipes.loader import LoadedRecipe
-from agent.recipes.locate import Locator, written
+from agent.recipes.locate import Locator, Look, written
 from agent.recipes.model import (AssertStep, ClickStep, CopyOutStep, DoubleClickStep, DragStep, MoveStep, PressStep,
                                  RightClickStep, ScrollStep, TaskStep, TextTarget, TypeStep, WaitForStep, WaitStep,
                                  kind_of)
 from agent.runs.records import StepRecord
 from agent.runs.writer import RunWriter
+from perception.targets import at_pixels
 
 DEFAULT_TIMEOUT_S = 10.0  # to find a target (click, wait_for, copy_out)
 ASSERT_TIMEOUT_S = 3.0  # an assert gives the screen this long to show what it expects
@@ -134,12 +136,24 @@ class RecipeRun:
             raise _StepFailed(f"{info['target']!r} {what} (looked for {timeout:g} s)", look.screenshot)
         return look
 
+    def _target_or_fallback(self, target, fallback, info: dict, timeout: float):
+        """The look that found `target`; when it was not found and the step has `fallback` pixels on this
+        screen, a look at those pixels instead (recorded as found by "pixels", the reason in its detail)."""
+        try:
+            return self._target(target, info, timeout)
+        except _StepFailed as e:
+            found = None if fallback is None else at_pixels(e.screenshot, fallback.x, fallback.y)
+            if found is None:
+                raise
+            found = dataclasses.replace(found, detail=f"fallback: {e}")
+            return Look(e.screenshot, found, True)
+
     def _do(self, step, info: dict):
         timeout = step.timeout if step.timeout is not None else DEFAULT_TIMEOUT_S
         act = self.env.act
         if isinstance(step, (ClickStep, DoubleClickStep, RightClickStep, MoveStep)):
             target = getattr(step, kind_of(step))
-            look = self._target(target, info, timeout)
+            look = self._target_or_fallback(target, step.fallback, info, timeout)
             x, y = look.found.point
             action = (Move(x=x, y=y) if isinstance(step, MoveStep) else
                       Click(x=x, y=y, button="right") if isinstance(step, RightClickStep) else

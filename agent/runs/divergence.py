@@ -76,3 +76,22 @@ def screen_difference(a: Image.Image, b: Image.Image, level: int = LEVEL) -> flo
     if a.size != b.size:
         return 1.0
     return count(changed(a, b, level)) / (a.size[0] * a.size[1])
+
+
+def compare_aligned(recorded_before: Image.Image, recorded_after: Image.Image, replayed_before: Image.Image,
+                    replayed_after: Image.Image, offset: tuple[int, int], level: int = LEVEL) -> StepChange:
+    """compare_step after aligning the screens: recorded pixel (x, y) is compared with replayed pixel
+    (x + dx, y + dy), on the area both screens share (the screens may differ in size). Used by re-grounded
+    replays, where the target (and with it the window) was found `offset` away from where it was recorded."""
+    dx, dy = offset
+    (rw, rh), (pw, ph) = recorded_before.size, replayed_before.size
+    if {recorded_after.size} != {recorded_before.size} or {replayed_after.size} != {replayed_before.size}:
+        return compare_step(recorded_before, recorded_after, replayed_before, replayed_after, level)  # all differ
+    x1, y1 = max(0, -dx), max(0, -dy)  # the shared area, in recorded coordinates
+    x2, y2 = min(rw, pw - dx), min(rh, ph - dy)
+    if x2 <= x1 or y2 <= y1:
+        everything = max(rw * rh, pw * ph)
+        return StepChange(everything, everything)
+    rec, rep = (x1, y1, x2, y2), (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
+    return compare_step(recorded_before.crop(rec), recorded_after.crop(rec), replayed_before.crop(rep),
+                        replayed_after.crop(rep), level)

@@ -63,6 +63,7 @@ class ModelCall(_Record):
     screen: tuple[int, int] | None = None
     model_points: list[dict] = Field(default_factory=list)
     timings_s: dict[str, float] = Field(default_factory=dict)  # the backend's own phases (preprocess, generate, ...)
+    target_text: str | None = None  # the screen text under the action's point, when the policy read it (built-in)
 
 
 class StepRecord(_Record):

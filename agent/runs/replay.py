@@ -1,12 +1,21 @@
-"""Literal replay: re-run a recorded trajectory's screen-space actions in a fresh sandbox and report the steps
-that did not do what they did when recorded (judged by what each step changed on the screen: agent.runs.divergence)."""
+"""Replay: re-run a recorded trajectory's actions in a fresh sandbox and report the steps that did not do what they
+did when recorded (judged by what each step changed on the screen: agent.runs.divergence). `exact` acts at the
+recorded pixels; `reground` first finds each step's target on today's screen (agent.runs.reground).
+
+Each replayed step's result names the recorded screens beside it, for a report that shows them side by side:
+`recorded_screenshot` (the source's screen before the step) and `recorded_after_screenshot` (after it), absolute
+paths; the step's own `screenshot` is today's screen before it. A re-grounded step also records `recorded_point`,
+`point` (where it acted), `located_by` ("image", "description" or "text"), `score`, `located_text` and `judged` (false when it
+was not judged by pixels)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image
 from pydantic import ValidationError
@@ -14,8 +23,10 @@ from pydantic import ValidationError
 from actions.errors import InvalidActionError
 from actions.executor import check_on_screen
 from actions.schema import TERMINAL_KINDS, Action, parse_action
+from agent.errors import TargetLostError
 from agent.loop.env import DesktopEnv, SettleConfig, launch_apps
-from agent.runs.divergence import DEFAULT_TOLERANCE, StepChange, compare_step, screen_difference
+from agent.runs.divergence import DEFAULT_TOLERANCE, StepChange, compare_aligned, screen_difference
+from agent.runs.reground import Located, Regrounder
 from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.retention import RetentionPolicy
 from agent.runs.start import start_run_dir
@@ -23,6 +34,8 @@ from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
 from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from perception.image_files import check_image, read_image
+from perception.ocr import TextFinder
+from perception.policy import Grounder
 from sandbox import Sandbox, ScreenSpec
 
 
@@ -47,6 +60,7 @@ class ReplayReport:
     comparisons: list[StepComparison] = field(default_factory=list)
     final_diff: float | None = None  # fraction of the final screen that differs from the recorded one (not judged)
     answer: str | None = None
+    error: str | None = None  # why the replay diverged (the steps, or the target it lost), as in meta.json
 
     @property
     def diverged_steps(self) -> list[int]:
@@ -54,39 +68,73 @@ class ReplayReport:
         return [c.index for c in self.comparisons if c.diverged]
 
 
-def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None,
-               retention: RetentionPolicy | None = None, notify: Callable[[str], None] | None = None) -> ReplayReport:
-    """Replay `source` in a fresh sandbox with the same apps and screen size; write a new run that names its source.
+ReplayMode = Literal["exact", "reground"]
+REPLAY_MODES: tuple[str, ...] = ("exact", "reground")
 
+
+def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact", screen: tuple[int, int] | None = None,
+               speed: float | None = None, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None,
+               retention: RetentionPolicy | None = None, notify: Callable[[str], None] | None = None,
+               text_finder: TextFinder | None = None, grounder: Grounder | None = None) -> ReplayReport:
+    """Replay `source` in a fresh sandbox with the same apps; write a new run that names its source.
+
+    `mode` "exact" performs the recorded actions at the recorded pixels; "reground" first finds each step's
+    target on today's screen (agent.runs.reground, with `text_finder` for its text fallback and `grounder` to
+    ground a step's recorded thought) and acts there.
+    `screen` (width, height) replaces the recorded screen size; `speed` paces the steps at that multiple of the
+    recorded pace (None: as fast as the screen settles).
     A step the recording refused (a guard, a declined confirmation: `performed` false) is not performed again.
     Each step diverges when more than `tolerance` of the screen region it changed (recorded or replayed) ends up
-    different (agent.runs.divergence). The new run starts like every run (agent.runs.start: `retention`, `notify`).
+    different (agent.runs.divergence). A diverged replay keeps no answer: the source's answer was not reproduced.
+    The new run starts like every run (agent.runs.start: `retention`, `notify`).
     """
     traj = load_run(source)
-    actions = replayable_actions(traj)  # before anything is started or written
+    size = tuple(screen or traj.meta.screen)
+    actions = replayable_actions(traj, mode=mode, screen=size)  # before anything is started or written
     recorded = [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]
     meta = traj.meta
     run_dir = start_run_dir(runs_dir, f"replay-{meta.run_id}", retention, notify, protect=[Path(source)])
     new_meta = RunMeta(
         run_id=run_dir.name, kind="replay", task=meta.task, recipe=meta.recipe, source_run=str(Path(source).resolve()),
-        apps=meta.apps, screen=meta.screen, versions=runtime_versions(), started_at=utc_now(),
+        apps=meta.apps, screen=size, versions=runtime_versions(), started_at=utc_now(),
+        replay={"mode": mode, "speed": speed, "source_screen": list(meta.screen)},
     )
     report = ReplayReport(run_dir=run_dir, source=Path(source), outcome="replayed")
+    regrounder = Regrounder(text_finder, grounder) if mode == "reground" else None
     # Replay waits a little before judging the screen settled: recorded runs were paced by a policy.
     settle = settle or SettleConfig(min_wait=0.03, timeout=5.0)
-    with RunWriter(run_dir, new_meta) as writer, Sandbox(ScreenSpec(*meta.screen)) as sb:
+    lost = None
+    with RunWriter(run_dir, new_meta) as writer, Sandbox(ScreenSpec(*size)) as sb:
         launch_apps(sb, meta.apps, run_dir)
         with DesktopEnv(sb, settle) as env:
             seen = env.observe()
+            t0 = time.time()
             for n, (step, action) in enumerate(zip(traj.steps, actions)):
-                t0 = time.time()
+                t0 = _paced(traj, n, speed, t0)
+                located = []
+                extra = _sources(recorded[n], recorded[n + 1])
+                if regrounder is not None:
+                    try:
+                        thought = step.model.thought.strip() if step.model is not None else ""
+                        action, located = regrounder.retarget(action, _recorded_image(recorded[n]), seen.screenshot,
+                                                              thought or None)
+                        check_on_screen(action, *size)
+                    except (TargetLostError, InvalidActionError) as e:
+                        lost = f"step {step.index} ({action.kind}): its target was not found on today's screen: {e}"
+                        writer.record(StepRecord(index=step.index, started_at=t0, ended_at=time.time(), screenshot=None,
+                                                 screen=size, action=step.action,
+                                                 result={"performed": False, "error": lost, **extra},
+                                                 note=f"replay of step {step.index}"), seen.screenshot)
+                        report.comparisons.append(StepComparison(step.index, action.kind, None, None, True))
+                        break
+                    extra.update(_where(step.action, action, located))
                 # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
                 refused = action.kind not in TERMINAL_KINDS and step.result.get("performed") is False
                 result = None if action.kind in TERMINAL_KINDS or refused else env.act(action)
                 t_done = time.time()
                 after = env.observe()
                 t_seen = time.time()
-                change = _compare(recorded[n], recorded[n + 1], seen.screenshot.image, after.screenshot.image)
+                change = _compare(recorded[n], recorded[n + 1], seen.screenshot.image, after.screenshot.image, regrounder)
                 cmp = StepComparison(step.index, action.kind, None if change is None else change.mismatch,
                                      None if change is None else change.changed_pixels,
                                      change is not None and change.diverged(tolerance))
@@ -94,9 +142,10 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
                 writer.record(
                     StepRecord(
                         index=step.index, started_at=t0, ended_at=t_seen, screenshot=None,
-                        screen=meta.screen, action=step.action,
+                        screen=size, action=action.model_dump(mode="json"),
                         result={"performed": bool(result and result.performed), "diff_fraction": cmp.diff_fraction,
-                                "changed_pixels": cmp.changed_pixels, "diverged": cmp.diverged},
+                                "changed_pixels": cmp.changed_pixels, "diverged": cmp.diverged,
+                                "judged": change is not None, **extra},
                         settle={"settled": seen.settled, "waited_ms": round(seen.waited * 1000, 2)},
                         durations_ms={"execute": round((t_done - t0) * 1000, 2), "observe": round((t_seen - t_done) * 1000, 2)},
                         note=f"replay of step {step.index}",
@@ -110,22 +159,56 @@ def replay_run(source: Path | str, runs_dir: Path, *, tolerance: float = DEFAULT
             if recorded[-1] is not None:
                 report.final_diff = screen_difference(seen.screenshot.image, _recorded_image(recorded[-1]))
         report.outcome = "diverged" if report.diverged_steps else "replayed"
-        writer.finish(report.outcome, answer=report.answer, error=_divergence_text(report, tolerance) if report.diverged_steps else None)
+        if report.diverged_steps:
+            report.answer = None  # the source's answer was not reproduced: do not pass it off as the replay's
+        report.error = lost or (_divergence_text(report, tolerance) if report.diverged_steps else None)
+        writer.finish(report.outcome, answer=report.answer, error=report.error)
     return report
 
 
-def replayable_actions(traj: Trajectory) -> list[Action]:
-    """The recorded steps' actions, when the run can be replayed as recorded; TrajectoryError saying what stops
-    it otherwise: a screen size Xvfb cannot start, an app without a command, an invalid action or one off the
-    recorded screen, a screenshot that is not an image."""
+def _paced(traj: Trajectory, n: int, speed: float | None, previous_start: float) -> float:
+    """Wait until step `n` may start (no sooner after step n-1 than when recorded, divided by `speed`); its start time."""
+    if speed is not None and n > 0:
+        gap = (traj.steps[n].started_at - traj.steps[n - 1].started_at) / speed
+        time.sleep(max(0.0, min(previous_start + gap - time.time(), 60.0)))  # a long pause when recorded: at most a minute
+    return time.time()
+
+
+def _sources(before: Path | None, after: Path | None) -> dict:
+    """Where the recorded screens of a step are, for a report that shows them beside the replayed ones."""
+    return {"recorded_screenshot": None if before is None else str(before.resolve()),
+            "recorded_after_screenshot": None if after is None else str(after.resolve())}
+
+
+def _where(recorded: dict, action: Action, located: list[Located]) -> dict:
+    """The re-grounding of a step, as recorded in its result."""
+    if not located:
+        return {"located_by": None}
+    return {"recorded_point": [recorded["x"], recorded["y"]], "point": list(action.point),
+            "located_by": located[0].by, "score": located[0].score, "located_text": located[0].text}
+
+
+def replayable_actions(traj: Trajectory, *, mode: ReplayMode = "exact", screen: tuple[int, int] | None = None) -> list[Action]:
+    """The recorded steps' actions, when the run can be replayed; TrajectoryError saying what stops it otherwise:
+    a screen size Xvfb cannot start, an app without a command or not installed here, a run that acts but recorded no
+    app (a `--sandbox` run recorded before runs kept their sandbox's apps), an invalid action or one off the screen
+    (the replay's `screen` for an exact replay, the recorded one for a re-grounded one), a screenshot that is not an
+    image, and for a re-grounded replay a pointer step without the screenshot its target is found from."""
     where = traj.run_dir / "meta.json"
-    try:
-        ScreenSpec(*traj.meta.screen)
-    except ValueError as e:
-        raise TrajectoryError(f"{where}: the recorded screen {list(traj.meta.screen)} cannot be replayed: {e}") from None
+    for label, size in (("recorded screen", traj.meta.screen), ("replay screen", screen or traj.meta.screen)):
+        try:
+            ScreenSpec(*size)
+        except ValueError as e:
+            raise TrajectoryError(f"{where}: the {label} {list(size)} cannot be replayed: {e}") from None
     for number, app in enumerate(traj.meta.apps, start=1):
         if not app.argv or not app.argv[0].strip():
             raise TrajectoryError(f"{where}: app {number} has no command (argv {app.argv})")
+        if app.argv[0] != "{python}" and shutil.which(app.argv[0]) is None:
+            raise TrajectoryError(f"{where}: app {number} ({app.argv[0]!r}) is not installed here (not found on PATH)")
+    acting = [s for s in traj.steps if s.action.get("kind") not in TERMINAL_KINDS | {"wait"}]
+    if not traj.meta.apps and acting:
+        raise TrajectoryError(f"{where}: the run recorded no apps, so a replay would act on an empty desktop (a run in a "
+                              "persistent --sandbox made before runs recorded the sandbox's apps?)")
     actions = []
     for step in traj.steps:
         try:
@@ -133,9 +216,12 @@ def replayable_actions(traj: Trajectory) -> list[Action]:
         except ValidationError as e:
             raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: {e.errors()[0]['msg']}") from None
         try:
-            check_on_screen(action, *traj.meta.screen)
+            check_on_screen(action, *(traj.meta.screen if mode == "reground" else screen or traj.meta.screen))
         except InvalidActionError as e:
             raise TrajectoryError(f"{traj.run_dir}: step {step.index} cannot be replayed: {e}") from None
+        if mode == "reground" and action.point is not None and traj.screenshot_path(step) is None:
+            raise TrajectoryError(f"{traj.run_dir}: step {step.index} ({action.kind}) has no recorded screenshot to find "
+                                  "its target in (a run recorded without screenshots): replay it with --mode exact")
         actions.append(action)
     for path in [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]:
         if path is not None:
@@ -153,11 +239,16 @@ def _recorded_image(path: Path) -> Image.Image:
         raise TrajectoryError(f"recorded screenshot {e}") from None
 
 
-def _compare(before: Path | None, after: Path | None, replayed_before: Image.Image, replayed_after: Image.Image) -> StepChange | None:
-    """The step's comparison, or None when the recording lacks the screen before or after it."""
+def _compare(before: Path | None, after: Path | None, replayed_before: Image.Image, replayed_after: Image.Image,
+             regrounder: Regrounder | None) -> StepChange | None:
+    """The step's comparison, or None when the recording lacks the screen before or after it, or a re-grounded
+    step cannot be judged by pixels (agent.runs.reground)."""
     if before is None or after is None:
         return None
-    return compare_step(_recorded_image(before), _recorded_image(after), replayed_before, replayed_after)
+    if regrounder is not None:
+        return regrounder.compare(_recorded_image(before), _recorded_image(after), replayed_before, replayed_after)
+    # On another screen size the pixels both screens share are compared (the top-left corners aligned).
+    return compare_aligned(_recorded_image(before), _recorded_image(after), replayed_before, replayed_after, (0, 0))
 
 
 def _divergence_text(report: ReplayReport, tolerance: float) -> str:

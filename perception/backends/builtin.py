@@ -27,7 +27,7 @@ from perception.capture import Screenshot
 from perception.errors import BackendError
 from perception.formats import resize
 from perception.formats.builtin import builtin_format
-from perception.listing import ListingOptions, OcrLine, screen_text
+from perception.listing import ListingOptions, OcrLine, screen_text, text_at
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
 
@@ -97,6 +97,7 @@ class BuiltinPolicy(PolicyBase):
         fields = ListingOptions.of_checkpoint(model_dir).fields
         self.reader = ScreenReader(ocr, fields=fields) if ocr is not None else None
         self.last_timings: dict[str, float] = {}
+        self._lines: list[OcrLine] = []  # the listing of the last screen read, for the text under each click
 
     def forget_text(self) -> None:
         """Drop the remembered screen text: the next read OCRs the whole screen again."""
@@ -111,6 +112,7 @@ class BuiltinPolicy(PolicyBase):
     def _with_text(self, screenshot: Screenshot, instruction: str = "", lines: Sequence[OcrLine] | None = None) -> None:
         start = time.perf_counter()
         lines = self.read_text(screenshot) if lines is None else lines
+        self._lines = list(lines)
         frame = self.inner.frame(screenshot.size)
         self.inner.format = dataclasses.replace(self._base_format, screen_text=screen_text(lines, frame),
                                                 instruction=instruction)
@@ -124,15 +126,19 @@ class BuiltinPolicy(PolicyBase):
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
         """The next action(s) in screen pixels."""
         self._with_text(screenshot, task)
-        proposal = self.inner.propose(task, screenshot, history)
-        return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
+        return self._finish(self.inner.propose(task, screenshot, history))
 
     def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],
                            lines: Sequence[OcrLine]) -> Proposal:
         """`propose` with given screen text instead of OCR (evaluation with cached or edited OCR)."""
         self._with_text(screenshot, task, lines)
-        proposal = self.inner.propose(task, screenshot, history)
-        return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings})
+        return self._finish(self.inner.propose(task, screenshot, history))
+
+    def _finish(self, proposal: Proposal) -> Proposal:
+        """The proposal with the OCR time and the listing's text under each action's point: it costs a lookup in
+        lines already read, and a run's record then says what a click landed on."""
+        texts = tuple(text_at(self._lines, *a.point) if a.point else None for a in proposal.actions)
+        return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings}, target_texts=texts)
 
     def _release(self) -> None:
         """Free the model and the OCR engine."""

@@ -69,3 +69,24 @@ def test_no_change_on_either_side_is_no_divergence():
     assert compare_step(screen(), screen(), screen(), screen()) == StepChange(0, 0)
     assert StepChange(0, 0).mismatch == 0.0 and not StepChange(0, 0).diverged(0.0)
     assert DEFAULT_TOLERANCE == 0.001
+
+
+def _on(size: tuple[int, int], at: tuple[int, int], *boxes: tuple[int, int, int, int]) -> Image.Image:
+    """A white screen of `size` showing screen(*boxes) (a 'window' of SIZE) pasted at `at`."""
+    im = Image.new("RGB", size, "white")
+    im.paste(screen(*boxes), at)
+    return im
+
+
+def test_aligned_comparison_follows_a_moved_window_onto_another_screen_size():
+    from agent.runs.divergence import compare_aligned
+
+    before, after = screen(), screen((10, 10, 19, 19))  # recorded: 100 pixels turn black
+    moved_before, moved_after = _on((300, 160), (70, 40)), _on((300, 160), (70, 40), (10, 10, 19, 19))
+    assert compare_aligned(before, after, moved_before, moved_after, (70, 40)) == StepChange(100, 0)
+    # Unaligned, the same faithful step is all wrong (its change is elsewhere); a wrong "key" still shows aligned.
+    assert compare_aligned(before, after, moved_before, moved_after, (0, 0)).mismatched_pixels == 200
+    wrong = _on((300, 160), (70, 40), (30, 10, 39, 19))
+    assert compare_aligned(before, after, moved_before, wrong, (70, 40)) == StepChange(200, 200)
+    # No shared area at all: everything differs.
+    assert compare_aligned(before, after, moved_before, moved_after, (500, 0)).diverged()

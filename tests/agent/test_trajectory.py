@@ -46,7 +46,7 @@ def test_steps_and_screens_round_trip(tmp_path):
     assert Image.open(traj.final_screenshot_path).getpixel((1, 1)) == (255, 255, 255)
     assert traj.notes == []
     report = (run_dir / "report.html").read_text()
-    assert "screens/0002.png" in report and "42" in report
+    assert report.count("data:image/webp;base64,") == 4 and "42" in report  # three steps and the final screen, embedded
 
 
 def test_new_run_dirs_never_collide(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from probes import wait_gone
 from sandbox import ScreenSpec
-from sandbox.errors import SandboxExistsError, SandboxNotFoundError, SandboxStartError
+from sandbox.errors import HomeCopyError, SandboxExistsError, SandboxNotFoundError, SandboxStartError
 from sandbox.persistent import default_state_dir, first_free_name, start, stop
 from sandbox.registry import Registry, supervisor_alive
 
@@ -28,7 +28,7 @@ def test_start_publishes_a_record_and_stop_takes_everything_down(tmp_path):
             start(registry, "sb1", ScreenSpec(800, 600))
     finally:
         stopped = stop(registry, "sb1")
-    assert stopped == rec
+    assert stopped.record == rec and stopped.kept_in is None
     assert not supervisor_alive(rec.pid) and registry.list() == []
     assert wait_gone(rec.workdir) == []  # Xvfb, openbox and xcalc carried the workdir in their environment
     assert not Path(rec.workdir).exists()
@@ -50,3 +50,22 @@ def test_state_dir_and_names():
     assert default_state_dir({"XDG_STATE_HOME": "/x"}) == Path("/x/deskpilot")
     assert default_state_dir({}) == Path.home() / ".local/state/deskpilot"
     assert first_free_name({"sb1", "sb3"}) == "sb2"
+
+
+@pytest.mark.filterwarnings("ignore:subprocess .* is still running:ResourceWarning")
+def test_stop_keeps_the_home_first_and_a_failed_copy_leaves_the_sandbox_running(tmp_path):
+    registry = Registry(tmp_path / "state")
+    rec = start(registry, "kept", ScreenSpec(800, 600), ["sh -c 'echo hi > \"$HOME/out.txt\"; exec xcalc'"])
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("mine\n")
+    try:
+        with pytest.raises(HomeCopyError, match="the directory is not empty"):
+            stop(registry, "kept", keep_home=taken)
+        assert registry.find("kept") == rec and supervisor_alive(rec.pid, "kept")  # nothing lost: still running
+        assert [p.name for p in taken.iterdir()] == ["mine.txt"]
+    finally:
+        stopped = stop(registry, "kept", keep_home=tmp_path / "home")
+    assert stopped.kept_in == tmp_path / "home" and stopped.home.names == ["out.txt"]
+    assert (tmp_path / "home" / "out.txt").read_text() == "hi\n"
+    assert not supervisor_alive(rec.pid) and not Path(rec.workdir).exists()

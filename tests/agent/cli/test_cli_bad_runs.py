@@ -77,6 +77,9 @@ def test_runs_list_flags_a_broken_run_and_lists_the_others(tmp_path):
         ({"screen": [0, -5]}, {}, "the recorded screen [0, -5] cannot be replayed: screen width must be 64..8192"),
         ({"screen": [100000, 100000]}, {}, "the recorded screen [100000, 100000] cannot be replayed"),
         ({"apps": [{"argv": []}]}, {}, "app 1 has no command (argv [])"),
+        ({"apps": [{"argv": ["no-such-app-here"]}]}, {}, "app 1 ('no-such-app-here') is not installed here (not found on PATH)"),
+        ({"apps": []}, {}, "the run recorded no apps, so a replay would act on an empty desktop (a run in a persistent "
+                           "--sandbox made before runs recorded the sandbox's apps?)"),
         ({}, {"action": {"kind": "click", "x": 5000, "y": 20}}, "click at (5000, 20) is outside the 320x200 screen"),
         ({}, {"action": {"kind": "drag", "x": 1, "y": 1, "to_x": 1, "to_y": -3}}, "drag at (1, -3) is outside"),
         ({}, {"action": {"kind": "fly"}}, "step 0 has an invalid action"),
@@ -91,6 +94,25 @@ def test_replay_refuses_a_run_it_cannot_replay_before_starting_anything(tmp_path
     assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
     assert message in res.stderr
     assert not (tmp_path / "out").exists()  # no replay run directory was begun
+
+
+@pytest.mark.parametrize(
+    ("step", "args", "message"),
+    [
+        ({"screenshot": None}, ["--mode", "reground"], "step 0 (click) has no recorded screenshot to find its target in "
+                                                        "(a run recorded without screenshots): replay it with --mode exact"),
+        ({"action": {"kind": "click", "x": 10, "y": 100}}, ["--screen", "64x64"],
+         "step 0 cannot be replayed: click at (10, 100) is outside the 64x64 screen"),
+        ({}, ["--mode", "nope"], "--mode must be one of exact, reground, got 'nope'"),
+        ({}, ["--speed", "0"], "--speed must be more than 0, got 0"),
+    ],
+)
+def test_replay_refuses_a_mode_or_screen_the_run_cannot_be_replayed_in(tmp_path, step, args, message):
+    run = recorded_run(tmp_path, step=step)
+    res = cli(tmp_path, "replay", str(run), "--runs-dir", str(tmp_path / "out"), *args)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_replay_refuses_a_garbage_screenshot(tmp_path):

@@ -44,4 +44,5 @@ def test_the_command_gets_one_task_options():
     assert (word, loud) == ("hi", True)
     assert options == TaskOptions(apps=["xcalc", "xterm"], model=None, endpoint=None, model_name=None, format=None,
                                   max_steps=5, timeout=None, screen=None, runs_dir=Path("runs"), history=2,
-                                  sandbox=None, yes=True, record="actions", secrets=["PW=x=y"], secret_envs=[], redact=[])
+                                  sandbox=None, yes=True, record="actions", secrets=["PW=x=y"], secret_envs=[], redact=[],
+                                  keep_home=None)

@@ -144,3 +144,33 @@ def test_double_right_click_move_scroll_and_drag_reach_the_app_where_written(tmp
     assert steps[2]["action"] == {"kind": "click", "x": 200, "y": 200, "button": "left", "count": 2}
     assert steps[5]["action"] == {"kind": "drag", "x": 100, "y": 400, "to_x": 600, "to_y": 450, "button": "left"}
     assert steps[5]["recipe"]["from"]["point"] == [100, 400] and steps[5]["recipe"]["resolved"]["point"] == [600, 450]
+
+
+FALLBACK = """\
+name: fallback pixels
+apps: ["{python} {script} {log}"]
+steps:
+  - wait_for: {{text: Recorder ready}}
+  - click: {{text: No such label}}
+    timeout: 0.5
+    fallback: {{x: 250, y: 150}}
+  - click: {{text: Nowhere either}}
+    timeout: 0.5
+"""
+
+
+def test_a_target_not_found_falls_back_to_the_steps_pixels_and_without_them_fails(tmp_path):
+    """`deskpilot runs to-recipe` writes the recorded click as `fallback`: the step acts there when its target
+    (the text under the recorded click, the model's thought) is not on today's screen."""
+    import sys
+
+    script, log = tmp_path / "recorder.py", tmp_path / "events.log"
+    script.write_text(RECORDER)
+    done, result = recipe(tmp_path, "--record", "actions",
+                          text=FALLBACK.format(python=sys.executable, script=script, log=log))
+    assert done.returncode == 1 and "'Nowhere either'} not found on the screen" in done.stderr, done.stderr
+    assert "press 1 250 150" in log.read_text().splitlines()
+    steps = steps_of(result["run_dir"])
+    assert steps[1]["action"] == {"kind": "click", "x": 250, "y": 150, "button": "left", "count": 1}
+    assert steps[1]["recipe"]["resolved"]["method"] == "pixels"
+    assert steps[1]["recipe"]["resolved"]["detail"].startswith("fallback: {'text': 'No such label'} not found")
