@@ -77,7 +77,8 @@ def register(app: typer.Typer) -> None:
             try:
                 result = run_recipe(loaded, run_dir, apps=apps + setup.apps, screen=setup.screen, host=host,
                                     settings=settings, policy=lambda: load_policy(setup.source, setup.history),
-                                    model_info=setup.source.describe(), stop=stop.event, say=say)
+                                    model_info=setup.source.describe(), stop=stop.event, say=say,
+                                    keep_home=setup.keep_home)
             except KeyboardInterrupt:
                 result = RunResult.of_run_dir(run_dir, 0.0)
         print_summary(console, result)

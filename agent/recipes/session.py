@@ -25,6 +25,7 @@ from perception.errors import BackendError
 from perception.ocr import TextFinder
 from sandbox import Sandbox, ScreenSpec
 from sandbox.errors import SandboxError
+from sandbox.home import keeping_home
 
 
 LOOK_DELAY_S = 0.2
@@ -43,11 +44,13 @@ def run_recipe(
     finder: Callable[[], object] = TextFinder,
     stop: threading.Event | None = None,
     say: Callable[[str], None] | None = None,
+    keep_home: Path | None = None,
 ) -> RunResult:
     """Run `loaded` and record it in `run_dir` (made by agent.runs.start.start_run_dir).
 
     `host` is a started or attached sandbox to run on (kept running); without one a fresh `screen`-sized Sandbox
-    is started and torn down. `policy()` returns the model for words targets and `task` steps, called only when
+    is started and torn down, its HOME first copied into `keep_home` when given (sandbox.home.keeping_home).
+    `policy()` returns the model for words targets and `task` steps, called only when
     a step needs it (BackendError when there is none). Secrets: `settings.privacy.secrets`, typed by the executor.
     """
     settings = settings or RunSettings()
@@ -78,7 +81,7 @@ def run_recipe(
             # before a look may count the screen as settled (a GTK Save button still insensitive for a name just
             # typed was clicked in vain in 1 of 8 runs without it).
             settle = dataclasses.replace(settings.settle, min_wait=max(settings.settle.min_wait, LOOK_DELAY_S))
-            with own as sb, DesktopEnv(sb, settle, secrets=privacy.secrets) as env:
+            with own as sb, keeping_home(sb, keep_home), DesktopEnv(sb, settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 launch_apps(sb, list(apps), run_dir)
                 locator = Locator(env, loaded.path.parent, finder, model)

@@ -174,3 +174,18 @@ def test_a_target_not_found_falls_back_to_the_steps_pixels_and_without_them_fail
     assert steps[1]["action"] == {"kind": "click", "x": 250, "y": 150, "button": "left", "count": 1}
     assert steps[1]["recipe"]["resolved"]["method"] == "pixels"
     assert steps[1]["recipe"]["resolved"]["detail"].startswith("fallback: {'text': 'No such label'} not found")
+
+
+KEEP_HOME = """\
+name: keep the home
+apps: [xterm]
+steps:
+  - type: "echo kept by the recipe > note.txt\\n"
+  - wait: 1
+"""
+
+
+def test_keep_home_brings_back_what_the_apps_wrote_when_the_sandbox_closes(tmp_path):
+    done, result = recipe(tmp_path, "--keep-home", str(tmp_path / "home"), "--record", "actions", text=KEEP_HOME)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "home" / "note.txt").read_text() == "kept by the recipe\n"
