@@ -26,6 +26,7 @@ from agent.recipes.model import (AssertStep, ClickStep, CopyOutStep, DoubleClick
                                  kind_of)
 from agent.runs.records import StepRecord
 from agent.runs.writer import RunWriter
+from perception.errors import BackendError
 from perception.targets import at_pixels
 
 DEFAULT_TIMEOUT_S = 10.0  # to find a target (click, wait_for, copy_out)
@@ -142,11 +143,16 @@ class RecipeRun:
         try:
             return self._target(target, info, timeout)
         except _StepFailed as e:
-            found = None if fallback is None else at_pixels(e.screenshot, fallback.x, fallback.y)
-            if found is None:
+            reason, shot = str(e), e.screenshot
+        except BackendError as e:  # words with no model to ground them (a to-recipe script run without --model)
+            if fallback is None:
                 raise
-            found = dataclasses.replace(found, detail=f"fallback: {e}")
-            return Look(e.screenshot, found, True)
+            reason, shot = f"no model for {target!r}: {e}", self.env.observe().screenshot
+        found = None if fallback is None else at_pixels(shot, fallback.x, fallback.y)
+        if found is None:
+            raise _StepFailed(f"{reason}; fallback {fallback.x},{fallback.y} is off the screen" if fallback else reason,
+                              shot)
+        return Look(shot, dataclasses.replace(found, detail=f"fallback: {reason}"), True)
 
     def _do(self, step, info: dict):
         timeout = step.timeout if step.timeout is not None else DEFAULT_TIMEOUT_S

@@ -22,12 +22,15 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+
 from actions.schema import Action, Click, Drag, Hotkey, Key, Move, Scroll, Type, Wait, parse_action
 from actions.secrets import placeholder_names
 from agent.runs.records import StepRecord
 from agent.runs.trajectory import Trajectory, TrajectoryError
+from perception.boxes import overlaps
 from perception.image_files import read_image
-from perception.ocr import TextBox, TextFinder
+from perception.listing import OcrLine, read_screen_lines
+from perception.ocr import TextFinder
 
 TEXT_REGION = (90, 30)  # half-width, half-height of the area read around a click for the text under it
 
@@ -110,21 +113,23 @@ def _text_target(screenshot: Path | None, point: tuple[int, int], finder: TextFi
     x, y = point
     hw, hh = TEXT_REGION
     region = (max(0, x - hw), max(0, y - hh), min(image.width, x + hw), min(image.height, y + hh))
-    line = next((b for b in finder.read(image, region=region) if _holds(b, point)), None)
+    # The listing the recipe runner reads (perception.listing): OCR lines plus the labels of bordered boxes, so a lone
+    # operator glyph on a key (xcalc's + and =, which OCR's detector misses) is a text target too.
+    line = next((b for b in read_screen_lines(finder, image, region) if _holds(b, point)), None)
     if line is None:
         return None
     target: dict = {"text": line.text.strip()}
-    nth = _reading_order_rank(finder.read(image), line, target["text"])
+    nth = _reading_order_rank(read_screen_lines(finder, image), line, target["text"])
     if nth > 1:
         target["nth"] = nth
     return target
 
 
-def _reading_order_rank(lines: list[TextBox], line: TextBox, text: str) -> int:
+def _reading_order_rank(lines: list[OcrLine], line: OcrLine, text: str) -> int:
     """Which of the screen's lines showing exactly `text` `line` is (1-based), in the recipe runner's reading order:
     rows of 8 px top to bottom, then left to right (agent.recipes' text targets). `line` counts even when the
     whole-screen read missed it (a lone glyph on a key)."""
-    same = [b for b in lines if _plain(b.text) == _plain(text) and not _overlaps(b.box, line.box)] + [line]
+    same = [b for b in lines if _plain(b.text) == _plain(text) and not overlaps(b.box, line.box)] + [line]
     same.sort(key=lambda b: (b.box[1] // 8, b.box[0]))
     return same.index(line) + 1
 
@@ -133,12 +138,8 @@ def _plain(text: str) -> str:
     return "".join(text.casefold().split())
 
 
-def _holds(line: TextBox, point: tuple[int, int]) -> bool:
+def _holds(line: OcrLine, point: tuple[int, int]) -> bool:
     return line.box[0] <= point[0] < line.box[2] and line.box[1] <= point[1] < line.box[3]
-
-
-def _overlaps(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _xy(point: tuple[int, int]) -> dict:

@@ -203,3 +203,16 @@ def test_with_a_model_reground_grounds_the_recorded_thought_when_the_image_is_go
         assert step.result["judged"] is False  # a model's point on another screen: found, not compared by pixels
     exact = cli(tmp_path, "replay", str(other), "--runs-dir", str(tmp_path / "replays"), "--model", script(tmp_path, answers))
     assert exact.returncode == 2 and exact.stderr == "error: --model/--endpoint ground targets, which only --mode reground does\n"
+
+
+def test_the_recipe_to_recipe_writes_runs_without_a_model_and_reproduces_the_result(recorded, tmp_path):
+    """Each key is found by the text under it, or, where the target is the model's thought and no model is
+    given, at its recorded pixels (`fallback`); xcalc ends up showing what the recording's did."""
+    source, rect = recorded
+    out = tmp_path / "calc.yaml"
+    assert cli(tmp_path, "runs", "to-recipe", str(source), "-o", str(out)).returncode == 0
+    res = cli(tmp_path, "recipe", str(out), "--runs-dir", str(tmp_path / "runs"), "--record", "full", "--json",
+              timeout=240)
+    assert res.returncode == 0, res.stderr
+    run_dir = Path(json.loads(res.stdout)["run_dir"])
+    assert_same_result(source, rect, run_dir, rect)
