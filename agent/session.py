@@ -12,6 +12,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,21 @@ class RunSettings:
     privacy: Privacy = field(default_factory=Privacy)
 
 
+def run_sandbox(host, screen: ScreenSpec | None) -> tuple[AbstractContextManager, tuple[int, int], list[AppSpec]]:
+    """The sandbox a run acts on, as a context manager: a fresh `screen`-sized Sandbox (torn down with the run) or
+    the given `host` (a started or attached sandbox, kept running); its screen size; and the host's own apps.
+
+    A persistent sandbox's own apps are part of the world the run acted on: a run records them first, so a replay in
+    a fresh sandbox starts them too (before, such runs recorded `apps: []` and replayed onto an empty desktop)."""
+    if host is None:
+        own = Sandbox(screen or ScreenSpec(1280, 800))
+        return own, (own.screen.width, own.screen.height), []
+    # A persistent sandbox's record names its screen ("1280x800x24"); a started Sandbox has `.screen`.
+    spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
+    apps = [AppSpec(argv=argv) for argv in getattr(host, "app_commands", [])]
+    return contextlib.nullcontext(host), (spec.width, spec.height), apps
+
+
 def run_task(
     task: str,
     policy: Policy,
@@ -80,17 +96,7 @@ def run_task(
     t0 = time.monotonic()
     if host is not None and keep_home is not None:  # a given host outlives the run: its owner keeps its home
         raise ValueError("keep_home applies to the fresh sandbox a run starts, not to a given host")
-    if host is None:
-        own = Sandbox(screen or ScreenSpec(1280, 800))
-        size = (own.screen.width, own.screen.height)
-    else:
-        own = contextlib.nullcontext(host)
-        # A persistent sandbox's record names its screen ("1280x800x24"); a started Sandbox has `.screen`.
-        spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
-        size = (spec.width, spec.height)
-    # A persistent sandbox's own apps are part of the world the run acted on: record them first, so a replay
-    # in a fresh sandbox starts them too (before this, such runs recorded `apps: []` and replayed onto an empty desktop).
-    host_apps = [AppSpec(argv=argv) for argv in getattr(host, "app_commands", [])]
+    own, size, host_apps = run_sandbox(host, screen)
     meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=host_apps + list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
     with RunWriter(run_dir, meta, privacy) as writer:

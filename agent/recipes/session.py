@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import threading
 import time
@@ -20,10 +19,10 @@ from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from agent.runs.versions import runtime_versions
 from agent.runs.writer import RunWriter, utc_now
-from agent.session import RunSettings
+from agent.session import RunSettings, run_sandbox
 from perception.errors import BackendError
 from perception.ocr import TextFinder
-from sandbox import Sandbox, ScreenSpec
+from sandbox import ScreenSpec
 from sandbox.errors import SandboxError
 from sandbox.home import keeping_home
 
@@ -57,15 +56,9 @@ def run_recipe(
     privacy = settings.privacy
     t0 = time.monotonic()
     no_model = _no_model
-    if host is None:
-        own = Sandbox(screen or ScreenSpec(1280, 800))
-        size = (own.screen.width, own.screen.height)
-    else:
-        own = contextlib.nullcontext(host)
-        spec = getattr(host, "screen", None) or ScreenSpec.parse(host.record.screen)
-        size = (spec.width, spec.height)
+    own, size, host_apps = run_sandbox(host, screen)
     recipe = loaded.recipe
-    meta = RunMeta(run_id=run_dir.name, kind="recipe", task=None, recipe=recipe.name, apps=list(apps), screen=size,
+    meta = RunMeta(run_id=run_dir.name, kind="recipe", task=None, recipe=recipe.name, apps=host_apps + list(apps), screen=size,
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
     held: list = []
 
