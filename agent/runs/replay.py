@@ -205,10 +205,6 @@ def replayable_actions(traj: Trajectory, *, mode: ReplayMode = "exact", screen: 
             raise TrajectoryError(f"{where}: app {number} has no command (argv {app.argv})")
         if app.argv[0] != "{python}" and shutil.which(app.argv[0]) is None:
             raise TrajectoryError(f"{where}: app {number} ({app.argv[0]!r}) is not installed here (not found on PATH)")
-    acting = [s for s in traj.steps if s.action.get("kind") not in TERMINAL_KINDS | {"wait"}]
-    if not traj.meta.apps and acting:
-        raise TrajectoryError(f"{where}: the run recorded no apps, so a replay would act on an empty desktop (a run in a "
-                              "persistent --sandbox made before runs recorded the sandbox's apps?)")
     actions = []
     for step in traj.steps:
         try:
@@ -223,6 +219,9 @@ def replayable_actions(traj: Trajectory, *, mode: ReplayMode = "exact", screen: 
             raise TrajectoryError(f"{traj.run_dir}: step {step.index} ({action.kind}) has no recorded screenshot to find "
                                   "its target in (a run recorded without screenshots): replay it with --mode exact")
         actions.append(action)
+    if not traj.meta.apps and any(a.kind not in TERMINAL_KINDS | {"wait"} for a in actions):
+        raise TrajectoryError(f"{where}: the run recorded no apps, so a replay would act on an empty desktop (a run in a "
+                              "persistent --sandbox made before runs recorded the sandbox's apps?)")
     for path in [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]:
         if path is not None:
             try:

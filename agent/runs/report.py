@@ -143,15 +143,18 @@ def _source_run(traj: Trajectory, notes: list[str]) -> Trajectory | None:
 
 
 def _recorded_path(traj: Trajectory, step: StepRecord, source: Trajectory | None) -> Path | None:
-    """The source run's screen for a replayed step: the step's `result["recorded_screenshot"]` (a path inside the
-    source run directory) when the replay recorded one, else the source step with the same index."""
+    """The source run's screen for a replayed step: the step's `result["recorded_screenshot"]` (a path, absolute or
+    relative, inside the source run directory) when the replay recorded one, else the source step with the same index."""
     if source is None:
         return None
     named = step.result.get("recorded_screenshot")
     if isinstance(named, str):
-        path = Path(named)
-        inside = "\0" not in named and not path.is_absolute() and ".." not in path.parts
-        return source.run_dir / path if inside and (source.run_dir / path).is_file() else None
+        if "\0" in named:
+            return None
+        # Replay records it as an absolute path (agent.runs.replay); either way it must lie inside the source run.
+        root = source.run_dir.resolve()
+        path = (Path(named) if Path(named).is_absolute() else root / named).resolve()
+        return path if path.is_relative_to(root) and path.is_file() else None
     match = next((s for s in source.steps if s.index == step.index), None)
     return source.screenshot_path(match) if match is not None else None
 

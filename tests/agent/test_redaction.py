@@ -80,6 +80,6 @@ def test_pattern_lists():
 ])
 def test_redaction_time_is_linear_in_the_text(text):
     # Raw model replies are stored redacted, and a reply can be long and hostile: 100k characters well under a second.
-    t0 = time.process_time()  # CPU time: other jobs on the machine do not count
+    t0 = time.thread_time()  # CPU time: other jobs on the machine do not count
     ALL.text(text)
-    assert time.process_time() - t0 < 1.0
+    assert time.thread_time() - t0 < 1.0
