@@ -210,7 +210,8 @@ def replayable_actions(traj: Trajectory, *, mode: ReplayMode = "exact", screen: 
         try:
             action = parse_action(step.action)
         except ValidationError as e:
-            raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: {e.errors()[0]['msg']}") from None
+            raise TrajectoryError(f"{traj.run_dir}: step {step.index} has an invalid action: "
+                                  f"{' '.join(e.errors()[0]['msg'].split())}") from None  # one line, whatever the values
         try:
             check_on_screen(action, *(traj.meta.screen if mode == "reground" else screen or traj.meta.screen))
         except InvalidActionError as e:

@@ -9,6 +9,7 @@ backtracking pattern would rescan from every position. Every parse must stay wel
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -66,13 +67,19 @@ def reply(case: str, length: int) -> str:
 
 
 def timed(parse, text: str, frame) -> tuple[float, ModelOutputError | None]:
+    # The garbage collector off while timing: late in a full suite a collection scans every object the earlier
+    # tests left (models, images) and charged 0.5 s to a parse that takes milliseconds.
+    gc.disable()
     start = time.thread_time()
     try:
         parse(text, frame)
         error = None
     except ModelOutputError as e:
         error = e
-    return time.thread_time() - start, error
+    finally:
+        elapsed = time.thread_time() - start
+        gc.enable()
+    return elapsed, error
 
 
 @pytest.mark.parametrize("name", ALL_FORMAT_NAMES)
