@@ -28,6 +28,7 @@ from agent.runs.records import StepRecord
 from agent.runs.writer import RunWriter
 from perception.errors import BackendError
 from perception.targets import at_pixels
+from sandbox.open_files import writers_of
 
 DEFAULT_TIMEOUT_S = 10.0  # to find a target (click, wait_for, copy_out)
 ASSERT_TIMEOUT_S = 3.0  # an assert gives the screen this long to show what it expects
@@ -223,11 +224,13 @@ class RecipeRun:
         info["copy_out"] = {"from": step.copy_out.from_, "to": step.copy_out.to}
         if home not in source.parents:
             raise _StepFailed(f"from {step.copy_out.from_!r}: not a path inside the sandbox's home")
-        deadline = time.monotonic() + timeout
-        while not source.is_file():  # an app saves asynchronously
-            if time.monotonic() >= deadline:
-                raise _StepFailed(f"no file {step.copy_out.from_!r} in the sandbox's home after {timeout:g} s")
-            time.sleep(POLL_FILE_S)
+        writers = _wait_until_written(source, timeout)
+        if writers is None:
+            raise _StepFailed(f"no file {step.copy_out.from_!r} in the sandbox's home after {timeout:g} s")
+        if writers:  # an app that keeps its file open: copy what is there, and say so
+            info["copy_out"]["still_writing"] = sorted(set(writers))
+            self.say(f"copy_out {step.copy_out.from_!r}: copied after {timeout:g} s while "
+                     f"{', '.join(sorted(set(writers)))} still had it open for writing")
         target = Path(step.copy_out.to).expanduser()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -247,3 +250,24 @@ class RecipeRun:
 
 
 POLL_FILE_S = 0.2
+
+
+def _wait_until_written(source: Path, timeout: float) -> list[str] | None:
+    """Wait until `source` exists, no process has it open for writing and its size and mtime held for one poll:
+    an app saves asynchronously, and `cat > file` creates the file long before it writes (the keys it reads may
+    still be on their way through the X server and the terminal). None if it never appeared; else the processes
+    still writing it when the time ran out (empty when it was complete)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            stat = source.stat()
+            now, writers = (stat.st_size, stat.st_mtime_ns), writers_of(source)
+        except FileNotFoundError:
+            now, writers = None, []
+        if now is not None and not writers and now == last:
+            return []
+        if time.monotonic() >= deadline:
+            return None if now is None else writers
+        last = now
+        time.sleep(POLL_FILE_S)

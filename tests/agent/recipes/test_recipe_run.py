@@ -41,6 +41,23 @@ def test_a_sentence_with_shell_and_unicode_characters_is_typed_exactly_and_copie
     assert steps[3]["action"] == {"kind": "hotkey", "keys": ["ctrl", "d"]}
 
 
+SLOW_WRITER = """\
+name: slow writer
+apps: ["xterm -fa Monospace -fs 12"]
+steps:
+  - type: "(echo first; sleep 2; echo second) > slow.txt\\n"
+  - copy_out: {from: slow.txt, to: got/slow.txt}
+"""
+
+
+def test_copy_out_waits_until_no_process_is_still_writing_the_file(tmp_path):
+    # the file exists (empty, then with one line) for two seconds before it is complete
+    done, result = recipe(tmp_path, text=SLOW_WRITER)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "got" / "slow.txt").read_text() == "first\nsecond\n"
+    assert "still had it open" not in done.stderr
+
+
 FAILING = """\
 name: failing assert
 apps: ["xterm -fa Monospace -fs 14"]
