@@ -20,9 +20,9 @@ from pydantic import ValidationError
 
 from agent.errors import RecipeError
 from agent.recipes.model import STEP_KINDS, Recipe, TextTarget, kind_of, step_targets
+from agent.yaml_locations import Loc, field_name, line_of, problem_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-Loc = tuple  # a pydantic error location: keys and list indices
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def load_recipe(path: Path | str, overrides: dict[str, str] | None = None) -> Lo
     except ValidationError as e:
         err = e.errors()[0]  # the first problem, precisely; fixing it reveals the next
         loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
-        raise RecipeError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {_problem(err)}") from None
+        raise RecipeError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {problem_text(err)}") from None
     lines = tuple(line_of(root, ("steps", i)) for i in range(len(recipe.steps)))
     for i, step in enumerate(recipe.steps):
         kind = kind_of(step)
@@ -77,41 +77,6 @@ def load_recipe(path: Path | str, overrides: dict[str, str] | None = None) -> Lo
 def line_of_field(loaded: LoadedRecipe, loc: Loc) -> int:
     """The YAML line of a field of a loaded recipe, e.g. ('apps', 0)."""
     return line_of(loaded.root, loc)
-
-
-def field_name(loc: Loc) -> str:
-    """`steps[2].click.x` for ('steps', 2, 'click', 'x')."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "recipe"
-
-
-def line_of(root: yaml.Node, loc: Loc) -> int:
-    """1-based line of the deepest node `loc` reaches in the YAML tree (a mapping key's line for a key)."""
-    node, line = root, root.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if str(k.value) == str(part)), None)
-            if pair is None:  # a missing field: the line where the mapping that lacks it starts
-                line = node.start_mark.line + 1
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _problem(err: dict) -> str:
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if err["type"] == "extra_forbidden":
-        msg = f"unknown field {err['loc'][-1]!r}"
-    return msg
 
 
 def _check_steps(path: Path, root: yaml.Node, data: dict) -> None:

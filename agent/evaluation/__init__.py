@@ -1,0 +1,11 @@
+"""Whole-task evaluation on real applications: a suite of YAML tasks, each with a checker that reads the
+final state independently of what the agent claims, and an expert that knows the app.
+
+- `task`: the task file's schema (TaskSpec) and the runs a suite expands into (Case: one task, one phrasing).
+- `suite`: reading task files (errors name file, line and field) and selecting cases (--split, --tasks, --limit).
+- `checks`: the checkers, one module per kind; `experts`: the expert families, one module per family.
+- `runner`: one case in a fresh sandbox, recorded and checked (CaseResult).
+- `results`: success rate with its interval, false-done rate, breakdowns.
+
+The shipped suite is `agent/evaluation/suite/` (`deskpilot eval tasks builtin`).
+"""

@@ -1,0 +1,73 @@
+"""What every expert shares: the step it plans (an action, the widget it must land on, the action in words) and
+the policy that walks a plan.
+
+An expert family is a function `plan(task, sandbox) -> list[ExpertStep]` that reads the live app (window
+geometry from X, widgets from AT-SPI, the app's known layout) and plans the task from the state it finds. Plans are
+written to work from any state the app can reach: a calculator plan clears first, an editor plan selects all
+before typing, a terminal plan starts a fresh command line. So an expert asked mid-run (error attribution) or at
+the start (a reference run, training data) gives the right next action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from actions.schema import Action, Click, Done
+from perception.capture import Screenshot
+from perception.policy import HistoryItem, PolicyBase, Proposal
+from sandbox.windows import Rect
+
+
+@dataclass(frozen=True)
+class ExpertStep:
+    """One planned action; `target` is the widget a pointing action must land in (any pixel of it is right),
+    `words` the action as a person would say it ("click the '+' button"), for the oracle-plan probe."""
+
+    action: Action
+    words: str
+    target: Rect | None = None
+
+    def same_effect(self, action: Action) -> bool:
+        """Whether `action` does what this step does: the same kind, a click of the same button and count inside
+        `target`, the same text or keys; a done or fail whatever its words."""
+        if action.kind != self.action.kind:
+            return False
+        if isinstance(self.action, Click):
+            return (self.target is not None and self.target.contains(action.x, action.y)
+                    and (action.button, action.count) == (self.action.button, self.action.count))
+        if self.action.kind in ("done", "fail", "wait"):
+            return True
+        fields = self.action.model_dump(exclude={"kind"})
+        return action.model_dump(exclude={"kind"}) == fields
+
+
+Plan = Callable[[object, object], list[ExpertStep]]  # (TaskSpec, sandbox) -> steps
+
+
+def click(target: Rect, words: str, count: int = 1) -> ExpertStep:
+    """A left click at the centre of `target`."""
+    return ExpertStep(Click(x=target.x + target.width // 2, y=target.y + target.height // 2, count=count), words,
+                      target)
+
+
+def done(answer: str | None = None) -> ExpertStep:
+    """The end of a plan."""
+    return ExpertStep(Done(answer=answer), "say the task is done")
+
+
+class ExpertPolicy(PolicyBase):
+    """A Policy that plays a plan, planned when it is first asked (the apps are up by then)."""
+
+    def __init__(self, plan: Plan, task, sandbox) -> None:
+        self._plan, self._task, self._sandbox = plan, task, sandbox
+        self.steps: list[ExpertStep] | None = None
+        self._next = 0
+
+    def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]) -> Proposal:
+        """The plan's next step (the last one, done, repeats once the plan is played)."""
+        if self.steps is None:
+            self.steps = self._plan(self._task, self._sandbox)
+        step = self.steps[min(self._next, len(self.steps) - 1)]
+        self._next += 1
+        return Proposal(actions=(step.action,), thought=f"expert: {step.words}", raw_text=step.words)
