@@ -93,6 +93,10 @@ def load_task(path: Path) -> TaskSpec:
         known = ", ".join(sorted(EXPERTS))
         raise TaskFileError(f"{path}:{line_of(root, ('family',))}: family: no expert family {task.family!r} "
                             f"(known: {known})")
+    try:
+        EXPERTS[task.family].params.model_validate(task.expert)
+    except ValidationError as e:
+        raise _located(path, root, e, ("expert",)) from None
     return task
 
 
@@ -113,9 +117,15 @@ def _read(path: Path, model: type[BaseModel]):
     try:
         return model.model_validate(data), root
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
-        if loc[:1] == ("check",) and len(loc) > 1 and loc[1] in CHECKERS:  # pydantic names the union's member
-            loc = loc[:1] + loc[2:]
-        raise TaskFileError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {problem_text(err)}") from None
+        raise _located(path, root, e) from None
+
+
+def _located(path: Path, root: yaml.Node, error: ValidationError, prefix: tuple = ()) -> TaskFileError:
+    """The first problem of `error` as `FILE:LINE: FIELD: problem`; `prefix` is where the validated data sits."""
+    err = error.errors()[0]
+    loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
+    if loc[:1] == ("check",) and len(loc) > 1 and loc[1] in CHECKERS:  # pydantic names the union's member
+        loc = loc[:1] + loc[2:]
+    loc = prefix + loc
+    return TaskFileError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {problem_text(err)}")
 

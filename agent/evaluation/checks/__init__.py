@@ -9,17 +9,19 @@ not shown to be done.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Annotated, Union
 
 from pydantic import Field
 
-from agent.evaluation.checks import command, file, refused
+from agent.evaluation.checks import command, file, refused, xcalc_display
 from agent.evaluation.checks.base import CheckContext, Verdict
 
 
-_MODULES = (file, command, refused)
+_MODULES = (file, command, refused, xcalc_display)
 CheckSpec = Annotated[Union[tuple(m.Spec for m in _MODULES)], Field(discriminator="kind")]
-CHECKERS = {m.Spec.model_fields["kind"].default: m.check for m in _MODULES}
+CHECKERS: Mapping[str, Callable] = MappingProxyType({m.Spec.model_fields["kind"].default: m.check for m in _MODULES})
 
 
 def run_check(spec, ctx: CheckContext) -> Verdict:

@@ -1,15 +1,19 @@
 """Expert families: each module plans the tasks of one family from the live app (agent.evaluation.experts.base).
-EXPERTS maps a task file's `family` to its plan function; `expert_policy` makes the Policy `--model expert` runs.
+EXPERTS maps a task file's `family` to its Family; `expert_policy` makes the Policy `--model expert` runs.
 """
 
 from __future__ import annotations
 
-from agent.evaluation.experts import refuse
-from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Plan
+from collections.abc import Mapping
+from types import MappingProxyType
 
-EXPERTS: dict[str, Plan] = {
-    "refuse": refuse.plan,
-}
+from agent.evaluation.experts import refuse, xcalc_keys
+from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Family
+
+EXPERTS: Mapping[str, Family] = MappingProxyType({
+    "refuse": refuse.FAMILY,
+    "xcalc_keys": xcalc_keys.FAMILY,
+})
 
 
 def expert_policy(task, sandbox) -> ExpertPolicy:
@@ -17,4 +21,4 @@ def expert_policy(task, sandbox) -> ExpertPolicy:
     return ExpertPolicy(EXPERTS[task.family], task, sandbox)
 
 
-__all__ = ["EXPERTS", "ExpertPolicy", "ExpertStep", "expert_policy"]
+__all__ = ["EXPERTS", "ExpertPolicy", "ExpertStep", "Family", "expert_policy"]

@@ -1,7 +1,7 @@
 """What every expert shares: the step it plans (an action, the widget it must land on, the action in words) and
 the policy that walks a plan.
 
-An expert family is a function `plan(task, sandbox) -> list[ExpertStep]` that reads the live app (window
+An expert family (Family) is its parameters' model and a function `plan(params, sandbox) -> list[ExpertStep]` that reads the live app (window
 geometry from X, widgets from AT-SPI, the app's known layout) and plans the task from the state it finds. Plans are
 written to work from any state the app can reach: a calculator plan clears first, an editor plan selects all
 before typing, a terminal plan starts a fresh command line. So an expert asked mid-run (error attribution) or at
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from actions.schema import Action, Click, Done
 from perception.capture import Screenshot
+from pydantic import BaseModel, ConfigDict
 from perception.policy import HistoryItem, PolicyBase, Proposal
 from sandbox.windows import Rect
 
@@ -42,7 +43,21 @@ class ExpertStep:
         return action.model_dump(exclude={"kind"}) == fields
 
 
-Plan = Callable[[object, object], list[ExpertStep]]  # (TaskSpec, sandbox) -> steps
+Plan = Callable[[object, object], list[ExpertStep]]  # (the family's params, sandbox) -> steps
+
+
+class ParamsBase(BaseModel):
+    """Base of a family's parameters (a task file's `expert:` mapping): unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Family:
+    """An expert family: the parameters its task files give (validated when the suite is read) and its plan."""
+
+    params: type[ParamsBase]
+    plan: Plan
 
 
 def click(target: Rect, words: str, count: int = 1) -> ExpertStep:
@@ -59,15 +74,15 @@ def done(answer: str | None = None) -> ExpertStep:
 class ExpertPolicy(PolicyBase):
     """A Policy that plays a plan, planned when it is first asked (the apps are up by then)."""
 
-    def __init__(self, plan: Plan, task, sandbox) -> None:
-        self._plan, self._task, self._sandbox = plan, task, sandbox
+    def __init__(self, family: Family, task, sandbox) -> None:
+        self._plan, self._params, self._sandbox = family.plan, family.params.model_validate(task.expert), sandbox
         self.steps: list[ExpertStep] | None = None
         self._next = 0
 
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]) -> Proposal:
         """The plan's next step (the last one, done, repeats once the plan is played)."""
         if self.steps is None:
-            self.steps = self._plan(self._task, self._sandbox)
+            self.steps = self._plan(self._params, self._sandbox)
         step = self.steps[min(self._next, len(self.steps) - 1)]
         self._next += 1
         return Proposal(actions=(step.action,), thought=f"expert: {step.words}", raw_text=step.words)

@@ -4,10 +4,16 @@ file gives (`expert: {reason: ...}`)."""
 from __future__ import annotations
 
 from actions.schema import Fail
-from agent.evaluation.experts.base import ExpertStep
+from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase
 
 
-def plan(task, sandbox) -> list[ExpertStep]:
+class Params(ParamsBase):
+    reason: str = "this cannot be done in this application"
+
+
+def plan(params: Params, sandbox) -> list[ExpertStep]:
     """One step: fail, saying why."""
-    reason = task.expert.get("reason", "this cannot be done in this application")
-    return [ExpertStep(Fail(reason=reason), f"decline: {reason}")]
+    return [ExpertStep(Fail(reason=params.reason), f"decline: {params.reason}")]
+
+
+FAMILY = Family(Params, plan)

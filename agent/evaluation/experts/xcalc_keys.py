@@ -1,0 +1,41 @@
+"""Family `xcalc_keys`: press a sequence of xcalc buttons (`expert: {keys: [2, 3, +, 1, 9, =]}`), then say done
+with the expected result (`answer`) when the task asks for one. xcalc's layout is known (sandbox.apps.xcalc);
+the plan clears with AC first, so it is right from any state the calculator is in."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
+from sandbox.apps.xcalc import BUTTONS, button_box
+
+
+class Params(ParamsBase):
+    keys: list[str]
+    answer: str | None = None
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _labels(cls, keys):
+        keys = [str(k) for k in keys] if isinstance(keys, list) else keys
+        labels = {label for row in BUTTONS for label in row}
+        for key in keys if isinstance(keys, list) else ():
+            if key not in labels:
+                raise ValueError(f"xcalc has no button {key!r}")
+        return keys
+
+
+def xcalc_window(sandbox):
+    """The xcalc window's rectangle (it must be up)."""
+    return next(w for w in sandbox.windows() if w.wm_class == "XCalc").rect
+
+
+def plan(params: Params, sandbox) -> list[ExpertStep]:
+    """AC, each key, done."""
+    window = xcalc_window(sandbox)
+    steps = [click(button_box(window, "AC"), "click the AC button to clear the calculator")]
+    steps += [click(button_box(window, key), f"click the '{key}' button") for key in params.keys]
+    return steps + [done(params.answer)]
+
+
+FAMILY = Family(Params, plan)
