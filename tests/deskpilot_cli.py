@@ -28,3 +28,25 @@ def script(tmp_path: Path, replies: list[str]) -> str:
     path = tmp_path / "replies.json"
     path.write_text(json.dumps({"replies": replies}))
     return f"script:{path}"
+
+
+def ctrl_c_twice_while_the_model_thinks(args: list[str], tmp_path: Path, asked) -> tuple[int, str, str]:
+    """Run `deskpilot ARGS`, and once `asked()` says the model was asked (a stub server that answers after a
+    minute), press Ctrl-C, wait for the "stopping after the current action" notice, press it again. Returns the
+    exit code, stdout and stderr. It must exit within 45 s of the second Ctrl-C: well before the model answers."""
+    import signal
+
+    from probes import StreamLines, wait_until
+
+    with subprocess.Popen([DESKPILOT, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env_for(tmp_path), text=True) as proc:
+        stderr = StreamLines(proc.stderr)
+        try:
+            wait_until(asked, 120, "the run never asked the model")
+            proc.send_signal(signal.SIGINT)
+            stderr.wait_for("stopping after the current action (Ctrl-C again to stop now)", 30)
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=45)
+        finally:
+            proc.kill()
+        return proc.returncode, proc.stdout.read(), stderr.text()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot_cli import DESKPILOT, cli, env_for
+from deskpilot_cli import DESKPILOT, cli, ctrl_c_twice_while_the_model_thinks, env_for
 from perception.capture import Size
 from perception.formats import get_format, mapping
-from probes import StreamLines, wait_for_file, wait_until
+from probes import wait_for_file, wait_until
 
 pytestmark = pytest.mark.display
 
@@ -158,22 +158,10 @@ def test_run_keep_home_after_a_second_ctrl_c(tmp_path, stub):
     # stub server that answers after 60 s; its request log says when the run is waiting for it.
     url, requests = stub({"status": 200, "content": FINISH, "delay": 60})
     kept = tmp_path / "kept"
-    with subprocess.Popen(
-        [DESKPILOT, "run", "t", "--app", WRITER, "--endpoint", url, "--model-name", "m", "--runs-dir",
-         str(tmp_path / "runs"), "--keep-home", str(kept), "--json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True,
-    ) as proc:
-        stderr = StreamLines(proc.stderr)
-        try:
-            wait_until(lambda: requests(), 120, "the run never asked the model")
-            proc.send_signal(signal.SIGINT)
-            stderr.wait_for("stopping after the current action (Ctrl-C again to stop now)", 30)
-            proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=45)
-        finally:
-            proc.kill()
-        stdout = proc.stdout.read()
-    assert proc.returncode == 130 and json.loads(stdout)["outcome"] == "interrupted", stderr.text()
+    code, stdout, stderr = ctrl_c_twice_while_the_model_thinks(
+        ["run", "t", "--app", WRITER, "--endpoint", url, "--model-name", "m", "--runs-dir", str(tmp_path / "runs"),
+         "--keep-home", str(kept), "--json"], tmp_path, requests)
+    assert code == 130 and json.loads(stdout)["outcome"] == "interrupted", stderr
     assert (kept / "out.txt").read_text() == "written by the app\n"
 
 

@@ -19,7 +19,7 @@ import pytest
 from agent.runs.trajectory import load_run
 from perception.capture import Size
 from perception.formats import get_format, mapping
-from probes import StreamLines, wait_until
+from deskpilot_cli import ctrl_c_twice_while_the_model_thinks
 
 DESKPILOT = str(Path(sys.executable).parent / "deskpilot")
 FRAME = get_format("ui-tars").frame(Size(1280, 800))
@@ -277,23 +277,11 @@ def test_run_in_a_persistent_sandbox_leaves_it_and_its_new_app_running(tmp_path)
 def test_second_ctrl_c_stops_at_once_and_still_finalises(tmp_path, stub):
     # The model is a stub server that answers only after 60 s; its request log says when the model is thinking.
     url, requests = stub({"status": 200, "content": FINISH, "delay": 60})
-    with subprocess.Popen(
-        [DESKPILOT, "run", "t", "--app", "xcalc", "--endpoint", url, "--model-name", "m", "--runs-dir", str(tmp_path / "runs"),
-         "--json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env_for(tmp_path), text=True,
-    ) as proc:
-        stderr = StreamLines(proc.stderr)
-        try:
-            wait_until(lambda: requests(), 120, "the run never asked the model")
-            proc.send_signal(signal.SIGINT)
-            stderr.wait_for("stopping after the current action (Ctrl-C again to stop now)", 30)
-            proc.send_signal(signal.SIGINT)
-            # The model would answer 60 s after it was asked: exiting before that is stopping at once.
-            proc.wait(timeout=45)
-        finally:
-            proc.kill()
-        stdout, err = proc.stdout.read(), stderr.text()
-    assert proc.returncode == 130
+    # The model would answer 60 s after it was asked: exiting before that is stopping at once.
+    code, stdout, err = ctrl_c_twice_while_the_model_thinks(
+        ["run", "t", "--app", "xcalc", "--endpoint", url, "--model-name", "m", "--runs-dir", str(tmp_path / "runs"),
+         "--json"], tmp_path, requests)
+    assert code == 130
     assert "Traceback" not in err, err
     out = json.loads(stdout)
     assert (out["outcome"], out["steps"]) == ("interrupted", 0)
