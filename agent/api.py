@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from actions.secrets import Secrets
+from agent.errors import UsageError
 from agent.loop.human import NoUser, UserChannel
 from agent.runs.privacy import DEFAULT_RECORD, Privacy, RecordMode
 from agent.runs.redaction import parse_patterns
@@ -50,6 +51,7 @@ def run(
     record: RecordMode = DEFAULT_RECORD,
     secrets: Mapping[str, str] | Secrets | None = None,
     redact: Sequence[str] = ("all",),
+    keep_home: str | Path | None = None,
 ) -> Trajectory:
     """Run `task` in a fresh sandbox with `apps` launched, and return the recorded trajectory.
 
@@ -60,11 +62,14 @@ def run(
     Privacy (docs/privacy.md): `record` is full, redacted (default), actions or none; `secrets` maps names to
     values the model may type as `{{ NAME }}` without ever seeing them; `redact` lists the sensitive-text
     patterns (built-in names, `re:REGEX`, `all`, `none`). Given `settings` keep their own privacy.
+    `keep_home`: a directory the sandbox's HOME (what the apps wrote) is copied into when the run ends, however
+    it ends (like `deskpilot run --keep-home`).
     Old runs in `runs_dir` are deleted first by `retention`, by default the policy DESKPILOT_RETENTION sets (30 days
     and 1 GiB when unset; RetentionPolicy.off() keeps everything; agent.runs.retention).
-    Raises perception.errors.BackendError when the model cannot be loaded, UsageError for bad privacy options
-    and actions.SecretError for a bad secret.
+    Raises perception.errors.BackendError when the model cannot be loaded, UsageError for bad numbers or privacy
+    options and actions.SecretError for a bad secret.
     """
+    _check_numbers(max_steps=max_steps, timeout=timeout, history=history)
     retention = RetentionPolicy.from_env(os.environ) if retention is None else retention
     specs = [as_app_spec(a) for a in apps]
     spec = screen if isinstance(screen, ScreenSpec) else ScreenSpec.parse(screen)
@@ -82,8 +87,19 @@ def run(
     try:
         run_dir = start_run_dir(Path(runs_dir), task, retention, privacy=settings.privacy)
         run_task(task, policy, run_dir, apps=specs, screen=spec, settings=settings, model_info=model_info,
-                 user=user or NoUser())
+                 user=user or NoUser(), keep_home=Path(keep_home) if keep_home is not None else None)
     finally:
         if owned:
             policy.close()
     return load_run(run_dir)
+
+
+def _check_numbers(*, max_steps: int, timeout: float | None, history: int) -> None:
+    # The CLI's options are checked by typer; the API checks the same bounds itself, before anything starts.
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise UsageError(f"max_steps must be a whole number of at least 1; got {max_steps!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not timeout > 0 or timeout == float("inf")):
+        raise UsageError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+        raise UsageError(f"history must be a whole number of at least 0; got {history!r}")

@@ -191,3 +191,21 @@ def test_python_api_returns_the_trajectory(tmp_path):
     assert (traj.meta.outcome, traj.meta.answer, len(traj.steps)) == ("done", "ok", 2)
     assert traj.meta.screen == (1280, 800) and traj.meta.apps[0].argv == ["xcalc"]
     assert traj.meta.model == {"source": "python", "class": "RecordingPolicy"}
+
+
+def test_python_api_keeps_the_home_the_apps_wrote(tmp_path):
+    writer = "sh -c 'echo kept > note.txt; exec xcalc'"
+    traj = agent.run("finish", apps=[writer], policy=RecordingPolicy([FINISH]), runs_dir=tmp_path / "runs",
+                     keep_home=tmp_path / "kept")
+    assert traj.meta.outcome == "done"
+    assert (tmp_path / "kept" / "note.txt").read_text() == "kept\n"
+
+
+@pytest.mark.parametrize("bad", [{"max_steps": 0}, {"max_steps": 2.5}, {"timeout": -1}, {"timeout": float("nan")},
+                                 {"history": -1}])
+def test_python_api_refuses_bad_numbers_before_starting_anything(tmp_path, bad):
+    from agent.errors import UsageError
+
+    with pytest.raises(UsageError, match=next(iter(bad))):
+        agent.run("finish", apps=["xcalc"], policy=RecordingPolicy([FINISH]), runs_dir=tmp_path / "runs", **bad)
+    assert not (tmp_path / "runs").exists()
