@@ -135,6 +135,16 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
                 after = env.observe()
                 t_seen = time.time()
                 change = _compare(recorded[n], recorded[n + 1], seen.screenshot.image, after.screenshot.image, regrounder)
+                for _ in range(SECOND_LOOKS):
+                    # A screen caught mid-change (a Tk button still drawn pressed on a loaded machine) is not a
+                    # divergence: look again a moment later before judging; a real one stays different.
+                    if change is None or not change.diverged(tolerance):
+                        break
+                    time.sleep(SECOND_LOOK_S)
+                    after = env.observe()
+                    t_seen = time.time()
+                    change = _compare(recorded[n], recorded[n + 1], seen.screenshot.image, after.screenshot.image,
+                                      regrounder)
                 cmp = StepComparison(step.index, action.kind, None if change is None else change.mismatch,
                                      None if change is None else change.changed_pixels,
                                      change is not None and change.diverged(tolerance))
@@ -237,6 +247,10 @@ def _recorded_image(path: Path) -> Image.Image:
         return read_image(path)
     except ValueError as e:  # checked before the replay began; changed since
         raise TrajectoryError(f"recorded screenshot {e}") from None
+
+
+SECOND_LOOKS = 3  # a diverged step's screen is looked at again up to this many times ...
+SECOND_LOOK_S = 0.3  # ... this far apart, before the step is judged diverged
 
 
 def _compare(before: Path | None, after: Path | None, replayed_before: Image.Image, replayed_after: Image.Image,
