@@ -108,8 +108,8 @@ def attribution(case, result, policy, runs_dir: Path, run_case) -> Attribution:
     probes = {"plan": {"run_dir": planned.run_dir, "passed": planned.passed, "detail": planned.detail}}
     probe = made[0] if made else None
     if planned.error or probe is None or probe.plan is None:
-        return Attribution("unknown", f"the plan probe did not run: {planned.error or 'the expert made no plan'}",
-                           probes=probes)
+        why = planned.error or (probe and probe.error) or "the expert made no plan"
+        return Attribution("unknown", f"the plan probe did not run: {why}", probes=probes)
     wrong = probe.wrong
     count = wrong.position if wrong else len(records)
     shifted = _first_shifted(run, records[:count], planned.run_dir, probe.matched)

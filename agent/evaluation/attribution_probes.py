@@ -118,13 +118,18 @@ class PlanProbe(_Replaying):
         self.plan: list[ExpertStep] | None = None
         self.matched: list[ExpertStep] = []  # the plan's step each agent step before the wrong one matched
         self.wrong: WrongStep | None = None
+        self.error: str | None = None
         self.asked = False
         self.grounded: tuple[int, int] | None = None
         self.intended: tuple[int, int] | None = None
 
     def _before(self) -> None:
-        if self.plan is None:
-            self.plan = self._make_plan()
+        if self.plan is None and self.error is None:
+            try:
+                self.plan = self._make_plan()
+            except Exception as e:  # an expert that cannot read the app: this case goes unattributed, the rest run
+                self.error = f"the expert could not plan: {type(e).__name__}: {e}"
+                return
             self.wrong = first_wrong_step(self._records, self.plan, self.matched)
             self._prefix = self._records[:self.wrong.position] if self.wrong else self._records
 
