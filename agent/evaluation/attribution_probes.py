@@ -48,8 +48,8 @@ def acting_steps(records: Sequence[StepRecord]) -> list[StepRecord]:
 def first_wrong_step(records: Sequence[StepRecord], plan: Sequence[ExpertStep],
                      matched: list[ExpertStep] | None = None) -> WrongStep | None:
     """The first of `records` (acting steps) that does not have the effect of the plan's step at that point; an
-    optional plan step the agent skipped is passed over. None when every step matched. The plan's step each
-    record before it matched is appended to `matched` when given."""
+    optional plan step the agent did not take is passed over (a wrong step there is judged against the next).
+    None when every step matched. The plan's step each record before it matched is appended to `matched`."""
     matched = [] if matched is None else matched
     j = 0
     for position, record in enumerate(records):
@@ -57,7 +57,7 @@ def first_wrong_step(records: Sequence[StepRecord], plan: Sequence[ExpertStep],
         if j >= len(plan):  # the plan is over (it ends with done or fail, which ends a run): anything more is wrong
             return WrongStep(position, record, action, plan[-1])
         if not plan[j].same_effect(action) and plan[j].optional and j + 1 < len(plan):
-            j += plan[j + 1].same_effect(action)  # the agent skipped an optional step
+            j += 1  # the agent skipped an optional step, rightly or not: the step that was due is the next one
         if not plan[j].same_effect(action):
             return WrongStep(position, record, action, plan[j])
         matched.append(plan[j])
