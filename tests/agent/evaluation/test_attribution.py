@@ -1,6 +1,6 @@
 """Error attribution on the real xcalc task (agent/evaluation/suite/xcalc/add-23-19.yaml) with scripted policies
 that make one known error each: a click 30 px off the '+' button (perception), a click on '-' (reasoning), a
-window raised over the calculator right before a correct click (execution)."""
+window raised over the calculator right before a correct click (execution), and done said too early (reasoning)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,13 @@ def test_a_right_click_that_lands_on_another_window_is_an_execution_error(case, 
     assert result.attribution == "execution" and saved["step"] == PLUS
     assert "click the &#x27;+&#x27; button" in section
     assert saved["probes"]["plan"]["passed"] is True  # replayed without the window in the way, the same steps pass
+
+
+def test_saying_done_too_early_is_a_reasoning_error(case, tmp_path):
+    result, saved, section = attributed(case, tmp_path, RIGHT[:PLUS])
+    assert result.attribution == "reasoning" and saved["step"] == PLUS
+    assert "another kind of action" in result.attribution_detail
+    assert "click the &#x27;+&#x27; button" in section
 
 
 def test_the_first_wrong_step_passes_over_a_skipped_optional_step():
