@@ -136,8 +136,11 @@ def _wrong_step(case, wrong: WrongStep, probe: PlanProbe, policy, records, runs_
             f"{expert.words} ({action_words(expert.action.model_dump(mode='json'))})")
     base = dict(step=wrong.record.index, agent_action=wrong.record.action,
                 expert_action=expert.action.model_dump(mode="json"), expert_words=expert.words, probes=probes)
-    if wrong.action.kind != expert.action.kind or not probe.asked:
+    if wrong.action.kind != expert.action.kind:
         return Attribution("reasoning", f"{what}: another kind of action than the right one", **base)
+    if not probe.asked:
+        return Attribution("reasoning", f"{what}: the right kind of action with the wrong content (not a point a "
+                           "model could have misread)", **base)
     target = expert.target
     probes["plan"].update(grounded=probe.grounded, intended=probe.intended,
                           target=[target.x, target.y, target.width, target.height])
@@ -159,8 +162,9 @@ def _wrong_step(case, wrong: WrongStep, probe: PlanProbe, policy, records, runs_
     probes["grounding"] = {"run_dir": oracle.run_dir, "passed": oracle.passed, "detail": oracle.detail,
                            "error": oracle.error}
     if oracle.passed:
-        return Attribution("perception", f"{what}; the model meant the expert's step and missed it: with the expert's "
-                           f"point the run then succeeds ({oracle.detail})", **base)
+        why = "the model meant the expert's step and missed it" if meant else "the model recorded no thought"
+        return Attribution("perception", f"{what}; {why}: with the expert's point the run then succeeds "
+                           f"({oracle.detail})", **base)
     if meant:
         return Attribution("unknown", f"{what}; the model meant the expert's step and missed it, but with the expert's "
                            f"point the run still fails ({oracle.error or oracle.detail}): a later error too", **base)
