@@ -6,6 +6,8 @@ final state independently of what the agent claims, and an expert that knows the
 - `checks`: the checkers, one module per kind; `experts`: the expert families, one module per family.
 - `runner`: one case in a fresh sandbox, recorded and checked (CaseResult).
 - `results`: success rate with its interval, false-done rate, breakdowns.
+- `attribution`: why a failed case failed (perception, reasoning, execution), by probes that replay the agent's run
+  against the expert's plan (`attribution_probes`); written to the run as attribution.json and shown in its report.
 
 The shipped suite is `agent/evaluation/suite/` (`deskpilot eval tasks builtin`).
 """

@@ -23,6 +23,7 @@ from agent.runs.privacy import Privacy
 from agent.runs.records import AppSpec
 from agent.runs.trajectory import load_run
 from agent.session import RunSettings, run_task, start_run_dir
+from perception.policy import Policy
 from sandbox import Sandbox, ScreenSpec
 
 EXPERT = "expert"
@@ -68,21 +69,25 @@ class CaseResult:
         return {**asdict(self), "false_done": self.false_done}
 
 
-def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = None) -> CaseResult:
-    """Run `case` with `policy` (a Policy, or EXPERT for the task's expert) in a fresh sandbox, recording into a
-    new run directory under `runs_dir`, and check it."""
+def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = None,
+             name: str | None = None) -> CaseResult:
+    """Run `case` with `policy` in a fresh sandbox, recording into a new run directory under `runs_dir` (named
+    after `name`, by default the case), and check it. `policy` is a Policy, EXPERT for the task's expert, or a
+    function of the started sandbox that makes the Policy (a policy that acts on the sandbox itself: the
+    attribution probes, tests that disturb the desktop)."""
     task = case.task
     t0 = time.monotonic()
     base = dict(case=case.name, task=task.id, family=task.family, template=task.template, app=case.app,
                 split=case.split, style=task.phrasings[case.phrasing].style, feasible=task.feasible)
     privacy = privacy or Privacy(record="full")
-    run_dir = start_run_dir(Path(runs_dir), case.name, privacy=privacy)
+    run_dir = start_run_dir(Path(runs_dir), name or case.name, privacy=privacy)
     with Sandbox(ScreenSpec.parse(task.screen)) as sb:
         problem = prepare(task, sb)
         if problem:
             return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,
                               detail="", run_dir=str(run_dir), error=f"setup: {problem}")
-        agent = expert_policy(task, sb) if policy == EXPERT else policy
+        agent = (expert_policy(task, sb) if policy == EXPERT else policy if isinstance(policy, Policy)
+                 else policy(sb))
         apps = [AppSpec(argv=shlex.split(command)) for command in task.apps]
         result = run_task(case.instruction, agent, run_dir, apps=apps, host=sb,
                           settings=RunSettings(max_steps=task.max_steps, privacy=privacy),
@@ -129,6 +134,6 @@ def evaluate_case(case: Case, policy, runs_dir: Path, *, attribute: bool = True,
     if attribute and policy != EXPERT and not result.passed and result.error is None:
         from agent.evaluation.attribution import attribute as attribute_failure
 
-        label, detail = attribute_failure(case, result, policy, Path(runs_dir))
+        label, detail = attribute_failure(case, result, policy, Path(runs_dir), run_case=run_case)
         result = dataclasses.replace(result, attribution=label, attribution_detail=detail)
     return result

@@ -15,7 +15,9 @@ agent.runs.report_html renders it. RunWriter.finish writes the report; `deskpilo
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -65,14 +67,43 @@ def gather(traj: Trajectory) -> ReportView:
     shots = _shots([p for p in paths if p is not None], notes)
     steps = tuple(_step_view(step, shots.get(traj.screenshot_path(step)), shots.get(recorded.get(step.index)))
                   for step in traj.steps)
+    attribution = _attribution(traj.run_dir, notes)
+    if attribution:
+        steps = tuple(_attributed(step, attribution) for step in steps)
     final = shots.get(traj.final_screenshot_path)
     screens = (meta.privacy or {}).get("screens", "kept")
     if screens not in ("kept", "redacted"):  # --record actions, or redacted without the OCR extra
         notes.append(f"this run keeps no screenshots (record mode {meta.privacy.get('record')}: {screens})")
+    summary = tuple(_summary(traj))
+    if attribution:
+        summary += (("error attribution", f"{attribution.get('label')}: {attribution.get('detail', '')}"),)
     return ReportView(
-        title=meta.task or meta.recipe or meta.run_id, outcome=meta.outcome, summary=tuple(_summary(traj)),
+        title=meta.task or meta.recipe or meta.run_id, outcome=meta.outcome, summary=summary,
         notes=tuple(notes), steps=steps, final=final, replay=meta.kind == "replay",
     )
+
+
+def _attribution(run_dir: Path, notes: list[str]) -> dict | None:
+    """attribution.json, which an evaluation writes into a failed case's run (agent.evaluation.attribution)."""
+    path = Path(run_dir) / "attribution.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        notes.append(f"attribution.json is left out: {e}")
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _attributed(step: StepView, attribution: dict) -> StepView:
+    """The step with the attribution's label and the expert's action, when the attribution names it."""
+    if attribution.get("step") != step.index:
+        return step
+    expert = attribution.get("expert_words")
+    if isinstance(attribution.get("expert_action"), dict):
+        expert = f"{expert or ''} ({action_words(attribution['expert_action'])})".strip()
+    return dataclasses.replace(step, attribution=str(attribution.get("label")), expert=expert)
 
 
 def _summary(traj: Trajectory):

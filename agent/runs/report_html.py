@@ -49,6 +49,7 @@ svg.mark{{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:n
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-width:1000px;margin:4px 0}}
 .problem{{color:#b00}}
 .timings{{color:#555;font-size:.85em}}
+.attribution{{padding:1px 8px;border-radius:4px;color:#fff;background:#6a1b9a;font-size:.85em}}
 """
 
 
@@ -79,7 +80,7 @@ def render(view: ReportView) -> str:
 def _strip(view: ReportView) -> str:
     items = []
     for step in view.steps:
-        bad = " class='bad'" if step.diverged or step.problems else ""
+        bad = " class='bad'" if step.diverged or step.problems or step.attribution else ""
         image = (f"<img src='{step.shot.thumb}' alt='step {step.index}'>" if step.shot
                  else "<span class='blank'>no screen</span>")
         items.append(f"<a href='#step-{step.index}'{bad} title='{_e(step.words)}'>{image}{step.index}</a>")
@@ -90,8 +91,10 @@ def _strip(view: ReportView) -> str:
 
 def _step(view: ReportView, step: StepView) -> str:
     anchor = f"step-{step.index}"
-    bad = " bad" if step.diverged or step.problems else ""
+    bad = " bad" if step.diverged or step.problems or step.attribution else ""
     heading = f"Step {step.index}: {_e(step.words)}"
+    if step.attribution:
+        heading += f" <span class='attribution'>{_e(step.attribution)} error</span>"
     if step.performed is False:
         heading += " <em>(not performed)</em>"
     if view.replay and step.diff_fraction is not None:
@@ -108,6 +111,9 @@ def _step(view: ReportView, step: StepView) -> str:
     body = [f"<section class='step{bad}' id='{anchor}'><h2>{heading}</h2>"]
     if screens:
         body.append("<div class='screens'>" + "".join(screens) + "</div>")
+    if step.attribution:
+        body.append(f"<p class='expert'><b>agent</b>: {_e(step.words)}<br><b>expert</b>: "
+                    f"{_e(step.expert or '(no expert step)')}</p>")
     if step.thought:
         body.append(f"<p><b>thought</b></p><pre>{_e(step.thought)}</pre>")
     if step.raw_text and step.raw_text.strip() != step.thought.strip():

@@ -32,6 +32,8 @@ class StepView:
     recorded: Shot | None = None  # a replay: the screen the source run saw at this step
     diverged: bool = False
     diff_fraction: float | None = None
+    attribution: str | None = None  # an evaluation's error attribution names this step: its label
+    expert: str | None = None  # and what the task's expert would have done here, in words
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,14 @@ from sandbox.windows import Rect
 @dataclass(frozen=True)
 class ExpertStep:
     """One planned action; `target` is the widget a pointing action must land in (any pixel of it is right),
-    `words` the action as a person would say it ("click the '+' button"), for the oracle-plan probe."""
+    `words` the action as a person would say it ("click the '+' button"), for the oracle-plan probe. An
+    `optional` step only matters from some states (the AC that clears a calculator already showing 0): an agent
+    that skips it has not gone wrong (error attribution)."""
 
     action: Action
     words: str
     target: Rect | None = None
+    optional: bool = False
 
     def same_effect(self, action: Action) -> bool:
         """Whether `action` does what this step does: the same kind, a click of the same button and count inside
@@ -60,10 +63,10 @@ class Family:
     plan: Plan
 
 
-def click(target: Rect, words: str, count: int = 1) -> ExpertStep:
+def click(target: Rect, words: str, count: int = 1, *, optional: bool = False) -> ExpertStep:
     """A left click at the centre of `target`."""
     return ExpertStep(Click(x=target.x + target.width // 2, y=target.y + target.height // 2, count=count), words,
-                      target)
+                      target, optional)
 
 
 def done(answer: str | None = None) -> ExpertStep:
