@@ -21,8 +21,10 @@ def outcomes(results):
 
 
 def test_two_workers_give_the_serial_results_in_case_order(tmp_path):
-    cases = load_suite(write_suite(tmp_path / "suite", sums=((23, 19), (7, 8)))).cases()
-    assert len(cases) == 4
+    by_name = {c.name: c for c in load_suite(write_suite(tmp_path / "suite", sums=((123, 456), (7, 8)))).cases()}
+    # A long case first: the quick ones after it finish before it does, and must still come back after it.
+    cases = [by_name[n] for n in ("xcalc-add-123-456#plain", "infeasible-xcalc-network-tab#plain",
+                                  "infeasible-xcalc-network-tab#wordy", "xcalc-add-7-8#plain")]
     serial = run_jobs(jobs_for(cases), EXPERT, tmp_path / "serial", attribute=False)
     parallel = run_jobs(jobs_for(cases), EXPERT, tmp_path / "parallel", workers=2, attribute=False)
     assert outcomes(parallel) == outcomes(serial)
