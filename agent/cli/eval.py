@@ -1,4 +1,5 @@
-"""`deskpilot eval grounding|actions|compare`: measure models on datasets, and compare two measurements."""
+"""`deskpilot eval tasks|grounding|actions|compare`: measure models on task suites (agent.cli.eval_tasks) and
+datasets, and compare two measurements."""
 
 from __future__ import annotations
 
@@ -133,7 +134,10 @@ def compare_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add the `eval` command group to the `deskpilot` app."""
-    group = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
+    from agent.cli.eval_tasks import tasks_cmd
+
+    group = typer.Typer(help="Measure models on task suites and datasets.", no_args_is_help=True)
+    group.command("tasks")(tasks_cmd)
     group.command("grounding")(grounding)
     group.command("actions")(actions_cmd)
     group.command("compare")(compare_cmd)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import multiprocessing
 import queue
 import shutil
@@ -227,7 +228,7 @@ def _run_ray(jobs, model, runs_dir, address, attribute, progress) -> list[CaseRe
 
         raise UsageError("--ray needs the ray package: pip install 'deskpilot[ray]'") from None
     if not ray.is_initialized():  # a caller (or a test) may have started it already
-        ray.init(address=address or None, log_to_driver=False)
+        ray.init(address=address or None, log_to_driver=False, logging_level=logging.WARNING)
     remote = ray.remote(num_cpus=1, max_retries=0)(_ray_job)
     pending = {remote.remote(model, job, attribute): job for job in jobs}
     results: dict[int, CaseResult] = {}
