@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from agent.errors import AgentError
 from agent.evaluation.runner import EXPERT, CaseResult, evaluate_case
 from agent.evaluation.sweeps import Variant
 from agent.evaluation.task import Case
@@ -44,10 +45,6 @@ class Job:
     index: int
     case: Case
     variant: Variant = Variant()
-
-
-class WorkerError(RuntimeError):
-    """A worker could not run cases at all (the model would not load, the process died)."""
 
 
 def jobs_for(cases: Sequence[Case], variants: Sequence[Variant] = (Variant(),), repeat: int = 1) -> list[Job]:
@@ -133,7 +130,7 @@ def _worker(model, runs_dir: str, attribute: bool, todo, done) -> None:
     try:
         policy = load_model(model)
     except Exception as e:  # noqa: BLE001 - reported to the caller, which stops the run with it
-        done.put(("fatal", f"the model did not load: {type(e).__name__}: {e}"))
+        done.put(("model", f"the model did not load in a worker: {type(e).__name__}: {e}"))
         return
     try:
         while (job := todo.get()) is not None:
@@ -162,11 +159,15 @@ def _run_processes(jobs, model, runs_dir, workers, attribute, progress) -> list[
                 message = done.get(timeout=WORKER_POLL_S)
             except queue.Empty:
                 if not any(p.is_alive() for p in processes) and done.empty():
-                    raise WorkerError(f"every worker ended with {len(jobs) - len(results)} cases left "
+                    raise AgentError(f"every worker ended with {len(jobs) - len(results)} cases left "
                                       f"(exit codes {[p.exitcode for p in processes]})") from None
                 continue
+            if message[0] == "model":  # a model that cannot be loaded: a usage problem, as in a serial run
+                from perception.errors import BackendError
+
+                raise BackendError(message[1])
             if message[0] == "fatal":
-                raise WorkerError(message[1])
+                raise AgentError(message[1])
             _, index, result = message
             results[index] = result
             if progress:
