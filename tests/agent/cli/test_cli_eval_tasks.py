@@ -68,3 +68,17 @@ def test_bad_options_are_one_line(tmp_path, args, message):
 def test_a_directory_that_is_no_suite_is_refused(tmp_path):
     done = cli(tmp_path, str(tmp_path), timeout=60)
     assert done.returncode == 2 and "not a task suite (no suite.yaml)" in done.stderr
+
+
+@pytest.mark.display
+@pytest.mark.slow
+def test_a_sweep_in_two_workers_reports_each_variant_against_the_default(tmp_path):
+    suite = write_suite(tmp_path / "suite", infeasible=False)
+    done = cli(tmp_path, str(suite), "--model", "expert", "--sweep", "position", "--repeat", "2", "--workers", "2",
+               "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["overall"]["n"] == 2  # the default variant's cases: one case, twice
+    assert [(r["variant"], r["n"], r["success"], r["change"]) for r in report["sweep"]] == [
+        ("default", 2, 1.0, 0.0), ("position seed 0", 2, 1.0, 0.0)]
+    assert [c["variant"] for c in report["cases"]] == ["default", "default", "position seed 0", "position seed 0"]
