@@ -166,26 +166,27 @@ def _interval(figures: dict, key: str) -> str:
 def _row(name: str, f: dict) -> list[str]:
     a = f["attribution"]
     return [name, str(f["n"]), _interval(f, "success"), f"{f['false_done']:.0%}", f"{f['mean_steps']:.1f}",
-            f"{f['step_s']:.2f}", " / ".join(str(a[k]) for k in ("perception", "reasoning", "execution", "unknown"))]
+            f"{f['step_s']:.2f}", "/".join(str(a[k]) for k in ("perception", "reasoning", "execution", "unknown"))]
 
 
 def print_report(console, report: dict, out: Path | None) -> None:
     """The report as tables: overall, per app, per family, and the sweep's deltas."""
+    from rich import box
     from rich.table import Table
 
     if not console.is_terminal:  # a log or a pipe: no terminal width to fit, so keep the columns whole
         console.width = max(console.width, 132)
-    columns = ("", "n", "success [95%]", "false done", "mean steps", "s/step", "perc / reas / exec / ?")
+    columns = ("", "n", "success [95%]", "false done", "steps", "s/step", "perc/reas/exec/?")
     for title, groups in (("overall", {"all": report["overall"]}), ("per app", report["by_app"]),
                           ("per family", report["by_family"])):
-        table = Table(title=title, title_justify="left")
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         for column in columns:
-            table.add_column(column, no_wrap=True)
+            table.add_column(column, no_wrap=True, min_width=max(1, len(column)))
         for name, figures in groups.items():
             table.add_row(*_row(name, figures))
         console.print(table)
     if "sweep" in report:
-        table = Table(title="robustness: each variant against the default", title_justify="left")
+        table = Table(title="robustness: each variant against the default", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         for column in ("variant", "n", "success", "change", "95% interval", "noise", "false done"):
             table.add_column(column, no_wrap=True)
         for row in report["sweep"]:
