@@ -6,6 +6,8 @@ final state independently of what the agent claims, and an expert that knows the
 - `checks`: the checkers, one module per kind; `experts`: the expert families, one module per family.
 - `runner`: one case in a fresh sandbox, recorded and checked (CaseResult).
 - `results`: success rate with its interval, false-done rate, breakdowns.
+- `sweeps`: robustness variants (screen, theme, jpeg, font, position) that run_case applies, and their deltas.
+- `parallel`: many cases serially, in N worker processes or as Ray tasks, results in case order.
 
 The shipped suite is `agent/evaluation/suite/` (`deskpilot eval tasks builtin`).
 """

@@ -7,8 +7,8 @@ A Variant is one change to how run_case starts the sandbox and its apps, or to w
 - `theme`: dark apps: GTK apps get GTK_THEME=Adwaita:dark, xcalc and xterm `-rv`, the demo form `--theme dark`;
 - `jpeg`: every screenshot the model is given is re-encoded as JPEG (q30, q50) first; the recorded screens, the
   checker and the expert see the real screen;
-- `font`: bigger fonts: X resources with Xft.dpi 144 (GTK, Xft), xcalc's and Tk's default font and xterm's face
-  size, loaded with xrdb before the apps start;
+- `font`: bigger fonts: X resources with Xft.dpi 144 (GTK, Xft), xcalc's font and xterm's face size, loaded with
+  xrdb before the apps start, and the X server's DPI (the Tk demo form keeps its look);
 - `position`: each window moved to a random place on the screen after launch (seeded by the case's name, so a
   rerun puts it in the same place).
 
