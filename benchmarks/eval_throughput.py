@@ -6,7 +6,7 @@ The expert's own steps cost almost nothing, so this measures the harness: sandbo
 settling, recording and checking. A model adds its own time per step on top (and a shared endpoint serves
 several workers at once).
 
-    .venv/bin/python benchmarks/eval_throughput.py [--suite builtin] [--tasks 'xcalc-*'] [--limit 8] [--runs-dir DIR]
+    .venv/bin/python benchmarks/eval_throughput.py [--suite builtin] [--tasks 'xcalc-*'] [--limit 8] [--repeat 4] [--runs-dir DIR]
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 
-def measure(cases, workers: int, runs_dir: Path) -> dict:
+def measure(cases, workers: int, runs_dir: Path, repeat: int) -> dict:
     from agent.evaluation.parallel import jobs_for, run_jobs
     from agent.evaluation.runner import EXPERT
 
     t0 = time.monotonic()
-    results = run_jobs(jobs_for(cases), EXPERT, runs_dir, workers=workers, attribute=False)
+    results = run_jobs(jobs_for(cases, repeat=repeat), EXPERT, runs_dir, workers=workers, attribute=False)
     wall = time.monotonic() - t0
     return {"workers": workers, "cases": len(results), "passed": sum(r.passed for r in results),
             "wall_s": round(wall, 1), "tasks_per_hour": round(len(results) * 3600 / wall)}
@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--suite", default="builtin")
     parser.add_argument("--tasks", default=None, help="glob of task ids")
     parser.add_argument("--limit", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=4, help="run every case this many times (enough cases that "
+                        "the workers' start, about 2 s, does not dominate)")
     parser.add_argument("--runs-dir", type=Path, default=None, help="keep the runs here (default: deleted)")
     args = parser.parse_args()
 
@@ -43,7 +45,7 @@ def main() -> None:
     cases = load_suite(args.suite).cases(pattern=args.tasks, limit=args.limit)
     root = args.runs_dir or Path(tempfile.mkdtemp(prefix="deskpilot-throughput-"))
     try:
-        figures = [measure(cases, workers, root / f"workers-{workers}") for workers in (1, 2)]
+        figures = [measure(cases, workers, root / f"workers-{workers}", args.repeat) for workers in (1, 2)]
     finally:
         if args.runs_dir is None:
             shutil.rmtree(root, ignore_errors=True)
