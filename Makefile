@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q '$(TORCH_SPEC)'
-	$(VENV)/bin/pip install -q -e '.[vlm,ocr,dev]'
+	$(VENV)/bin/pip install -q -e '.[vlm,ocr,dev,ray]'
 	@# pyautogui drags in python3-xlib 0.15, which overwrites the `Xlib` package of python-xlib 0.33.
 	$(VENV)/bin/pip install -q --force-reinstall --no-deps 'python-xlib==0.33'
 	touch $@

@@ -27,7 +27,8 @@
     │   └── ConformanceError (AssertionError)  a backend or format broke a contract of perception.conformance
     └── AgentError                        agent: commands, run directories, datasets
         ├── UsageError                    bad usage of a command or the API: the message says what to change
-        │   └── RecipeError               a recipe file that cannot be run: FILE:LINE: FIELD: problem
+        │   ├── RecipeError               a recipe file that cannot be run: FILE:LINE: FIELD: problem
+    │   └── TaskFileError             a task or suite file of an evaluation suite: FILE:LINE: FIELD: problem
         ├── TrajectoryError               a run directory that cannot be read or written
         ├── TargetLostError               a re-grounded replay found a recorded target nowhere on today's screen
         └── DatasetError (ValueError)     a dataset or evaluation report that cannot be read
@@ -76,6 +77,11 @@ class UsageError(AgentError):
 
 class RecipeError(UsageError):
     """A recipe that cannot be run as written (agent.recipes.loader); the message is `FILE:LINE: FIELD: problem`."""
+
+
+class TaskFileError(UsageError):
+    """A task or suite file that cannot be used as written (agent.evaluation.suite); the message is
+    `FILE:LINE: FIELD: problem`."""
 
 
 class TrajectoryError(AgentError):
@@ -148,5 +154,5 @@ __all__ = [
     "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",
     # agent
-    "AgentError", "UsageError", "RecipeError", "TrajectoryError", "TargetLostError", "DatasetError",
+    "AgentError", "UsageError", "RecipeError", "TaskFileError", "TrajectoryError", "TargetLostError", "DatasetError",
 ]

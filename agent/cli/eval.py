@@ -1,4 +1,5 @@
-"""`deskpilot eval grounding|actions|compare`: measure models on datasets, and compare two measurements."""
+"""`deskpilot eval tasks|grounding|actions|compare`: measure models on task suites (agent.cli.eval_tasks) and
+datasets, and compare two measurements."""
 
 from __future__ import annotations
 
@@ -44,17 +45,23 @@ def grounding(
     fmt: str = typer.Option("ui-tars", "--format", "-f", help="Output format for a plain checkpoint directory."),
     images: Path | None = typer.Option(None, "--images", help="Image directory (default: the dataset's directory)."),
     jpeg: list[int] = typer.Option([], "--jpeg", help="Also evaluate with screenshots re-encoded at this JPEG quality."),
+    sweep: str | None = typer.Option(None, "--sweep", metavar="AXES", help="Robustness variants that apply to images: jpeg (q30, q50), screen (each image resized to 1024x768, 1280x800, 1920x1080)."),
     limit: int | None = typer.Option(None, "--limit", help="Evaluate only the first N rows (after --stride)."),
     stride: int = typer.Option(1, "--stride", min=1, help="Evaluate every K-th row: an even subset of all screens."),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report (and per-row results) here."),
     snap: bool = typer.Option(True, "--snap/--no-snap", help="Built-in model: click the listing line the thought names."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object on stdout (default: tables on stderr)."),
 ) -> None:
     """Point-in-box accuracy, broken down by element type, screen size, JPEG quality, theme and source."""
+    from agent.evaluation.sweeps import JPEG_QUALITIES, SCREENS, parse_axes
     from agent.modeldev.eval.grounding import check_images, evaluate, load_rows
 
     for quality in jpeg:
         values.count(quality, "--jpeg", low=1, high=100)
     values.count(limit, "--limit", low=0)  # 0: every row
+    axes = _grounding_axes(sweep, parse_axes)
+    qualities = list(dict.fromkeys([*jpeg, *(JPEG_QUALITIES if "jpeg" in axes else ())]))
+    screens = [tuple(int(v) for v in s.split("x")) for s in SCREENS] if "screen" in axes else []
     if images is not None:
         values.directory_to_read(images, "--images")
     if out is not None:
@@ -63,12 +70,105 @@ def grounding(
     rows = rows[:limit] if limit else rows
     check_images(rows, images or dataset.parent)  # every image there and readable before the model is loaded
     grounder = make_grounder(model, fmt, snap)
-    report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=jpeg)
+    with RowProgress(err_console(), "rows") as progress:
+        report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=qualities, screens=screens,
+                          progress=progress.update)
     summary = {"dataset": str(dataset), "model": model, "snap": snap, **report.to_json()}
+    if axes:
+        summary["sweep"] = _grounding_deltas(report)
     if out:
-        per_row = [{"row": r.index, "hit": r.hit, "point": r.point, "error": r.error} for r in report.results]
+        per_row = [{"row": r.index, "hit": r.hit, "point": r.point, "error": r.error, **r.groups}
+                   for r in report.results]
         out.write_text(json.dumps({**summary, "results": per_row}, indent=1))
-    print_json(summary)
+    if as_json:
+        print_json(summary)
+    else:
+        print_grounding(err_console(), summary)
+
+
+def _grounding_axes(sweep: str | None, parse_axes) -> list[str]:
+    if sweep is None:
+        return []
+    try:
+        axes = parse_axes(sweep)
+    except ValueError as e:
+        raise UsageError(f"--sweep: {e}") from None
+    other = [a for a in axes if a not in ("jpeg", "screen")]
+    if other:
+        raise UsageError(f"--sweep {', '.join(other)} needs live apps: use it with `deskpilot eval tasks`; "
+                         "eval grounding sweeps jpeg and screen")
+    return axes
+
+
+def _grounding_deltas(report) -> list[dict]:
+    """Each image variant's accuracy against the unchanged images', with the interval of the difference."""
+    from agent.modeldev.eval.compare import Difference, Proportion
+
+    groups = report.breakdown("variant")
+    base = Proportion(*groups["default"])
+    rows = []
+    for name, (accuracy, n) in sorted(groups.items(), key=lambda item: item[0] != "default"):
+        d = Difference("accuracy", base, Proportion(accuracy, n))
+        rows.append({**d.to_json(), "variant": name, "accuracy": round(accuracy, 4)})
+    return rows
+
+
+class RowProgress:
+    """Rows grounded so far on stderr: a live bar with the ETA on a terminal, a line every tenth elsewhere."""
+
+    def __init__(self, console, what: str) -> None:
+        self.console, self.what = console, what
+        self._bar = self._task = None
+        self._shown = 0
+
+    def __enter__(self) -> "RowProgress":
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn(f"[bold]{self.what}"), BarColumn(), MofNCompleteColumn(), TextColumn("ETA"),
+                                 TimeRemainingColumn(), console=self.console, transient=True)
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        """Called after each row."""
+        if self._bar is not None:
+            if self._task is None:
+                self._task = self._bar.add_task(self.what, total=total)
+            self._bar.update(self._task, completed=done)
+        elif done == total or done * 10 // total > self._shown:
+            self._shown = done * 10 // total
+            self.console.print(f"{self.what}: {done}/{total}", highlight=False)
+
+
+def print_grounding(console, summary: dict) -> None:
+    """The grounding report as tables on stderr: overall, each breakdown, the sweep's deltas."""
+    from rich.table import Table
+
+    if not console.is_terminal:
+        console.width = max(console.width, 132)
+    console.print(f"accuracy {summary['accuracy']:.1%} on {summary['rows']} rows ({summary['errors']} unusable "
+                  f"answers), median {summary['median_seconds']} s per row", highlight=False)
+    for key, groups in summary["breakdown"].items():
+        table = Table(title=f"by {key}", title_justify="left")
+        for column in (key, "accuracy", "rows"):
+            table.add_column(column, no_wrap=True)
+        for name, figures in groups.items():
+            table.add_row(name, f"{figures['accuracy']:.1%}", str(figures["rows"]))
+        console.print(table)
+    if "sweep" in summary:
+        table = Table(title="robustness: each variant against the unchanged images", title_justify="left")
+        for column in ("variant", "rows", "accuracy", "change", "95% interval", "noise"):
+            table.add_column(column, no_wrap=True)
+        for d in summary["sweep"]:
+            low, high = d["interval95"]
+            table.add_row(d["variant"], str(d["n_b"]), f"{d['accuracy']:.1%}", f"{d['change']:+.1%}",
+                          f"{low:+.1%} .. {high:+.1%}", "yes" if d["within_noise"] else "NO")
+        console.print(table)
 
 
 def actions_cmd(
@@ -133,7 +233,10 @@ def compare_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add the `eval` command group to the `deskpilot` app."""
-    group = typer.Typer(help="Measure models on datasets.", no_args_is_help=True)
+    from agent.cli.eval_tasks import tasks_cmd
+
+    group = typer.Typer(help="Measure models on task suites and datasets.", no_args_is_help=True)
+    group.command("tasks")(tasks_cmd)
     group.command("grounding")(grounding)
     group.command("actions")(actions_cmd)
     group.command("compare")(compare_cmd)

@@ -8,6 +8,8 @@ final state independently of what the agent claims, and an expert that knows the
 - `results`: success rate with its interval, false-done rate, breakdowns.
 - `attribution`: why a failed case failed (perception, reasoning, execution), by probes that replay the agent's run
   against the expert's plan (`attribution_probes`); written to the run as attribution.json and shown in its report.
+- `sweeps`: robustness variants (screen, theme, jpeg, font, position) that run_case applies, and their deltas.
+- `parallel`: many cases serially, in N worker processes or as Ray tasks, results in case order.
 
 The shipped suite is `agent/evaluation/suite/` (`deskpilot eval tasks builtin`).
 """

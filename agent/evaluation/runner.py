@@ -9,6 +9,7 @@ once per process and kept (the built-in model, a checkpoint, an endpoint): worke
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shlex
 import subprocess
 import time
@@ -18,13 +19,16 @@ from pathlib import Path
 from agent.errors import TrajectoryError
 from agent.evaluation.checks import CheckContext, run_check
 from agent.evaluation.experts import expert_policy
+from agent.evaluation.sweeps import Variant
 from agent.evaluation.task import Case
+from agent.loop.env import launch_apps
 from agent.runs.privacy import Privacy
 from agent.runs.records import AppSpec
 from agent.runs.trajectory import load_run
 from agent.session import RunSettings, run_task, start_run_dir
 from perception.policy import Policy
-from sandbox import Sandbox, ScreenSpec
+from sandbox import Sandbox
+from sandbox.errors import SandboxError
 
 EXPERT = "expert"
 SETUP_TIMEOUT_S = 30.0
@@ -53,6 +57,7 @@ class CaseResult:
     error: str | None = None
     attribution: str | None = None  # perception | reasoning | execution | unknown (failed cases, when asked)
     attribution_detail: str = ""
+    variant: str = "default"  # the robustness sweep's variant (agent.evaluation.sweeps.Variant.name)
 
     @property
     def false_done(self) -> bool:
@@ -70,33 +75,45 @@ class CaseResult:
 
 
 def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = None,
-             name: str | None = None) -> CaseResult:
+             name: str | None = None, variant: Variant | None = None) -> CaseResult:
     """Run `case` with `policy` in a fresh sandbox, recording into a new run directory under `runs_dir` (named
     after `name`, by default the case), and check it. `policy` is a Policy, EXPERT for the task's expert, or a
     function of the started sandbox that makes the Policy (a policy that acts on the sandbox itself: the
-    attribution probes, tests that disturb the desktop)."""
+    attribution probes, tests that disturb the desktop). `variant` (agent.evaluation.sweeps) changes the screen,
+    the apps' theme or fonts, the windows' places or the screenshots the model sees."""
+    variant = variant or Variant()
     task = case.task
     t0 = time.monotonic()
     base = dict(case=case.name, task=task.id, family=task.family, template=task.template, app=case.app,
-                split=case.split, style=task.phrasings[case.phrasing].style, feasible=task.feasible)
+                split=case.split, style=task.phrasings[case.phrasing].style, feasible=task.feasible,
+                variant=variant.name)
     privacy = privacy or Privacy(record="full")
     run_dir = start_run_dir(Path(runs_dir), name or case.name, privacy=privacy)
-    with Sandbox(ScreenSpec.parse(task.screen)) as sb:
-        problem = prepare(task, sb)
+    with Sandbox(variant.screen_spec(task.screen)) as sb:
+        problem = variant.prepare_display(sb) or prepare(task, sb)
         if problem:
             return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,
                               detail="", run_dir=str(run_dir), error=f"setup: {problem}")
-        agent = (expert_policy(task, sb) if policy == EXPERT else policy if isinstance(policy, Policy)
-                 else policy(sb))
-        apps = [AppSpec(argv=shlex.split(command)) for command in task.apps]
-        result = run_task(case.instruction, agent, run_dir, apps=apps, host=sb,
+        agent = (expert_policy(task, sb) if policy == EXPERT else
+                 variant.wrap(policy if isinstance(policy, Policy) else policy(sb)))
+        apps = [AppSpec(argv=variant.app_argv(shlex.split(command))) for command in task.apps]
+        try:  # here, not in run_task: a variant moves the windows before the first step
+            launch_apps(sb, apps, run_dir)
+            variant.after_launch(sb, case.name)
+        except (SandboxError, RuntimeError, OSError, subprocess.SubprocessError) as e:
+            return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,
+                              detail="", run_dir=str(run_dir), error=f"launch: {type(e).__name__}: {e}")
+        result = run_task(case.instruction, agent, run_dir, apps=apps, launch=False, host=sb,
                           settings=RunSettings(max_steps=task.max_steps, privacy=privacy),
                           model_info={"name": EXPERT} if policy == EXPERT else None)
         verdict = run_check(task.check, CheckContext(sb, sb.home, run_dir, result,
                                                      extra={"last_action": last_action(run_dir)}))
+    # A run that ended in an error (the model's replies unparseable, the executor gone) is the policy's failed
+    # case, attributed like any other; `error` is for cases that could not be run at all.
+    detail = verdict.detail + (f"; the run ended: {result.error}" if result.error and result.error not in verdict.detail
+                               else "")
     return CaseResult(**base, outcome=result.outcome, steps=result.steps, wall_s=time.monotonic() - t0,
-                      passed=verdict.passed, detail=verdict.detail, run_dir=str(run_dir), error=result.error
-                      if result.outcome == "failed" and last_action(run_dir) != "fail" else None)
+                      passed=verdict.passed, detail=detail, run_dir=str(run_dir))
 
 
 def prepare(task, sandbox) -> str | None:
@@ -127,13 +144,15 @@ def last_action(run_dir: Path) -> str | None:
 
 
 def evaluate_case(case: Case, policy, runs_dir: Path, *, attribute: bool = True,
-                  privacy: Privacy | None = None) -> CaseResult:
+                  privacy: Privacy | None = None, variant: Variant | None = None) -> CaseResult:
     """run_case, then, for a failed case of a model (not the expert), its error attribution
     (agent.evaluation.attribution)."""
-    result = run_case(case, policy, runs_dir, privacy=privacy)
+    result = run_case(case, policy, runs_dir, privacy=privacy, variant=variant)
     if attribute and policy != EXPERT and not result.passed and result.error is None:
         from agent.evaluation.attribution import attribute as attribute_failure
 
-        label, detail = attribute_failure(case, result, policy, Path(runs_dir), run_case=run_case)
+        # the probes run in the same variant as the case (the same screen size, theme, screenshots)
+        label, detail = attribute_failure(case, result, policy, Path(runs_dir),
+                                          run_case=functools.partial(run_case, variant=variant))
         result = dataclasses.replace(result, attribution=label, attribution_detail=detail)
     return result

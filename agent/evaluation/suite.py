@@ -14,17 +14,13 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import UsageError
+from agent.errors import TaskFileError, UsageError
 from agent.evaluation.checks import CHECKERS
 from agent.evaluation.task import Case, Split, Style, TaskSpec
 from agent.yaml_locations import field_name, line_of, problem_text
 
 SHIPPED = Path(__file__).parent / "suite"
 SUITE_FILE = "suite.yaml"
-
-
-class TaskFileError(UsageError):
-    """A task or suite file that cannot be used as written; the message is `FILE:LINE: FIELD: problem`."""
 
 
 class SuiteSpec(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -69,7 +70,7 @@ def test_eval_grounding_cli_with_ocr_baseline(tiny_dataset, tmp_path):
     small.write_text(json.dumps(rows))
     report = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "grounding", str(small), "--model", "ocr",
-                           "--jpeg", "50", "--out", str(report)], capture_output=True, text=True, timeout=120)
+                           "--jpeg", "50", "--out", str(report), "--json"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["rows"] == 2 * len(rows)  # png + q50
@@ -77,3 +78,26 @@ def test_eval_grounding_cli_with_ocr_baseline(tiny_dataset, tmp_path):
     assert summary["breakdown"]["data_type"]["button"]["rows"] == 2 * len(rows)
     assert summary["accuracy"] >= 0.75  # OCR reads Tk button labels well
     assert len(json.loads(report.read_text())["results"]) == 2 * len(rows)
+
+
+@pytest.mark.display
+def test_eval_grounding_sweep_prints_progress_and_a_table_of_deltas(tiny_dataset, tmp_path):
+    out, _ = tiny_dataset
+    rows = [r for r in json.loads((out / "dataset.json").read_text()) if r["data_type"] == "button"][:1]
+    small = out / "one-button.json"
+    small.write_text(json.dumps(rows))
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "grounding", str(small), "--model", "ocr",
+                           "--sweep", "screen,jpeg", "--out", str(report)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "COLUMNS": "160"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # without --json: tables on stderr
+    variants = ["default", "jpeg q30", "jpeg q50", "screen 1024x768", "screen 1280x800", "screen 1920x1080"]
+    assert f"rows: {len(variants)}/{len(variants)}" in proc.stderr  # progress
+    assert "robustness: each variant against the unchanged images" in proc.stderr
+    summary = json.loads(report.read_text())
+    assert [d["variant"] for d in summary["sweep"]] == variants
+    assert all(d["n_b"] == 1 for d in summary["sweep"]) and summary["sweep"][0]["change"] == 0.0
+    # a resized screen's rows are scored against the box scaled with the image
+    (big,) = [r for r in summary["results"] if r["variant"] == "screen 1920x1080"]
+    assert big["hit"], big

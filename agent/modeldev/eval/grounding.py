@@ -25,7 +25,7 @@ from perception.errors import ModelOutputError
 from perception.image_files import check_image, read_image
 from perception.policy import Grounder
 
-BREAKDOWNS = ("data_type", "screen", "jpeg", "theme", "data_source")
+BREAKDOWNS = ("data_type", "screen", "jpeg", "scale", "variant", "theme", "data_source")
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,22 @@ def evaluate(
     images_dir: str | Path,
     *,
     jpeg_qualities: Sequence[int] = (),
+    screens: Sequence[tuple[int, int]] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> GroundingReport:
     """Ground every row (once per image variant) and score point-in-box.
 
-    Rows are grouped by image, so a grounder that caches per-screenshot work (OCR) pays for it once per image.
+    The variants: the image as it is, re-encoded at each of `jpeg_qualities` (breakdown `jpeg`), and resized to
+    each of `screens` (width, height; breakdown `scale`, the row's box scaled with it): what the grounder does with
+    another screen size's pixels. Rows are grouped by image, so a grounder that caches per-screenshot work (OCR)
+    pays for it once per image.
     """
     images_dir = Path(images_dir)
     by_image: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_image[row["img_filename"]].append(i)
-    variants: list[int | None] = [None, *jpeg_qualities]
+    variants: list[tuple[int | None, tuple[int, int] | None]] = [
+        (None, None), *((q, None) for q in jpeg_qualities), *((None, s) for s in screens)]
     results: list[RowResult] = []
     done, total = 0, len(rows) * len(variants)
     for name, indices in by_image.items():
@@ -162,14 +167,23 @@ def evaluate(
             original = read_image(images_dir / name)
         except ValueError as e:  # check_images passed it; it changed since, or only its pixels are broken
             raise DatasetError(f"image {e}") from None
-        for quality in variants:
+        for quality, size in variants:
             image = original if quality is None else _reencode(original, quality)
+            image = image if size is None else image.convert("RGB").resize(size, Image.LANCZOS)
+            sx, sy = image.width / original.width, image.height / original.height
             shot = Screenshot.from_image(image, taken_at=0.0)
             for i in indices:
                 row = rows[i]
                 groups = {"jpeg": "png" if quality is None else f"q{quality}",
-                          "screen": str(row.get("screen") or f"{image.width}x{image.height}")}
+                          "screen": str(row.get("screen") or f"{original.width}x{original.height}")}
+                if screens:
+                    groups["scale"] = "original" if size is None else f"{size[0]}x{size[1]}"
+                if screens or jpeg_qualities:  # named as `eval tasks --sweep` names its variants
+                    groups["variant"] = (f"jpeg q{quality}" if quality is not None else
+                                         f"screen {size[0]}x{size[1]}" if size is not None else "default")
                 groups.update({k: str(row[k]) for k in ("data_type", "theme", "data_source") if row.get(k) is not None})
+                x, y, w, h = row["bbox"]
+                bbox = (x * sx, y * sy, w * sx, h * sy)
                 start = time.perf_counter()
                 try:
                     g = grounder.ground(shot, row["instruction"])
@@ -177,7 +191,7 @@ def evaluate(
                 except ModelOutputError as e:  # a wrong answer, not a crash: it counts as a miss
                     point, error = None, str(e)[:200]
                 seconds = time.perf_counter() - start
-                hit = point is not None and in_box(point, row["bbox"])
+                hit = point is not None and in_box(point, bbox)
                 results.append(RowResult(i, hit, point, seconds, groups, error))
                 done += 1
                 if progress:
