@@ -126,6 +126,8 @@ def _located(path: Path, root: yaml.Node, error: ValidationError, prefix: tuple 
     loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
     if loc[:1] == ("check",) and len(loc) > 1 and loc[1] in CHECKERS:  # pydantic names the union's member
         loc = loc[:1] + loc[2:]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # the checker's kind is what is wrong
+        loc = loc + ("kind",)
     loc = prefix + loc
     return TaskFileError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {problem_text(err)}")
 
