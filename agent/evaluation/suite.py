@@ -76,7 +76,8 @@ def load_suite(name: str | Path) -> Suite:
             continue
         task = load_task(path)
         if task.id in sources:
-            raise TaskFileError(f"{path}:1: id: {task.id!r} is also the id of {sources[task.id]}")
+            line = line_of(_read(path, TaskSpec)[1], ("id",))
+            raise TaskFileError(f"{path}:{line}: id: {task.id!r} is also the id of {sources[task.id]}")
         tasks.append(task)
         sources[task.id] = str(path.relative_to(root))
     if not tasks:
