@@ -18,6 +18,7 @@ from typing import Literal
 from actions.schema import Key, Type
 
 from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
+from perception.errors import BackendError
 from sandbox.windows import Rect
 
 LAYOUT_FILE = "layout.json"
@@ -36,13 +37,14 @@ class Params(ParamsBase):
 
 
 def read_layout(home: Path, timeout: float = LAYOUT_TIMEOUT_S) -> dict[str, dict]:
-    """The form's widgets by name, from HOME/layout.json (waiting for the form to write it first)."""
+    """The form's widgets by name, from HOME/layout.json (waiting for the form to write it first). BackendError
+    (the expert, as a policy, cannot answer: the run fails, the suite goes on) when the form writes none."""
     path = Path(home) / LAYOUT_FILE
     deadline = time.monotonic() + timeout
     while not path.is_file():
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the demo form wrote no {LAYOUT_FILE} in HOME within {timeout:g} s "
-                               "(run it with --layout layout.json)")
+            raise BackendError(f"the expert cannot plan: the demo form wrote no {LAYOUT_FILE} in HOME within "
+                               f"{timeout:g} s (run it with --layout layout.json)")
         time.sleep(0.05)
     return {w["name"]: w for w in json.loads(path.read_text(encoding="utf-8"))["widgets"]}
 

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
 from agent.loop.risk import RiskPolicy
+from perception.errors import BackendError
 
 TERMINAL_CLASSES = ("XTerm", "UXTerm")
 
@@ -32,8 +33,11 @@ class Params(ParamsBase):
 
 
 def terminal_window(sandbox):
-    """The terminal window's rectangle (it must be up)."""
-    return next(w for w in sandbox.windows() if w.wm_class in TERMINAL_CLASSES).rect
+    """The terminal window's rectangle; BackendError (the run fails, the suite goes on) when none is up."""
+    window = next((w for w in sandbox.windows() if w.wm_class in TERMINAL_CLASSES), None)
+    if window is None:
+        raise BackendError("the expert cannot plan: no xterm window is up (start it in the task's apps)")
+    return window.rect
 
 
 def plan(params: Params, sandbox) -> list[ExpertStep]:

@@ -21,6 +21,17 @@ from suite_cases import case_named, first_cases, run_with
 FORM_CASES = first_cases("demo_form")
 
 
+def test_the_plans_the_expert_and_checker_know_are_the_forms():
+    from typing import get_args
+
+    from agent.evaluation.checks.demo_form import Values
+    from agent.evaluation.experts import demo_form as expert
+    from sandbox.apps.demo_form import PLANS
+
+    assert expert.PLANS == PLANS
+    assert set(get_args(get_args(Values.model_fields["plan"].annotation)[0])) == set(PLANS)
+
+
 def test_the_suite_has_the_form_tasks():
     assert len(FORM_CASES) >= 7
     assert any(c.task.split == "heldout" for c in FORM_CASES)

@@ -4,6 +4,8 @@ a done said at once."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from actions.schema import Click, Type
@@ -60,3 +62,11 @@ def test_the_expert_is_right_from_a_busy_terminal_with_a_half_typed_line(tmp_pat
     result, verdict = run_with(case, lambda sb: expert_policy(case.task, sb), tmp_path,
                                disturb=lambda sb: [_terminal_click(sb), Type(text="cat\n"), Type(text="stray words")])
     assert result.outcome == "done" and verdict.passed, verdict.detail
+
+
+def test_without_its_terminal_the_case_fails_with_the_experts_reason(tmp_path):
+    case = case_named("xterm-echo-greeting")
+    broken = dataclasses.replace(case, task=case.task.model_copy(update={"apps": ["xcalc"]}))
+    result = run_case(broken, EXPERT, tmp_path)  # a failed case, not an exception that ends the suite
+    assert (result.outcome, result.passed) == ("failed", False)
+    assert result.error == "BackendError: the expert cannot plan: no xterm window is up (start it in the task's apps)"
