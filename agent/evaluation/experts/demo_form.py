@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from actions.schema import Key, Type
+from pydantic import field_validator
 
 from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
 from perception.errors import BackendError
@@ -34,6 +35,13 @@ class Params(ParamsBase):
     subscribe: bool = False
     plan: Literal["Basic", "Pro", "Enterprise"] | None = None
     submit: bool = True  # click Submit at the end (the state is saved only then)
+
+    @field_validator("name", "email", "city")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        if any(ord(ch) < 32 for ch in text):  # typed, a newline or tab would press Enter or move the focus
+            raise ValueError("a field's text is one line without control characters")
+        return text
 
 
 def read_layout(home: Path, timeout: float = LAYOUT_TIMEOUT_S) -> dict[str, dict]:

@@ -1,7 +1,8 @@
 """Family `terminal`: run one command line in xterm (`expert: {command: "echo hello > greeting.txt"}`), then
 say done. The plan clicks the terminal (focus), presses ctrl+c (a half-typed line is dropped and a running
 foreground command interrupted, so it is right from any state the terminal is in), types the command ending in
-Enter, waits `wait` seconds when the command needs time, and says done."""
+Enter, waits `wait` seconds when the command needs time, and says done. (A full-screen program that ignores
+ctrl+c, such as less or vi, is not left: no task of the suite starts one.)"""
 
 from __future__ import annotations
 

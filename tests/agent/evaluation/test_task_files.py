@@ -72,6 +72,7 @@ def test_a_broken_file_names_file_line_and_field(tmp_path, old, new, line, field
 @pytest.mark.parametrize("family, expert, field, problem", [
     ("demo_form", "{name: Ada, plan: Gold}", "expert.plan", "Input should be 'Basic', 'Pro' or 'Enterprise'"),
     ("demo_form", "{name: Ada, subscribe: maybe}", "expert.subscribe", "Input should be a valid boolean"),
+    ("demo_form", '{city: "Paris\\tFrance"}', "expert.city", "one line without control characters"),
     ("xcalc_keys", '{keys: ["2", "%", "="]}', "expert.keys", "xcalc has no button '%'"),
     ("refuse", "{reason: no such feature, why: x}", "expert.why", "unknown field 'why'"),
 ])
