@@ -72,7 +72,8 @@ def load_suite(name: str | Path) -> Suite:
             continue
         task = load_task(path)
         if task.id in sources:
-            raise TaskFileError(f"{path}:1: id: {task.id!r} is also the id of {sources[task.id]}")
+            line = line_of(_read(path, TaskSpec)[1], ("id",))
+            raise TaskFileError(f"{path}:{line}: id: {task.id!r} is also the id of {sources[task.id]}")
         tasks.append(task)
         sources[task.id] = str(path.relative_to(root))
     if not tasks:
@@ -122,6 +123,8 @@ def _located(path: Path, root: yaml.Node, error: ValidationError, prefix: tuple 
     loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("~")))
     if loc[:1] == ("check",) and len(loc) > 1 and loc[1] in CHECKERS:  # pydantic names the union's member
         loc = loc[:1] + loc[2:]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # the checker's kind is what is wrong
+        loc = loc + ("kind",)
     loc = prefix + loc
     return TaskFileError(f"{path}:{line_of(root, loc)}: {field_name(loc)}: {problem_text(err)}")
 

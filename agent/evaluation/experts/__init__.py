@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from agent.evaluation.experts import refuse, xcalc_keys
+from agent.evaluation.experts import demo_form, refuse, terminal, xcalc_keys
 from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Family
 
 EXPERTS: Mapping[str, Family] = MappingProxyType({
+    "demo_form": demo_form.FAMILY,
     "refuse": refuse.FAMILY,
+    "terminal": terminal.FAMILY,
     "xcalc_keys": xcalc_keys.FAMILY,
 })
 
