@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import shlex
 import subprocess
 import time
@@ -22,6 +23,7 @@ from agent.evaluation.experts import expert_policy
 from agent.evaluation.sweeps import Variant
 from agent.evaluation.task import Case
 from agent.loop.env import launch_apps
+from agent.loop.retry import DEFAULT_MAX_RETRIES
 from agent.runs.privacy import Privacy
 from agent.runs.records import AppSpec
 from agent.runs.trajectory import load_run
@@ -31,6 +33,7 @@ from sandbox import Sandbox
 from sandbox.errors import SandboxError
 
 EXPERT = "expert"
+MACHINERY_ERROR = re.compile(r"^[A-Z]\w*Error: ")  # how run_task records an exception that ended the run
 SETUP_TIMEOUT_S = 30.0
 
 
@@ -106,14 +109,15 @@ def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = No
         result = run_task(case.instruction, agent, run_dir, apps=apps, launch=False, host=sb,
                           settings=RunSettings(max_steps=task.max_steps, privacy=privacy),
                           model_info={"name": EXPERT} if policy == EXPERT else None)
-        verdict = run_check(task.check, CheckContext(sb, sb.home, run_dir, result,
-                                                     extra={"last_action": last_action(run_dir)}))
-    # A run that ended in an error (the model's replies unparseable, the executor gone) is the policy's failed
-    # case, attributed like any other; `error` is for cases that could not be run at all.
+        verdict = run_check(task.check, check_context(sb, run_dir, result))
+    # `error` is for a case the machinery could not run (the model server unreachable, the executor or display
+    # gone: run_task records those as "ExceptionName: message"); a run the policy failed (its own fail, unusable
+    # replies, a guard) is the policy's failed case, attributed like any other, its reason in the detail.
+    machinery = result.error if result.error and MACHINERY_ERROR.match(result.error) else None
     detail = verdict.detail + (f"; the run ended: {result.error}" if result.error and result.error not in verdict.detail
                                else "")
     return CaseResult(**base, outcome=result.outcome, steps=result.steps, wall_s=time.monotonic() - t0,
-                      passed=verdict.passed, detail=detail, run_dir=str(run_dir))
+                      passed=verdict.passed, detail=detail, run_dir=str(run_dir), error=machinery)
 
 
 def prepare(task, sandbox) -> str | None:
@@ -134,13 +138,18 @@ def prepare(task, sandbox) -> str | None:
     return None
 
 
-def last_action(run_dir: Path) -> str | None:
-    """The kind of the last action a run recorded (None for a run without steps or an unreadable one)."""
+def check_context(sandbox, run_dir: Path, result, max_retries: int = DEFAULT_MAX_RETRIES) -> CheckContext:
+    """What the checkers read after a run with `max_retries` (the run's setting): the sandbox, its HOME, the run,
+    and whether the policy itself declined (`declined`: its own fail action ended the run, not the loop giving up
+    on a model whose answers were all unusable: that step carries max_retries + 1 rejected answers)."""
     try:
         steps = load_run(run_dir).steps
-    except TrajectoryError:  # a run too broken to read has no last action to report
-        return None
-    return steps[-1].action.get("kind") if steps else None
+    except TrajectoryError:  # a run too broken to read declined nothing
+        steps = []
+    last = steps[-1] if steps else None
+    declined = (last is not None and last.action.get("kind") == "fail" and len(last.rejected) <= max_retries
+                and result.outcome == "failed")
+    return CheckContext(sandbox, Path(sandbox.home), Path(run_dir), result, extra={"declined": declined})
 
 
 def evaluate_case(case: Case, policy, runs_dir: Path, *, attribute: bool = True,

@@ -13,7 +13,7 @@ class Spec(SpecBase):
 
 
 def check(spec: Spec, ctx: CheckContext) -> Verdict:
-    """Pass when the run ended with the agent's own fail action."""
+    """Pass when the run ended with the agent's own fail action (agent.evaluation.runner.check_context)."""
     result = ctx.result
-    declined = result.outcome == "failed" and ctx.extra.get("last_action") == "fail"
+    declined = bool(ctx.extra.get("declined"))
     return Verdict(declined, f"the run ended {result.outcome}" + (f": {result.error}" if result.error else ""))

@@ -6,8 +6,8 @@ import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from agent.evaluation.checks import CheckContext, Verdict, run_check
-from agent.evaluation.runner import last_action, prepare
+from agent.evaluation.checks import Verdict, run_check
+from agent.evaluation.runner import check_context, prepare
 from agent.evaluation.suite import load_suite
 from agent.evaluation.task import Case
 from agent.loop.env import DesktopEnv, launch_apps
@@ -52,6 +52,5 @@ def run_with(case: Case, make_policy: Callable, runs_dir: Path,
                     env.observe()  # as a run does: the app has taken the action in before the next one
         result = run_task(case.instruction, make_policy(sb), run_dir, apps=apps, launch=False, host=sb,
                           settings=RunSettings(max_steps=max_steps or task.max_steps, privacy=privacy))
-        verdict = run_check(task.check, CheckContext(sb, sb.home, run_dir, result,
-                                                     extra={"last_action": last_action(run_dir)}))
+        verdict = run_check(task.check, check_context(sb, run_dir, result))
     return result, verdict

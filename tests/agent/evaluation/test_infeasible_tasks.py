@@ -31,3 +31,13 @@ def test_a_run_stopped_by_a_guard_is_no_refusal(tmp_path):
     result = run_case(case, ActionScriptPolicy([Wait(seconds=0)] * case.task.max_steps), tmp_path)
     assert (result.outcome, result.passed) == ("failed", False), result.detail
     assert "no progress" in result.detail
+
+
+def test_a_model_whose_answers_are_all_unusable_did_not_refuse(tmp_path):
+    # The loop gives up with a fail action of its own after max_retries + 1 unusable answers: not the model's refusal.
+    from perception.backends.reply_script import ReplyScriptPolicy
+
+    case = case_named("infeasible-xcalc-network-tab")
+    result = run_case(case, ReplyScriptPolicy(["no action here"] * 10, format="ui-tars"), tmp_path)
+    assert (result.outcome, result.passed, result.error) == ("failed", False, None), result.detail
+    assert "gave no usable answer" in result.detail
