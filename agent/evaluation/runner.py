@@ -77,7 +77,7 @@ def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = No
                 split=case.split, style=task.phrasings[case.phrasing].style, feasible=task.feasible)
     privacy = privacy or Privacy(record="full")
     run_dir = start_run_dir(Path(runs_dir), case.name, privacy=privacy)
-    with Sandbox(ScreenSpec.parse(task.screen)) as sb:
+    with Sandbox(ScreenSpec.parse(task.screen), accessibility=task.accessibility) as sb:
         problem = prepare(task, sb)
         if problem:
             return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from agent.evaluation.experts import refuse, xcalc_keys
+from agent.evaluation.experts import galculator_keys, mousepad_save, refuse, xcalc_keys
 from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Family
 
 EXPERTS: Mapping[str, Family] = MappingProxyType({
     "refuse": refuse.FAMILY,
     "xcalc_keys": xcalc_keys.FAMILY,
+    "galculator_keys": galculator_keys.FAMILY,
+    "mousepad_save": mousepad_save.FAMILY,
 })
 
 
