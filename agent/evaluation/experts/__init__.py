@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from agent.evaluation.experts import galculator_keys, mousepad_save, refuse, xcalc_keys
+from agent.evaluation.experts import galculator_keys, menu_path, mousepad_save, refuse, xcalc_keys
 from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Family
 
 EXPERTS: Mapping[str, Family] = MappingProxyType({
@@ -15,6 +15,7 @@ EXPERTS: Mapping[str, Family] = MappingProxyType({
     "xcalc_keys": xcalc_keys.FAMILY,
     "galculator_keys": galculator_keys.FAMILY,
     "mousepad_save": mousepad_save.FAMILY,
+    "menu_path": menu_path.FAMILY,
 })
 
 

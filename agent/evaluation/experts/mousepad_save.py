@@ -1,23 +1,27 @@
 """Family `mousepad_save`: put `text` into mousepad's document and save it (`expert: {text: "...", save_as:
 notes.txt}`). The plan clicks into the editor (its box read from the accessibility tree), selects all (so it is right
 whatever the document held) or, with `append: true`, goes to the document's end, types the text, then saves: with
-`save_as`, through the GTK "Save As" dialog (Ctrl+Shift+S, the name typed into its Name field, Enter); without, with
-Ctrl+S into the file the document already has (a task that opens a file given in its setup). Tasks of this family
-need `accessibility: true`.
+`save_as`, through File > Save As... on the menu bar and the GTK file chooser (the name typed into its Name field,
+its Save button clicked); without, with Ctrl+S into the file the document already has (a task that opens a file
+given in its setup). Tasks of this family need `accessibility: true`.
 
-The dialog's widgets do not exist when the plan is made, so the dialog is driven from the keyboard: its Name field
-has the focus when it opens and Enter presses its default button, Save, once the dialog has checked the name.
+The menu's items and the dialog's widgets exist only once opened, so the plan is remade after those clicks
+(ExpertStep.replan) and reads the state it finds: the File menu open, the dialog up with or without the name in it.
 """
 
 from __future__ import annotations
 
-from actions.schema import Hotkey, Key, Type, Wait
+from actions.schema import Hotkey, Type, Wait
 from pydantic import field_validator
 
 from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
+from agent.evaluation.experts.menu_path import app_tree, plan_menu, showing_menu_item
 
 APP = "mousepad"  # the app's name on the AT-SPI bus
-SAVE_NAME_WAIT_S = 1.0
+SAVE_AS = ["File", "Save As..."]
+# The file chooser works through a typed name (completion) after the keys are in and the screen looks settled: its
+# Save button turns on 0.1-0.3 s later (measured), and a click before that, or an Enter, is lost.
+SAVE_BUTTON_WAIT_S = 1.0
 
 
 class Params(ParamsBase):
@@ -33,37 +37,58 @@ class Params(ParamsBase):
         return name
 
 
-def editor_box(sandbox):
-    """The Rect of mousepad's editing area (its showing multi-line editable text widget)."""
-    roots = sandbox.widgets(APP)
-    if not roots:
-        raise LookupError("mousepad is not on the accessibility bus (is the task's `accessibility: true`?)")
-    for widget in roots[0].walk():
+def editor(tree):
+    """mousepad's editing area: its showing multi-line editable text widget."""
+    for widget in tree.walk():
         if widget.role == "text" and {"editable", "multi line", "showing"} <= widget.states and widget.rect:
-            return widget.rect
+            return widget
     raise LookupError("mousepad shows no editing area")
 
 
+def save_dialog(tree):
+    """The Save As file chooser when it is up, else None."""
+    for widget in tree.walk():
+        if widget.role == "file chooser" and widget.name == "Save As" and "showing" in widget.states:
+            return widget
+    return None
+
+
+def plan_dialog(name: str, dialog) -> list[ExpertStep]:
+    """In the file chooser: the name into its Name field, then its Save button once that is sensitive."""
+    entry = next(w for w in dialog.walk() if w.role == "text" and "single line" in w.states and w.rect)
+    save = next(w for w in dialog.walk() if w.role == "push button" and w.name == "Save" and w.rect)
+    if entry.text != name:
+        steps = [] if "focused" in entry.states and not entry.text else [
+            click(entry.rect, "click the Name field of the Save As dialog"),
+            ExpertStep(Hotkey(keys=("ctrl", "a")), "press Ctrl+A to select the name")]
+        return steps + [ExpertStep(Type(text=name), f"type the file name {name!r}"), _wait_for_save()]
+    if "sensitive" not in save.states:
+        return [_wait_for_save()]
+    return [click(save.rect, "click the Save button of the dialog"), done()]
+
+
+def _wait_for_save() -> ExpertStep:
+    return ExpertStep(Wait(seconds=SAVE_BUTTON_WAIT_S), "wait for the dialog to take the name", replan=True)
+
+
 def plan(params: Params, sandbox) -> list[ExpertStep]:
-    """Click the editor, select all (or go to the end), type, save, done."""
-    steps = [click(editor_box(sandbox), "click in the editor's text area")]
+    """From the state found: the dialog's steps, the menu's next click, or the editing from the start."""
+    tree = app_tree(sandbox, APP)
+    if params.save_as is not None:
+        dialog = save_dialog(tree)
+        if dialog is not None:
+            return plan_dialog(params.save_as, dialog)
+        if showing_menu_item(tree, SAVE_AS[1]) is not None:
+            return plan_menu(tree, SAVE_AS, last_replans=True)
+    steps = [click(editor(tree).rect, "click in the editor's text area")]
     if params.append:
         steps.append(ExpertStep(Hotkey(keys=("ctrl", "end")), "press Ctrl+End to go to the end of the document"))
     else:
         steps.append(ExpertStep(Hotkey(keys=("ctrl", "a")), "press Ctrl+A to select all the text"))
     steps.append(ExpertStep(Type(text=params.text), f"type {params.text!r}"))
     if params.save_as is None:
-        steps.append(ExpertStep(Hotkey(keys=("ctrl", "s")), "press Ctrl+S to save the file"))
-    else:
-        steps += [
-            ExpertStep(Hotkey(keys=("ctrl", "shift", "s")), "press Ctrl+Shift+S to open the Save As dialog"),
-            ExpertStep(Type(text=params.save_as), f"type the file name {params.save_as!r} into the Name field"),
-            # The dialog checks the typed name asynchronously; an Enter before it has (measured: within 0.1 s of
-            # the last key) is ignored and the dialog stays open.
-            ExpertStep(Wait(seconds=SAVE_NAME_WAIT_S), "wait for the dialog to take the name"),
-            ExpertStep(Key(key="enter"), "press Enter to save"),
-        ]
-    return steps + [done()]
+        return steps + [ExpertStep(Hotkey(keys=("ctrl", "s")), "press Ctrl+S to save the file"), done()]
+    return steps + plan_menu(tree, SAVE_AS, last_replans=True)
 
 
 FAMILY = Family(Params, plan)
