@@ -11,16 +11,17 @@ from actions.executor import Executor
 from actions.schema import Click, Type
 from agent.evaluation.checks import CheckContext, run_check
 from agent.evaluation.checks import galculator_display, window_title
-from agent.evaluation.experts import galculator_keys
+from agent.evaluation.experts import galculator_keys, menu_path
 from agent.evaluation.runner import EXPERT, run_case
 from agent.evaluation.suite import SHIPPED, TaskFileError, load_suite, load_task
 from perception.backends.action_script import ActionScriptPolicy
 from sandbox import Sandbox, ScreenSpec
 
-FAMILIES = ("galculator_keys", "mousepad_save")
+FAMILIES = ("galculator_keys", "mousepad_save", "menu_path")
+APPS = ("galculator", "mousepad")
 SUITE = load_suite("builtin")
-# The first phrasing of every task of these families: each is solved by its expert from the start state.
-FIRST = {c.task.id: c for c in reversed(SUITE.cases()) if c.task.family in FAMILIES}
+# The first phrasing of every galculator and mousepad task: each is solved by its expert from the start state.
+FIRST = {c.task.id: c for c in reversed(SUITE.cases()) if c.task.family in FAMILIES and c.app in APPS}
 
 
 def case(task_id: str):
@@ -44,7 +45,8 @@ def test_expert_solves_the_task(task_id, tmp_path):
 
 def test_done_at_once_fails_every_checker(tmp_path):
     # A scripted policy that claims success without acting: each checker reads the untouched state and says no.
-    for task_id in ("galculator-add-23-19", "mousepad-save-hello", "mousepad-replace-notes", "mousepad-title-draft"):
+    for task_id in ("galculator-add-23-19", "mousepad-save-hello", "mousepad-replace-notes", "mousepad-title-draft",
+                    "galculator-menu-scientific", "galculator-menu-hide-menubar", "mousepad-menu-about"):
         result = run_case(case(task_id), ActionScriptPolicy([]), tmp_path)
         assert result.outcome == "done" and not result.passed and result.false_done, result.to_json()
 
@@ -63,18 +65,18 @@ def test_galculator_display_reads_a_wrong_result(tmp_path):
         sb.launch(["galculator"])
         boxes = galculator_keys.buttons(sb)
 
-        def press(keys: str) -> None:
-            for key in keys.split():
+        def press(keys: str, shows: str) -> None:
+            # One click at a time, each waited for on the display: GTK drops a press that follows another at once.
+            for key, shown in zip(keys.split(), shows.split()):
                 ex.execute(Click(x=boxes[key].center[0], y=boxes[key].center[1]))
+                _settled(lambda: galculator_display.read_display(sb), lambda text: text == shown)
 
         ctx = CheckContext(sb, sb.home, tmp_path, None)
-        press("2 3 3 1 9 =")
-        wrong = _settled(lambda: run_check(spec, ctx), lambda v: "'23319'" in v.detail)
+        press("2 3 3 1 9 =", "2 23 233 2331 23319 23319")
+        wrong = run_check(spec, ctx)
         assert not wrong.passed and "'23319'" in wrong.detail, wrong
-        press("AC")
-        _settled(lambda: galculator_display.read_display(sb), lambda shown: shown == "0")
-        press("2 3 + 1 9 =")
-        right = _settled(lambda: run_check(spec, ctx), lambda v: v.passed)
+        press("AC 2 3 + 1 9 =", "0 2 23 23 1 19 42")
+        right = run_check(spec, ctx)
         assert right.passed, right
         assert galculator_display.read_display(sb) == "42"
 
@@ -89,6 +91,28 @@ def test_window_title_checker_both_ways(tmp_path):
         assert not window_title.check(spec.model_copy(update={"wm_class": "Mousepad"}), ctx).passed  # it is XTerm
         other = window_title.check(window_title.Spec(matches=r"^draft\.txt"), ctx)
         assert not other.passed and "report.txt - Mousepad" in other.detail
+
+
+def test_menu_plan_starts_from_an_open_menu(tmp_path):
+    # With the View menu already open the expert's next click is the item, inside its box; its end state passes
+    # the widget checker, which failed before.
+    task = case("galculator-menu-scientific").task
+    with Sandbox(ScreenSpec(1280, 800), accessibility=True) as sb, Executor(sb.display) as ex:
+        sb.launch(["galculator"])
+        ctx = CheckContext(sb, sb.home, tmp_path, None)
+        before = run_check(task.check, ctx)
+        assert not before.passed and "no widget 'sin' [showing]" in before.detail, before
+        view = menu_path.app_tree(sb, "galculator").find("menu", "View")
+        ex.execute(Click(x=view.rect.center[0], y=view.rect.center[1]))
+        params = menu_path.Params.model_validate(task.expert)
+        item = _settled(lambda: menu_path.showing_menu_item(menu_path.app_tree(sb, "galculator"), "Scientific Mode"),
+                        lambda found: found is not None)
+        step = menu_path.plan(params, sb)[0]
+        assert "Scientific Mode" in step.words and step.same_effect(step.action) and not step.replan
+        assert item.rect.contains(step.action.x, step.action.y)
+        ex.execute(step.action)
+        after = _settled(lambda: run_check(task.check, ctx), lambda v: v.passed)
+        assert after.passed, after
 
 
 def test_a_bad_galculator_key_names_file_line_and_field(tmp_path):
