@@ -5,11 +5,14 @@ whatever the document held) or, with `append: true`, goes to the document's end,
 its Save button clicked); without, with Ctrl+S into the file the document already has (a task that opens a file
 given in its setup). Tasks of this family need `accessibility: true`.
 
-The menu's items and the dialog's widgets exist only once opened, so the plan is remade after those clicks
-(ExpertStep.replan) and reads the state it finds: the File menu open, the dialog up with or without the name in it.
+The menu's items and the dialog's widgets exist only once opened, so the plan is remade after those clicks and after
+saving (ExpertStep.replan) and reads the state it finds: saved (done), the File menu open, the dialog up with or
+without the name in it, the text already typed.
 """
 
 from __future__ import annotations
+
+import re
 
 from actions.schema import Hotkey, Type, Wait
 from pydantic import field_validator
@@ -20,8 +23,10 @@ from agent.evaluation.experts.menu_path import app_tree, plan_menu, showing_menu
 APP = "mousepad"  # the app's name on the AT-SPI bus
 SAVE_AS = ["File", "Save As..."]
 # The file chooser works through a typed name (completion) after the keys are in and the screen looks settled: its
-# Save button turns on 0.1-0.3 s later (measured), and a click before that, or an Enter, is lost.
-SAVE_BUTTON_WAIT_S = 1.0
+# Save button turns on 0.1-0.3 s later (measured), and a click before that, or an Enter, is lost. Saving, too, ends
+# a moment after the click or Ctrl+S (a loaded machine: more than the screen's settling): the plan waits, then
+# looks (saved() says done; a dialog still up gets its click again).
+SAVE_WAIT_S = 1.0
 
 
 class Params(ParamsBase):
@@ -61,33 +66,53 @@ def plan_dialog(name: str, dialog) -> list[ExpertStep]:
         steps = [] if "focused" in entry.states and not entry.text else [
             click(entry.rect, "click the Name field of the Save As dialog"),
             ExpertStep(Hotkey(keys=("ctrl", "a")), "press Ctrl+A to select the name")]
-        return steps + [ExpertStep(Type(text=name), f"type the file name {name!r}"), _wait_for_save()]
+        return steps + [ExpertStep(Type(text=name), f"type the file name {name!r}"), _wait("wait for the dialog to take the name")]
     if "sensitive" not in save.states:
-        return [_wait_for_save()]
-    return [click(save.rect, "click the Save button of the dialog"), done()]
+        return [_wait("wait for the Save button to turn on")]
+    return [click(save.rect, "click the Save button of the dialog"), _wait("wait for the file to be saved")]
 
 
-def _wait_for_save() -> ExpertStep:
-    return ExpertStep(Wait(seconds=SAVE_BUTTON_WAIT_S), "wait for the dialog to take the name", replan=True)
+def _wait(words: str) -> ExpertStep:
+    return ExpertStep(Wait(seconds=SAVE_WAIT_S), words, replan=True)
+
+
+def saved(params: Params, tree) -> bool:
+    """Whether the task's end state is there: the document holds the text (ends with it, appending), is not
+    modified since it was saved (no '*' before its title) and, with `save_as`, is named so."""
+    frame = next((w for w in tree.children if w.role == "frame" and w.name.endswith(" - Mousepad")), None)
+    text = editor(tree).text or ""
+    if frame is None or frame.name.startswith("*"):
+        return False
+    if not (text.endswith(params.text) if params.append else text == params.text):
+        return False
+    return params.save_as is None or re.search(rf"(^|/){re.escape(params.save_as)} - Mousepad$", frame.name) is not None
 
 
 def plan(params: Params, sandbox) -> list[ExpertStep]:
-    """From the state found: the dialog's steps, the menu's next click, or the editing from the start."""
+    """From the state found: done when saved; else the dialog's steps, the menu's next click, or the editing and
+    saving (the editing left out when the document already holds the text)."""
     tree = app_tree(sandbox, APP)
+    if saved(params, tree):
+        return [done()]
     if params.save_as is not None:
         dialog = save_dialog(tree)
         if dialog is not None:
             return plan_dialog(params.save_as, dialog)
         if showing_menu_item(tree, SAVE_AS[1]) is not None:
             return plan_menu(tree, SAVE_AS, last_replans=True)
-    steps = [click(editor(tree).rect, "click in the editor's text area")]
-    if params.append:
-        steps.append(ExpertStep(Hotkey(keys=("ctrl", "end")), "press Ctrl+End to go to the end of the document"))
-    else:
-        steps.append(ExpertStep(Hotkey(keys=("ctrl", "a")), "press Ctrl+A to select all the text"))
-    steps.append(ExpertStep(Type(text=params.text), f"type {params.text!r}"))
+    area = editor(tree)
+    text = area.text or ""
+    steps = []
+    if not (text.endswith(params.text) if params.append else text == params.text):
+        steps.append(click(area.rect, "click in the editor's text area"))
+        if params.append:
+            steps.append(ExpertStep(Hotkey(keys=("ctrl", "end")), "press Ctrl+End to go to the end of the document"))
+        else:
+            steps.append(ExpertStep(Hotkey(keys=("ctrl", "a")), "press Ctrl+A to select all the text"))
+        steps.append(ExpertStep(Type(text=params.text), f"type {params.text!r}"))
     if params.save_as is None:
-        return steps + [ExpertStep(Hotkey(keys=("ctrl", "s")), "press Ctrl+S to save the file"), done()]
+        return steps + [ExpertStep(Hotkey(keys=("ctrl", "s")), "press Ctrl+S to save the file"),
+                        _wait("wait for the file to be saved")]
     return steps + plan_menu(tree, SAVE_AS, last_replans=True)
 
 
