@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.errors import MissingDependencyError, SandboxError
+from sandbox.errors import AccessibilityError, MissingDependencyError
 from sandbox.processes import Child, spawn
 from sandbox.windows import Rect
 
@@ -29,10 +29,6 @@ PYATSPI_PACKAGES = "python3-pyatspi gir1.2-atspi-2.0"
 # What GTK apps need to publish their widgets: the bridge modules loaded, the bus looked for.
 APP_ENV = {"GTK_MODULES": "gail:atk-bridge"}
 MISSING_PYATSPI = 3  # atspi_dump.py's exit status when pyatspi is missing
-
-
-class AccessibilityError(SandboxError):
-    """The accessibility bus would not start, or the tree could not be read."""
 
 
 @dataclass(frozen=True)
