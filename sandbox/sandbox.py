@@ -80,6 +80,9 @@ class Sandbox:
 
     Every child runs in its own process group and gets SIGTERM from the kernel if this process
     dies, so nothing outlives the agent. Nothing here reads or writes the caller's DISPLAY.
+
+    With `accessibility=True` the sandbox also runs its own D-Bus session bus and AT-SPI bus (never the host's) and
+    its GTK apps publish their widgets there: `widgets()` reads them (sandbox.accessibility).
     """
 
     def __init__(self, screen: ScreenSpec | None = None, *, window_manager: bool = True, start_timeout: float = 10.0,
