@@ -11,7 +11,8 @@
     │   ├── SandboxExistsError            a persistent sandbox of that name is already running
     │   ├── SandboxStartError             a persistent sandbox's supervisor failed; the message ends with its log
     │   ├── SandboxStopError              a persistent sandbox could not be stopped
-    │   └── HomeCopyError                 a sandbox's HOME could not be kept (--keep-home: bad DIR, copy failed)
+    │   ├── HomeCopyError                 a sandbox's HOME could not be kept (--keep-home: bad DIR, copy failed)
+    │   └── AccessibilityError            a sandbox's AT-SPI bus did not start or its widget tree was unreadable
     ├── ActionError                       actions: the typed schema and the executors
     │   ├── InvalidActionError            the action cannot be performed as given; nothing was executed
     │   │   └── UnknownKeyError (ValueError)  a key name that is no key
@@ -53,6 +54,7 @@ from sandbox.errors import (
     DeskpilotError,
     DisplayStartError,
     HomeCopyError,
+    AccessibilityError,
     MissingDependencyError,
     SandboxClosedError,
     SandboxError,
@@ -148,6 +150,7 @@ __all__ = [
     "SandboxError", "MissingDependencyError", "DisplayStartError", "AppLaunchError", "SandboxClosedError",
     "SandboxNameError", "SandboxNotFoundError", "SandboxExistsError", "SandboxStartError", "SandboxStopError",
     "HomeCopyError",
+    "AccessibilityError",
     # actions
     "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError", "SecretError",
     # perception

@@ -4,6 +4,7 @@ This package imports nothing else of deskpilot.
 """
 
 from sandbox.errors import (
+    AccessibilityError,
     AppLaunchError,
     DeskpilotError,
     DisplayStartError,
@@ -18,10 +19,12 @@ from sandbox.errors import (
     SandboxStopError,
 )
 from sandbox.sandbox import App, Sandbox
+from sandbox.accessibility import Widget
 from sandbox.windows import Rect, WindowInfo
 from sandbox.xserver import ScreenSpec
 
 __all__ = [
+    "AccessibilityError",
     "App",
     "AppLaunchError",
     "DeskpilotError",
@@ -38,5 +41,6 @@ __all__ = [
     "SandboxStartError",
     "SandboxStopError",
     "ScreenSpec",
+    "Widget",
     "WindowInfo",
 ]

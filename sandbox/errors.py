@@ -70,3 +70,7 @@ class SandboxStopError(SandboxError):
 
 class HomeCopyError(SandboxError):
     """A sandbox's HOME could not be kept: the destination is unusable or the copy failed (sandbox.home)."""
+
+
+class AccessibilityError(SandboxError):
+    """A sandbox's accessibility (AT-SPI) bus would not start, or its widget tree could not be read."""

@@ -30,6 +30,8 @@ PACKAGE_OF = {
     "mousepad": "mousepad",
     "scrot": "scrot",
     "chromium": "chromium",
+    "dbus-daemon": "dbus-daemon",
+    "dbus-send": "dbus-bin",
 }
 
 

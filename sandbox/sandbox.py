@@ -12,6 +12,7 @@ from pathlib import Path
 
 from Xlib import Xatom
 
+from sandbox.accessibility import APP_ENV, Widget, read_tree, start_bus
 from sandbox.environment import WORKDIR_PREFIX, SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError, DisplayStartError, SandboxClosedError
 from sandbox.ownership import make_owned_tempdir
@@ -79,10 +80,16 @@ class Sandbox:
 
     Every child runs in its own process group and gets SIGTERM from the kernel if this process
     dies, so nothing outlives the agent. Nothing here reads or writes the caller's DISPLAY.
+
+    With `accessibility=True` the sandbox also runs its own D-Bus session bus and AT-SPI bus (never the host's) and
+    its GTK apps publish their widgets there: `widgets()` reads them (sandbox.accessibility).
     """
 
-    def __init__(self, screen: ScreenSpec | None = None, *, window_manager: bool = True, start_timeout: float = 10.0) -> None:
+    def __init__(self, screen: ScreenSpec | None = None, *, window_manager: bool = True, start_timeout: float = 10.0,
+                 accessibility: bool = False) -> None:
         self.screen = screen or ScreenSpec()
+        self.accessibility = accessibility  # its own D-Bus and AT-SPI buses (sandbox.accessibility)
+        self._bus_address: str | None = None
         self._want_wm = window_manager
         self._start_timeout = start_timeout
         self._children: list[Child] = []
@@ -137,6 +144,10 @@ class Sandbox:
                 raise DisplayStartError("openbox started but does not manage windows (see logs/openbox.log)")
             # The probe's unmanage must finish before apps map, or openbox may place them oddly.
             self._wait(lambda: not view.client_ids() or None, "openbox kept the probe window")
+        if self.accessibility:
+            # Stopped with the other children (after the apps: they are launched later, stopped first).
+            self._bus_address, buses = start_bus(dirs.runtime, self.env, dirs.logs, self._start_timeout)
+            self._children.extend(buses)
 
     def close(self) -> None:
         """Stop every app, the window manager and the X server; remove temporary files. Idempotent."""
@@ -168,8 +179,13 @@ class Sandbox:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale; sandbox.environment)."""
-        return sandbox_env(self._root, self.display, os.environ)
+        """Environment for programs run inside the sandbox (DISPLAY, private HOME/XDG, UTF-8 locale; sandbox.environment);
+        with accessibility, the sandbox's own session bus and the GTK bridge modules."""
+        env = sandbox_env(self._root, self.display, os.environ)
+        if self._bus_address is not None:
+            env.pop("NO_AT_BRIDGE", None)
+            env.update(APP_ENV, DBUS_SESSION_BUS_ADDRESS=self._bus_address)
+        return env
 
     # ------------------------------------------------------------------ apps and windows
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0, cwd: str | None = None) -> App:
@@ -233,6 +249,12 @@ class Sandbox:
         wid = window.window.id if isinstance(window, App) and window.window else window.id if isinstance(window, WindowInfo) else int(window)
         if not self._views[0].activate(wid, timeout):
             raise AppLaunchError(f"window 0x{wid:x} could not be activated")
+
+    def widgets(self, app: str | None = None) -> list[Widget]:
+        """The accessibility trees of the sandbox's apps, one root per app (only `app`'s when given; an app's
+        AT-SPI name is usually its program name). Needs `accessibility=True` (sandbox.accessibility.read_tree)."""
+        self._require_running()
+        return read_tree(self.env, app)
 
     def gui_busy(self) -> bool:
         """True while the X server, the window manager or a launched app is running on a CPU.

@@ -107,7 +107,7 @@ def attribution(case, result, policy, runs_dir: Path, run_case) -> Attribution:
     _close_made(policy, made)
     probes = {"plan": {"run_dir": planned.run_dir, "passed": planned.passed, "detail": planned.detail}}
     probe = made[0] if made else None
-    if planned.error or probe is None or probe.plan is None:
+    if planned.error or probe is None or probe.plan is None or probe.error:
         why = planned.error or (probe and probe.error) or "the expert made no plan"
         return Attribution("unknown", f"the plan probe did not run: {why}", probes=probes)
     wrong = probe.wrong

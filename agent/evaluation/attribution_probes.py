@@ -53,16 +53,25 @@ def first_wrong_step(records: Sequence[StepRecord], plan: Sequence[ExpertStep],
     matched = [] if matched is None else matched
     j = 0
     for position, record in enumerate(records):
-        action = parse_action(record.action)
-        if j >= len(plan):  # the plan is over (it ends with done or fail, which ends a run): anything more is wrong
-            return WrongStep(position, record, action, plan[-1])
-        if not plan[j].same_effect(action) and plan[j].optional and j + 1 < len(plan):
-            j += 1  # the agent skipped an optional step, rightly or not: the step that was due is the next one
-        if not plan[j].same_effect(action):
-            return WrongStep(position, record, action, plan[j])
-        matched.append(plan[j])
-        j += 1
+        wrong, j = match_step(plan, j, position, record, matched)
+        if wrong is not None:
+            return wrong
     return None
+
+
+def match_step(plan: Sequence[ExpertStep], j: int, position: int, record: StepRecord,
+               matched: list[ExpertStep]) -> tuple[WrongStep | None, int]:
+    """Compare the agent's step `record` (at `position`) with the plan from its step `j`: (the WrongStep, j) when
+    it differs, else (None, the plan's next step), the matched plan step appended to `matched`."""
+    action = parse_action(record.action)
+    if j >= len(plan):  # the plan is over (it ends with done or fail, which ends a run): anything more is wrong
+        return WrongStep(position, record, action, plan[-1]), j
+    if not plan[j].same_effect(action) and plan[j].optional and j + 1 < len(plan):
+        j += 1  # the agent skipped an optional step, rightly or not: the step that was due is the next one
+    if not plan[j].same_effect(action):
+        return WrongStep(position, record, action, plan[j]), j
+    matched.append(plan[j])
+    return None, j + 1
 
 
 def ground(model: Policy, screenshot: Screenshot, words: str) -> tuple[int, int] | None:
@@ -113,7 +122,7 @@ class PlanProbe(_Replaying):
     hold what it found."""
 
     def __init__(self, plan: Callable[[], list[ExpertStep]], records: Sequence[StepRecord], model: Policy) -> None:
-        super().__init__(())
+        super().__init__(records)  # cut short at the wrong step once it is found
         self._make_plan, self._records, self.model = plan, list(records), model
         self.plan: list[ExpertStep] | None = None
         self.matched: list[ExpertStep] = []  # the plan's step each agent step before the wrong one matched
@@ -122,16 +131,32 @@ class PlanProbe(_Replaying):
         self.asked = False
         self.grounded: tuple[int, int] | None = None
         self.intended: tuple[int, int] | None = None
+        self._due = 0  # the plan's step the agent's next step is compared with
+        self._replan = True  # plan (again) before comparing the next step
+        self._decided = False
 
     def _before(self) -> None:
-        if self.plan is None and self.error is None:
+        # Called before each replayed step, once the one before it has acted: the agent's next step is compared
+        # with the plan there. A plan step marked `replan` (a menu opened, a dialog shown) is followed by a new
+        # plan from the state it left, as the expert itself plays (experts.base.ExpertPolicy).
+        if self._decided:
+            return
+        position = self._next
+        if self._replan:
             try:
-                self.plan = self._make_plan()
+                self.plan, self._due, self._replan = self._make_plan(), 0, False
             except Exception as e:  # an expert that cannot read the app: this case goes unattributed, the rest run
                 self.error = f"the expert could not plan: {type(e).__name__}: {e}"
+                self._decided, self._prefix = True, self._records[:position]
                 return
-            self.wrong = first_wrong_step(self._records, self.plan, self.matched)
-            self._prefix = self._records[:self.wrong.position] if self.wrong else self._records
+        if position >= len(self._records):
+            self._decided = True  # every step matched: the whole run was replayed
+            return
+        self.wrong, self._due = match_step(self.plan, self._due, position, self._records[position], self.matched)
+        if self.wrong is not None:
+            self._decided, self._prefix = True, self._records[:position]
+        else:
+            self._replan = self.matched[-1].replan
 
     def after(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem]) -> Proposal:
         """At the wrong step: ground the expert's step and the agent's thought when both act at a point; stop."""

@@ -92,7 +92,7 @@ def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = No
                 variant=variant.name)
     privacy = privacy or Privacy(record="full")
     run_dir = start_run_dir(Path(runs_dir), name or case.name, privacy=privacy)
-    with Sandbox(variant.screen_spec(task.screen)) as sb:
+    with Sandbox(variant.screen_spec(task.screen), accessibility=task.accessibility) as sb:
         problem = variant.prepare_display(sb) or prepare(task, sb)
         if problem:
             return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,

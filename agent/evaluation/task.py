@@ -58,6 +58,7 @@ class TaskSpec(_Strict):
     split: Split = "train"
     apps: list[str] = Field(default_factory=list)  # command lines, started in this order (like a recipe's apps)
     screen: str = "1280x800"
+    accessibility: bool = False  # the sandbox runs its own AT-SPI bus (GTK widgets for experts and checkers)
     setup: Setup = Field(default_factory=Setup)
     phrasings: list[Phrasing] = Field(min_length=1)
     max_steps: int = Field(15, ge=1, le=200)

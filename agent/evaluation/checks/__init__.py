@@ -15,11 +15,12 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from agent.evaluation.checks import command, demo_form, file, refused, xcalc_display
+from agent.evaluation.checks import (command, demo_form, file, galculator_display, refused, widget, window_title,
+                                     xcalc_display)
 from agent.evaluation.checks.base import CheckContext, Verdict
 
 
-_MODULES = (file, command, refused, xcalc_display, demo_form)
+_MODULES = (file, command, refused, xcalc_display, demo_form, galculator_display, window_title, widget)
 CheckSpec = Annotated[Union[tuple(m.Spec for m in _MODULES)], Field(discriminator="kind")]
 CHECKERS: Mapping[str, Callable] = MappingProxyType({m.Spec.model_fields["kind"].default: m.check for m in _MODULES})
 

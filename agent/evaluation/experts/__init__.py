@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from agent.evaluation.experts import demo_form, refuse, terminal, xcalc_keys
+from agent.evaluation.experts import (demo_form, galculator_keys, menu_path, mousepad_save, refuse, terminal,
+                                      xcalc_keys)
 from agent.evaluation.experts.base import ExpertPolicy, ExpertStep, Family
 
 EXPERTS: Mapping[str, Family] = MappingProxyType({
@@ -15,6 +16,9 @@ EXPERTS: Mapping[str, Family] = MappingProxyType({
     "refuse": refuse.FAMILY,
     "terminal": terminal.FAMILY,
     "xcalc_keys": xcalc_keys.FAMILY,
+    "galculator_keys": galculator_keys.FAMILY,
+    "mousepad_save": mousepad_save.FAMILY,
+    "menu_path": menu_path.FAMILY,
 })
 
 

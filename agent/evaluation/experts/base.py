@@ -31,6 +31,7 @@ class ExpertStep:
     words: str
     target: Rect | None = None
     optional: bool = False
+    replan: bool = False  # plan again, from the state this step leaves, before the next step (a menu, a dialog)
 
     def same_effect(self, action: Action) -> bool:
         """Whether `action` does what this step does: the same kind, a click of the same button and count inside
@@ -63,10 +64,8 @@ class Family:
     plan: Plan
 
 
-def click(target: Rect, words: str, count: int = 1, *, optional: bool = False) -> ExpertStep:
-    """A left click at the centre of `target`."""
-    return ExpertStep(Click(x=target.x + target.width // 2, y=target.y + target.height // 2, count=count), words,
-                      target, optional)
+    optional: bool = False
+    replan: bool = False  # plan again, from the state this step leaves, before the next step (a menu, a dialog)
 
 
 def done(answer: str | None = None) -> ExpertStep:
@@ -75,7 +74,8 @@ def done(answer: str | None = None) -> ExpertStep:
 
 
 class ExpertPolicy(PolicyBase):
-    """A Policy that plays a plan, planned when it is first asked (the apps are up by then)."""
+    """A Policy that plays a plan, planned when it is first asked (the apps are up by then) and again after a step
+    marked `replan` (what comes next exists only once it has been done: a menu's items, a dialog's buttons)."""
 
     def __init__(self, family: Family, task, sandbox) -> None:
         self._plan, self._params, self._sandbox = family.plan, family.params.model_validate(task.expert), sandbox
@@ -88,4 +88,6 @@ class ExpertPolicy(PolicyBase):
             self.steps = self._plan(self._params, self._sandbox)
         step = self.steps[min(self._next, len(self.steps) - 1)]
         self._next += 1
+        if step.replan:
+            self.steps, self._next = None, 0
         return Proposal(actions=(step.action,), thought=f"expert: {step.words}", raw_text=step.words)

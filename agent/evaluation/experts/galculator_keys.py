@@ -1,0 +1,52 @@
+"""Family `galculator_keys`: press a sequence of galculator buttons (`expert: {keys: [2, 3, +, 1, 9, =]}`, each
+key a button's AT-SPI name in the basic mode), then say done with the expected result (`answer`) when the task
+asks for one. Buttons are found by name in the app's accessibility tree and clicked inside their boxes, so the plan
+follows the window wherever it is and whatever its size; it clears with AC first, so it is right from any state the
+calculator is in. Tasks of this family need `accessibility: true`."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
+
+APP = "galculator"  # the app's name on the AT-SPI bus
+# The basic mode's buttons, by their accessible names.
+BUTTONS = frozenset("0123456789") | {".", "+", "-", "*", "/", "=", "(", ")", "%", "sqrt", "+/-", "MS", "MR",
+                                      "M+", "C", "AC", "<-"}
+# How a person names the buttons whose labels are symbols.
+SPOKEN = {"*": "times (*)", "/": "divide (/)", "+/-": "change sign (+/-)", "<-": "backspace (<-)"}
+
+
+class Params(ParamsBase):
+    keys: list[str]
+    answer: str | None = None
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _labels(cls, keys):
+        keys = [str(k) for k in keys] if isinstance(keys, list) else keys
+        for key in keys if isinstance(keys, list) else ():
+            if key not in BUTTONS:
+                raise ValueError(f"galculator's basic mode has no button {key!r}")
+        return keys
+
+
+def buttons(sandbox) -> dict:
+    """The calculator's showing buttons by name -> Rect, read from its accessibility tree."""
+    roots = sandbox.widgets(APP)
+    if not roots:
+        raise LookupError("galculator is not on the accessibility bus (is the task's `accessibility: true`?)")
+    return {w.name: w.rect for w in roots[0].walk()
+            if w.role in ("push button", "toggle button") and w.rect is not None and "showing" in w.states}
+
+
+def plan(params: Params, sandbox) -> list[ExpertStep]:
+    """AC, each key, done."""
+    boxes = buttons(sandbox)
+    steps = [click(boxes["AC"], "click the AC button to clear the calculator")]
+    steps += [click(boxes[key], f"click the '{SPOKEN.get(key, key)}' button") for key in params.keys]
+    return steps + [done(params.answer)]
+
+
+FAMILY = Family(Params, plan)
