@@ -64,8 +64,10 @@ class Family:
     plan: Plan
 
 
-    optional: bool = False
-    replan: bool = False  # plan again, from the state this step leaves, before the next step (a menu, a dialog)
+def click(target: Rect, words: str, count: int = 1, *, optional: bool = False, replan: bool = False) -> ExpertStep:
+    """A left click at the centre of `target` (`optional`, `replan`: see ExpertStep)."""
+    return ExpertStep(Click(x=target.x + target.width // 2, y=target.y + target.height // 2, count=count), words,
+                      target, optional=optional, replan=replan)
 
 
 def done(answer: str | None = None) -> ExpertStep:
