@@ -31,7 +31,8 @@ def tasks_cmd(
     fmt: Optional[str] = typer.Option(None, "--format", help="Output format of a checkpoint or server (default ui-tars)."),
     split: Optional[str] = typer.Option(None, "--split", help="Only the cases of this split: train or heldout."),
     tasks: Optional[str] = typer.Option(None, "--tasks", help="Only the tasks whose id matches this glob, e.g. 'xcalc-*'."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N cases (after --split and --tasks)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N cases (after --split, --tasks and --stride)."),
+    stride: int = typer.Option(1, "--stride", help="Every K-th case: an even subset across apps and families (e.g. for a sweep)."),
     workers: int = typer.Option(1, "--workers", help="Sandboxes side by side on this machine, one process each."),
     ray: bool = typer.Option(False, "--ray", help="Run each case as a Ray task (a local Ray, or --ray-address)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS",
@@ -53,6 +54,7 @@ def tasks_cmd(
     if split is not None and split not in SPLITS:
         raise UsageError(f"--split must be train or heldout, got {split!r}")
     values.count(limit, "--limit", low=1)
+    values.count(stride, "--stride", low=1)
     values.count(workers, "--workers", low=1, high=64)
     values.count(repeat, "--repeat", low=1, high=100)
     # `--ray [ADDRESS]` would need an option with an optional value, which typer's click cannot parse.
@@ -68,7 +70,8 @@ def tasks_cmd(
         values.directory_to_write(out, "--out")
         if (out / "report.json").exists() or (out / "runs").exists():
             raise UsageError(f"--out {str(out)!r} already holds a report or runs: give a new or empty directory")
-    cases = load_suite(suite).cases(split=split, pattern=tasks, limit=limit)
+    cases = load_suite(suite).cases(split=split, pattern=tasks)[::stride]
+    cases = cases[:limit] if limit else cases
     if not cases:
         raise UsageError("no case matches --split/--tasks in this suite")
     jobs = jobs_for(cases, variants(axes), repeat)

@@ -50,6 +50,15 @@ def test_split_and_tasks_select_cases_and_a_table_is_printed(tmp_path):
     assert "per family" in done.stderr and "100% [21%, 100%]" in done.stderr and done.stdout == ""
 
 
+@pytest.mark.display
+def test_stride_takes_every_kth_case(tmp_path):
+    suite = write_suite(tmp_path / "suite")
+    done = cli(tmp_path, str(suite), "--model", "expert", "--stride", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [c["case"] for c in json.loads(done.stdout)["cases"]] == ["infeasible-xcalc-network-tab#plain",
+                                                                     "xcalc-add-23-19#plain"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--workers", "0"], "--workers must be between 1 and 64, got 0"),
     (["--split", "test"], "--split must be train or heldout, got 'test'"),
@@ -58,6 +67,7 @@ def test_split_and_tasks_select_cases_and_a_table_is_printed(tmp_path):
     (["--model", "expert", "--endpoint", "http://h:1/v1"], "--model expert takes no --endpoint"),
     (["--endpoint", "http://h:1/v1"], "--endpoint needs --model-name"),
     (["--tasks", "nothing-*"], "no case matches --split/--tasks"),
+    (["--stride", "0"], "--stride must be at least 1, got 0"),
 ])
 def test_bad_options_are_one_line(tmp_path, args, message):
     done = cli(tmp_path, str(write_suite(tmp_path / "suite")), *args, timeout=60)
