@@ -98,7 +98,7 @@ def run_case(case: Case, policy, runs_dir: Path, *, privacy: Privacy | None = No
             return CaseResult(**base, outcome="failed", steps=0, wall_s=time.monotonic() - t0, passed=False,
                               detail="", run_dir=str(run_dir), error=f"setup: {problem}")
         agent = (expert_policy(task, sb) if policy == EXPERT else
-                 variant.wrap(policy if isinstance(policy, Policy) else policy(sb)))
+                 variant.wrap(policy if isinstance(policy, Policy) and not isinstance(policy, type) else policy(sb)))
         apps = [AppSpec(argv=variant.app_argv(shlex.split(command))) for command in task.apps]
         try:  # here, not in run_task: a variant moves the windows before the first step
             launch_apps(sb, apps, run_dir)

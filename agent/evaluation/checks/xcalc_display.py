@@ -3,6 +3,7 @@ known: sandbox.apps.xcalc), equals the expected value (compared as numbers: "42"
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from agent.evaluation.checks.base import CheckContext, SpecBase, Verdict
@@ -16,7 +17,6 @@ class Spec(SpecBase):
 def read_display(sandbox) -> str | None:
     """The text on xcalc's LCD (None when no xcalc window is up)."""
     from perception.capture import ScreenCapture
-    from perception.ocr import TextFinder
     from sandbox.apps.xcalc import display_box
 
     window = next((w for w in sandbox.windows() if w.wm_class == "XCalc"), None)
@@ -25,9 +25,17 @@ def read_display(sandbox) -> str | None:
     box = display_box(window.rect)
     with ScreenCapture(sandbox.display) as capture:
         shot = capture.grab()
-    lines = TextFinder().read(shot, region=(box.x, box.y, box.x + box.width, box.y + box.height))
+    lines = _finder().read(shot, region=(box.x, box.y, box.x + box.width, box.y + box.height))
     numbers = [line.text.strip() for line in lines if any(ch.isdigit() for ch in line.text)]
     return numbers[0] if numbers else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _finder():
+    # One OCR engine per process (loading one takes about a second): the checker and the expert read every case.
+    from perception.ocr import TextFinder
+
+    return TextFinder()
 
 
 def same_number(shown: str, expected: str) -> bool:

@@ -10,6 +10,8 @@ the start (a reference run, training data) gives the right next action.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -68,6 +70,29 @@ def click(target: Rect, words: str, count: int = 1, *, optional: bool = False, r
     """A left click at the centre of `target` (`optional`, `replan`: see ExpertStep)."""
     return ExpertStep(Click(x=target.x + target.width // 2, y=target.y + target.height // 2, count=count), words,
                       target, optional=optional, replan=replan)
+
+
+def shows(read: Callable[[], str | None], answer: str, wait_s: float = 0.6) -> bool:
+    """Whether the display `read()` returns shows the number `answer`, read again for up to `wait_s` (an app may
+    still be drawing the result of the last key)."""
+    from agent.evaluation.checks.xcalc_display import same_number
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        shown = read()
+        if shown is not None and same_number(shown, answer):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
+def keys_then_check(clicks: list[ExpertStep], answer: str | None) -> list[ExpertStep]:
+    """A calculator's plan: its key clicks, the last one marked `replan` when the answer is known, so the expert
+    looks at the display before it says done (a click lost on a loaded machine is redone, from AC), then done."""
+    if answer is not None and clicks:
+        clicks = clicks[:-1] + [dataclasses.replace(clicks[-1], replan=True)]
+    return clicks + [done(answer)]
 
 
 def done(answer: str | None = None) -> ExpertStep:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
+from agent.evaluation.checks.galculator_display import read_display
+from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done, keys_then_check, shows
 
 APP = "galculator"  # the app's name on the AT-SPI bus
 # The basic mode's buttons, by their accessible names.
@@ -42,11 +43,14 @@ def buttons(sandbox) -> dict:
 
 
 def plan(params: Params, sandbox) -> list[ExpertStep]:
-    """AC, each key, done."""
+    """Done when the display already shows the answer; else AC, each key, and a look at the display (a new plan)
+    before done."""
+    if params.answer is not None and shows(lambda: read_display(sandbox), params.answer):
+        return [done(params.answer)]
     boxes = buttons(sandbox)
     steps = [click(boxes["AC"], "click the AC button to clear the calculator", optional=True)]
     steps += [click(boxes[key], f"click the '{SPOKEN.get(key, key)}' button") for key in params.keys]
-    return steps + [done(params.answer)]
+    return keys_then_check(steps, params.answer)
 
 
 FAMILY = Family(Params, plan)

@@ -3,6 +3,8 @@ calculator left mid-calculation; the xcalc_display checker fails a wrong key and
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from actions.schema import Click
@@ -52,3 +54,28 @@ def test_the_expert_is_right_from_a_calculation_left_half_done(tmp_path):
     result, verdict = run_with(case, lambda sb: expert_policy(case.task, sb), tmp_path,
                                disturb=lambda sb: _keys(sb, "7", "*", "3"))
     assert result.outcome == "done" and verdict.passed, verdict.detail
+
+
+def test_the_expert_looks_at_the_display_and_redoes_a_lost_click(tmp_path):
+    # One of the expert's clicks is lost (performed on the bare desktop instead, as a click dropped on a loaded
+    # machine): after its last key the expert reads a wrong display, clears and does the keys again.
+    from perception.policy import PolicyBase
+
+    case = case_named("xcalc-add-23-19")
+    case = dataclasses.replace(case, task=case.task.model_copy(update={"max_steps": 30}))  # room for the redo
+
+    class Losing(PolicyBase):
+        def __init__(self, sandbox):
+            self.expert, self.calls = expert_policy(case.task, sandbox), 0
+
+        def propose(self, task, screenshot, history):
+            proposal = self.expert.propose(task, screenshot, history)
+            self.calls += 1
+            if self.calls == 3:  # the '3' of 23
+                return proposal.__class__(actions=(Click(x=1200, y=750),), thought="lost")
+            return proposal
+
+    result = run_case(case, Losing, tmp_path)
+    assert (result.passed, result.outcome) == (True, "done"), result.detail
+    keys = len(case.task.expert["keys"])
+    assert result.steps == 2 * (keys + 1) + 1  # AC and the keys twice, then done
