@@ -62,12 +62,17 @@ def test_text_boxes_lie_in_their_widgets_and_hold_ink(tiny_dataset):
     assert checked >= 15
 
 
+def _button_rows(out, n: int, name: str):
+    """The dataset's first `n` button rows, and a dataset file holding only them."""
+    rows = [r for r in json.loads((out / "dataset.json").read_text()) if r["data_type"] == "button"][:n]
+    small = out / name
+    small.write_text(json.dumps(rows))
+    return rows, small
+
+
 @pytest.mark.display
 def test_eval_grounding_cli_with_ocr_baseline(tiny_dataset, tmp_path):
-    out, _ = tiny_dataset
-    rows = [r for r in json.loads((out / "dataset.json").read_text()) if r["data_type"] == "button"][:4]
-    small = out / "buttons.json"
-    small.write_text(json.dumps(rows))
+    rows, small = _button_rows(tiny_dataset[0], 4, "buttons.json")
     report = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "grounding", str(small), "--model", "ocr",
                            "--jpeg", "50", "--out", str(report), "--json"], capture_output=True, text=True, timeout=120)
@@ -82,10 +87,7 @@ def test_eval_grounding_cli_with_ocr_baseline(tiny_dataset, tmp_path):
 
 @pytest.mark.display
 def test_eval_grounding_sweep_prints_progress_and_a_table_of_deltas(tiny_dataset, tmp_path):
-    out, _ = tiny_dataset
-    rows = [r for r in json.loads((out / "dataset.json").read_text()) if r["data_type"] == "button"][:1]
-    small = out / "one-button.json"
-    small.write_text(json.dumps(rows))
+    rows, small = _button_rows(tiny_dataset[0], 1, "one-button.json")
     report = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "grounding", str(small), "--model", "ocr",
                            "--sweep", "screen,jpeg", "--out", str(report)], capture_output=True, text=True,

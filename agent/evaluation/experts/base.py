@@ -14,10 +14,11 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from actions.schema import Action, Click, Done
 from perception.capture import Screenshot
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from perception.policy import HistoryItem, PolicyBase, Proposal
 from sandbox.windows import Rect
 
@@ -56,6 +57,25 @@ class ParamsBase(BaseModel):
     """Base of a family's parameters (a task file's `expert:` mapping): unknown fields are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeysParams(ParamsBase):
+    """A calculator family's parameters: the buttons to press, by label, and the answer the display should show.
+    Subclasses name the app (`APP`, for messages) and its buttons (`LABELS`)."""
+
+    APP: ClassVar[str] = ""
+    LABELS: ClassVar[frozenset[str]] = frozenset()
+    keys: list[str]
+    answer: str | None = None
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _labels(cls, keys):
+        keys = [str(k) for k in keys] if isinstance(keys, list) else keys  # YAML reads 7 as a number
+        for key in keys if isinstance(keys, list) else ():
+            if key not in cls.LABELS:
+                raise ValueError(f"{cls.APP} has no button {key!r}")
+        return keys
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,8 @@ calculator is in. Tasks of this family need `accessibility: true`."""
 
 from __future__ import annotations
 
-from pydantic import field_validator
-
 from agent.evaluation.checks.galculator_display import read_display
-from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done, keys_then_check, shows
+from agent.evaluation.experts.base import ExpertStep, Family, KeysParams, click, done, keys_then_check, shows
 
 APP = "galculator"  # the app's name on the AT-SPI bus
 # The basic mode's buttons, by their accessible names.
@@ -19,18 +17,9 @@ BUTTONS = frozenset("0123456789") | {".", "+", "-", "*", "/", "=", "(", ")", "%"
 SPOKEN = {"*": "times (*)", "/": "divide (/)", "+/-": "change sign (+/-)", "<-": "backspace (<-)"}
 
 
-class Params(ParamsBase):
-    keys: list[str]
-    answer: str | None = None
-
-    @field_validator("keys", mode="before")
-    @classmethod
-    def _labels(cls, keys):
-        keys = [str(k) for k in keys] if isinstance(keys, list) else keys
-        for key in keys if isinstance(keys, list) else ():
-            if key not in BUTTONS:
-                raise ValueError(f"galculator's basic mode has no button {key!r}")
-        return keys
+class Params(KeysParams):
+    APP = "galculator's basic mode"
+    LABELS = BUTTONS
 
 
 def buttons(sandbox) -> dict:

@@ -4,26 +4,14 @@ the plan clears with AC first, so it is right from any state the calculator is i
 
 from __future__ import annotations
 
-from pydantic import field_validator
-
 from agent.evaluation.checks.xcalc_display import read_display
-from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done, keys_then_check, shows
+from agent.evaluation.experts.base import ExpertStep, Family, KeysParams, click, done, keys_then_check, shows
 from sandbox.apps.xcalc import BUTTONS, button_box
 
 
-class Params(ParamsBase):
-    keys: list[str]
-    answer: str | None = None
-
-    @field_validator("keys", mode="before")
-    @classmethod
-    def _labels(cls, keys):
-        keys = [str(k) for k in keys] if isinstance(keys, list) else keys
-        labels = {label for row in BUTTONS for label in row}
-        for key in keys if isinstance(keys, list) else ():
-            if key not in labels:
-                raise ValueError(f"xcalc has no button {key!r}")
-        return keys
+class Params(KeysParams):
+    APP = "xcalc"
+    LABELS = frozenset(label for row in BUTTONS for label in row)
 
 
 def xcalc_window(sandbox):
