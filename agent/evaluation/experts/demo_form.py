@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Literal
 
 from actions.schema import Key, Type
 from pydantic import field_validator
 
+from agent.evaluation.checks.demo_form import Values
 from agent.evaluation.experts.base import ExpertStep, Family, ParamsBase, click, done
 from perception.errors import BackendError
 from sandbox.windows import Rect
@@ -28,12 +28,9 @@ PLANS = ("Basic", "Pro", "Enterprise")  # sandbox.apps.demo_form.PLANS (not impo
 LAYOUT_TIMEOUT_S = 10.0
 
 
-class Params(ParamsBase):
-    name: str = ""
-    email: str = ""
-    city: str = ""
-    subscribe: bool = False
-    plan: Literal["Basic", "Pro", "Enterprise"] | None = None
+class Params(Values, ParamsBase):
+    """The form's values to reach (the fields the demo_form checker compares), and whether to submit them."""
+
     submit: bool = True  # click Submit at the end (the state is saved only then)
 
     @field_validator("name", "email", "city")
