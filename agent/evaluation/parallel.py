@@ -49,11 +49,13 @@ class Job:
 
 def jobs_for(cases: Sequence[Case], variants: Sequence[Variant] = (Variant(),), repeat: int = 1) -> list[Job]:
     """Every case under every variant, `repeat` times each: variant by variant, each repetition the whole list of
-    cases in order."""
+    cases in order. A screen variant of the size a task already has is the default run again: it is left out."""
     out: list[Job] = []
     for variant in variants:
         for _ in range(repeat):
-            out += [Job(len(out) + i, case, variant) for i, case in enumerate(cases)]
+            for case in cases:
+                if variant.screen is None or variant.screen != case.task.screen:
+                    out.append(Job(len(out), case, variant))
     return out
 
 

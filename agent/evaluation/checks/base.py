@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,6 +13,9 @@ class SpecBase(BaseModel):
     """Base of a checker's Spec: unknown fields are errors (a misspelt `equals` must not pass silently)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Whether the verdict reads live state an app may still be changing (agent.evaluation.checks.run_check reads a
+    # failed one again for a moment); False for a checker that reads only the finished run.
+    LIVE: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from agent.evaluation.checks.base import CheckContext, SpecBase, Verdict
 
 
 class Spec(SpecBase):
+    LIVE = False  # the run's ending does not change
     kind: Literal["refused"] = "refused"
 
 

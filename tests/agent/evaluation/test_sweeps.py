@@ -114,3 +114,14 @@ def test_axes_variants_and_deltas():
                                                                               ("jpeg q30", -0.5, False)]
     low, high = rows[1]["interval95"]
     assert low < -0.5 < high < 0 and rows[1]["false_done"] == 0.5
+
+
+def test_a_screen_variant_of_the_tasks_own_size_is_not_run_again():
+    from agent.evaluation.parallel import jobs_for
+    from agent.evaluation.suite import load_suite
+
+    cases = load_suite("builtin").cases(pattern="xcalc-*", limit=2)  # 1280x800 tasks
+    jobs = jobs_for(cases, variants(["screen"]))
+    assert [(j.index, j.variant.name) for j in jobs] == [
+        (0, "default"), (1, "default"), (2, "screen 1024x768"), (3, "screen 1024x768"),
+        (4, "screen 1920x1080"), (5, "screen 1920x1080")]
