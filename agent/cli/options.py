@@ -52,7 +52,10 @@ REDACT_HELP = ("Sensitive-text pattern to redact (repeatable; default all): emai
 KEEP_HOME_HELP = ("Copy the files apps wrote in the fresh sandbox's home into DIR (new or empty) when it closes, also "
                   "after a failure or Ctrl-C (links not followed, copies private; docs/run.md).")
 RUNS_DIR_HELP = ("Where run directories are written. Each run start deletes old runs there as DESKPILOT_RETENTION says "
-                 "(default max_age=30d,max_bytes=1G; 'off' keeps all; see docs/retention.md).")
+                 "(unset: those older than 30 days or beyond 1 GiB; 'off' keeps all; see docs/retention.md).")
+RUNS_DIR_LOOKUP_HELP = "Where run IDs, prefixes and 'latest' are looked up."
+RUN_HELP = ("The run: its ID (its directory's name under --runs-dir), a prefix of the ID that only one run has, "
+            "'latest' (the newest run), or the path of a run directory.")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from rich.table import Table
 from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json, run_json
 from agent.cli.exit_codes import exit_code_of_outcome
-from agent.cli.options import RUNS_DIR_HELP
+from agent.cli.options import RUN_HELP, RUNS_DIR_HELP
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +20,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("replay")
     def replay(
-        run: Path = typer.Argument(..., help="a run directory to replay"),
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
+        run: str = typer.Argument(..., metavar="RUN", help=RUN_HELP),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR",
+                                      help=RUNS_DIR_HELP + " RUN's ID, prefix or 'latest' is looked up here too."),
         tolerance: float = typer.Option(
             0.001, help="fraction of the screen region a step changed (recorded or replayed) that may end up different "
                        "from the recording before the step counts as diverged; 0 demands the same pixels"),
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
     ) -> None:
         """Replay a run's recorded actions in a fresh sandbox and report the steps that changed the screen differently."""
+        from agent.runs.refs import resolve_run
         from agent.runs.replay import REPLAY_MODES, replay_run, replayable_actions
         from agent.runs.retention import RetentionPolicy
         from agent.runs.trajectory import load_run
@@ -54,6 +56,7 @@ def register(app: typer.Typer) -> None:
         if wants_model and mode != "reground":
             raise UsageError("--model/--endpoint ground targets, which only --mode reground does")
         retention = RetentionPolicy.from_env(os.environ)
+        run = resolve_run(run, runs_dir)
         # Reject a run that cannot be replayed (TrajectoryError: exit 2, one line) before starting a sandbox.
         replayable_actions(load_run(run), mode=mode, screen=size)
         console = err_console()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -9,10 +10,14 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json
-from agent.cli.options import RUNS_DIR_HELP
+from agent.cli.options import RUN_HELP, RUNS_DIR_LOOKUP_HELP
+
+RUNS_DIR_LIST_HELP = "The runs directory to list."
+RUNS_DIR_PRUNE_HELP = "The runs directory to prune."
 
 
 def register(app: typer.Typer) -> None:
@@ -22,39 +27,51 @@ def register(app: typer.Typer) -> None:
 
     @runs_app.command("list")
     def runs_list(
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        as_json: bool = typer.Option(False, "--json"),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_LIST_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object, {\"runs\": [...]}, on stdout."),
     ) -> None:
-        """List runs, newest first, with their outcome and step count."""
+        """List runs, newest first: ID, date, kind, outcome, steps and answer."""
+        from agent.cli.run_list import ListedRun, run_list_lines
+        from agent.runs.refs import run_dirs
         from agent.runs.trajectory import TrajectoryError, load_run
 
         values.directory_to_read(runs_dir, "--runs-dir", missing_ok=True)
         rows = []
-        for path in sorted(runs_dir.glob("*/meta.json"), reverse=True):
+        for path in reversed(run_dirs(runs_dir)):
             try:
-                t = load_run(path.parent)
-                rows.append({"run_dir": str(path.parent), "kind": t.meta.kind, "outcome": t.meta.outcome,
-                             "steps": len(t.steps), "task": t.meta.task or t.meta.recipe or "", "started_at": t.meta.started_at})
+                t = load_run(path)
+                rows.append({"id": path.name, "run_dir": str(path), "kind": t.meta.kind, "outcome": t.meta.outcome,
+                             "steps": len(t.steps), "answer": t.meta.answer, "task": t.meta.task or t.meta.recipe or "",
+                             "started_at": t.meta.started_at})
             except TrajectoryError as e:
-                rows.append({"run_dir": str(path.parent), "kind": "?", "outcome": "unreadable", "steps": 0, "task": str(e), "started_at": ""})
+                rows.append({"id": path.name, "run_dir": str(path), "kind": "?", "outcome": "unreadable", "steps": 0,
+                             "answer": None, "task": str(e), "started_at": ""})
         if as_json:
             print_json({"runs": rows})
             return
-        table = Table("run", "kind", "outcome", "steps", "task")
-        for r in rows:
-            table.add_row(Path(r["run_dir"]).name, r["kind"], r["outcome"], str(r["steps"]), r["task"][:60])
-        err_console().print(table if rows else f"no runs in {runs_dir}")
+        console = err_console()
+        if not rows:
+            console.print(f"no runs in {runs_dir}", markup=False, highlight=False)
+            return
+        listed = [ListedRun(r["id"], r["started_at"], r["kind"], r["outcome"],
+                            None if r["outcome"] == "unreadable" else r["steps"],
+                            r["task"] if r["outcome"] == "unreadable" else r["answer"]) for r in rows]
+        for line in run_list_lines(listed, console.width):
+            console.print(line, markup=False, highlight=False, crop=False)
 
     @runs_app.command("prune")
     def runs_prune(
-        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP),
-        max_age: str = typer.Option(None, "--max-age", help="delete runs older than this: 30d, 12h, 90m (a bare number is days)"),
-        max_runs: str = typer.Option(None, "--max-runs", help="keep at most this many runs, the newest"),
-        max_bytes: str = typer.Option(None, "--max-bytes", help="keep at most this much, newest first: 500M, 1G (binary)"),
-        older_than: float = typer.Option(None, "--older-than", help="delete runs older than this many days (as --max-age)"),
-        keep: int = typer.Option(None, "--keep", help="always keep the newest N runs; alone, delete all the others"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="only list what would be deleted"),
-        as_json: bool = typer.Option(False, "--json"),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_PRUNE_HELP),
+        max_age: str = typer.Option(None, "--max-age", metavar="AGE",
+                                    help="Delete runs older than this: 30d, 12h, 90m (a bare number is days)."),
+        max_runs: str = typer.Option(None, "--max-runs", metavar="N", help="Keep at most this many runs, the newest."),
+        max_bytes: str = typer.Option(None, "--max-bytes", metavar="SIZE",
+                                      help="Keep at most this much, newest first: 500M, 1G (binary units)."),
+        older_than: float = typer.Option(None, "--older-than", metavar="DAYS",
+                                         help="Delete runs older than this many days (as --max-age)."),
+        keep: int = typer.Option(None, "--keep", metavar="N", help="Always keep the newest N runs; alone, delete all the others."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object (deleted or would_delete, kept, notes) on stdout."),
     ) -> None:
         """Delete old runs (their screenshots may hold sensitive data). Without limits, apply the policy every run
         start applies (DESKPILOT_RETENTION; default: older than 30 days, beyond 1 GiB). Symlinks are never followed."""
@@ -80,37 +97,60 @@ def register(app: typer.Typer) -> None:
 
     @runs_app.command("show")
     def runs_show(
-        run: Path = typer.Argument(..., help="a run directory"),
-        as_json: bool = typer.Option(False, "--json"),
+        run: str = typer.Argument(..., metavar="RUN", help=RUN_HELP),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_LOOKUP_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object (meta, steps, notes, report) on stdout."),
     ) -> None:
-        """Show a run's metadata and steps."""
+        """Show a run's metadata, its steps in full and where its report is."""
+        from agent.runs.refs import resolve_run
         from agent.runs.trajectory import load_run
 
-        t = load_run(run)
+        path = resolve_run(run, runs_dir)
+        t = load_run(path)
+        report = path / "report.html"
         if as_json:
-            print_json({"meta": t.meta.model_dump(mode="json"), "steps": [s.model_dump(mode="json") for s in t.steps], "notes": t.notes})
+            print_json({"meta": t.meta.model_dump(mode="json"), "steps": [s.model_dump(mode="json") for s in t.steps],
+                        "notes": t.notes, "run_dir": str(path), "report": str(report) if report.is_file() else None})
             return
         console = err_console()
         m = t.meta
-        console.print(f"[bold]{m.run_id}[/]  kind={m.kind}  outcome={m.outcome}  steps={len(t.steps)}  screen={m.screen[0]}x{m.screen[1]}")
-        console.print(f"task: {m.task or m.recipe or '-'}  answer: {m.answer!r}")
+        say = functools.partial(console.print, markup=False, highlight=False)
+        console.print(Text(m.run_id, style="bold"), f"  kind={m.kind}  outcome={m.outcome}  steps={len(t.steps)}  "
+                      f"screen={m.screen[0]}x{m.screen[1]}", markup=False, highlight=False, sep="")
+        say(f"task: {m.task or m.recipe or '-'}  answer: {m.answer!r}")
+        if m.error:
+            say(f"error: {m.error}")
         if m.source_run:
-            console.print(f"source run: {m.source_run}")
+            say(f"source run: {m.source_run}")
         for note in t.notes:
-            console.print(f"[yellow]note:[/] {note}")
+            console.print(Text("note:", style="yellow"), note, markup=False, highlight=False)
+        say(f"run directory: {path}")
+        if report.is_file():
+            say(f"report: {report}")
+        elif (m.privacy or {}).get("record") == "none":
+            say("report: none (recorded with --record none)")
+        else:
+            say(f"report: none yet (`deskpilot runs report {path}` writes it)")
+        if not t.steps:
+            return
+        # Cells wrap (fold) instead of being cut: a long typed text or result is shown whole.
         table = Table("step", "action", "result", "ms")
+        table.columns[1].overflow = table.columns[2].overflow = "fold"
         for s in t.steps:
-            table.add_row(str(s.index), json.dumps(s.action, ensure_ascii=False)[:70], json.dumps(s.result)[:40],
+            table.add_row(str(s.index), Text(json.dumps(s.action, ensure_ascii=False)), Text(json.dumps(s.result)),
                           f"{(s.ended_at - s.started_at) * 1000:.0f}")
         console.print(table)
 
     @runs_app.command("to-recipe")
     def runs_to_recipe(
-        run: Path = typer.Argument(..., help="a run directory (any kind: a model's run too)"),
-        out: Optional[Path] = typer.Option(None, "-o", "--output", help="write the recipe to this new file (default: stdout)"),
+        run: str = typer.Argument(..., metavar="RUN", help=RUN_HELP + " Any kind of run: a model's too."),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_LOOKUP_HELP),
+        out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
+                                           help="Write the recipe to this new file instead of stdout."),
     ) -> None:
         """Turn a recorded run into a recipe: targets by the text under each click or the model's thought, with the
         recorded pixels as a fallback; secrets stay {{ NAME }} placeholders."""
+        from agent.runs.refs import resolve_run
         from agent.runs.to_recipe import recipe_from_run, recipe_yaml
         from agent.runs.trajectory import load_run
         from perception.ocr import TextFinder
@@ -120,6 +160,7 @@ def register(app: typer.Typer) -> None:
             values.file_to_write(out, "--output")
             if os.path.lexists(out):
                 raise UsageError(f"--output {str(out)!r} already exists; give a new file name (nothing is overwritten)")
+        run = resolve_run(run, runs_dir)
         traj = load_run(run)  # TrajectoryError (exit 2) for a broken run, as for an invalid action or screenshot below
         with TextFinder() as finder:
             text = recipe_yaml(recipe_from_run(traj, finder), Path(run).resolve(), traj.meta.answer)
@@ -135,14 +176,16 @@ def register(app: typer.Typer) -> None:
 def _register_report(runs_app: typer.Typer) -> None:
     @runs_app.command("report")
     def runs_report(
-        run: Path = typer.Argument(..., help="a run directory"),
-        as_json: bool = typer.Option(False, "--json"),
+        run: str = typer.Argument(..., metavar="RUN", help=RUN_HELP),
+        runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_LOOKUP_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object (report, bytes) on stdout."),
     ) -> None:
         """Rebuild a run's report.html: one self-contained page (screens embedded) that opens anywhere, also
         from an e-mail attachment."""
+        from agent.runs.refs import resolve_run
         from agent.runs.report import write_report
 
-        out = write_report(run)
+        out = write_report(resolve_run(run, runs_dir))
         if as_json:
             print_json({"report": str(out), "bytes": out.stat().st_size})
             return
