@@ -22,21 +22,43 @@ def build_app():
 
     import typer
 
+    from agent.cli.help import TidyGroup, tidy
+
     app = typer.Typer(
         name="deskpilot",
         help="An open computer-using desktop agent: sandboxed displays, typed actions, replayable trajectories.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        cls=TidyGroup,
     )
 
     @app.callback()
-    def _root() -> None:
+    def _root(
+        version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                     help="Print deskpilot's version and exit."),
+    ) -> None:
         """deskpilot: sandboxed desktops an agent can see and act in."""
 
     for name in COMMAND_MODULES:
         import_module(f"agent.cli.{name}").register(app)
+    tidy(app)
     return app
+
+
+def _print_version(value: bool) -> None:
+    """`--version`: the installed `deskpilot` distribution's version on stdout, then exit."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    import typer
+
+    try:
+        print(f"deskpilot {version('deskpilot')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        print("deskpilot (version unknown: the deskpilot distribution is not installed)")
+    raise typer.Exit(0)
 
 
 def main() -> None:

@@ -39,11 +39,13 @@ if TYPE_CHECKING:
 MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B; one written by "
               "`deskpilot train` runs as the built-in model), or, as a debugging "
               "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser)")
-FORMAT_HELP = ("Output format family (default ui-tars): ui-tars, qwen25-computer-use, qwen3, os-atlas, uground, "
-               "showui.")
+# The names of perception.formats.FORMAT_NAMES (tests/agent/cli/test_cli_help.py checks they match); the built-in
+# model has its own format and refuses --format, so the help names no default for it.
+FORMAT_HELP = ("Output format of a checkpoint directory, an --endpoint or a script: model (ui-tars when not given): "
+               "ui-tars, qwen25-computer-use, qwen3, os-atlas, uground, showui. The built-in model has its own.")
 SANDBOX_HELP = "Run in this persistent sandbox (deskpilot sandbox start) instead of a fresh one."
-RECORD_HELP = ("What the run directory keeps (docs/privacy.md): full; redacted (the default: secrets and sensitive "
-               "text masked in text files and covered in screenshots); actions (no screenshots); none (meta.json only).")
+RECORD_HELP = ("What the run directory keeps (docs/privacy.md): full; redacted (secrets and sensitive text masked in "
+               "text files and covered in screenshots); actions (no screenshots); none (meta.json only).")
 SECRET_HELP = ("A secret the model can type as {{ NAME }} without seeing it (repeatable); the value is typed, never "
                "stored or shown. The command line is visible to other users: prefer --secret-env.")
 SECRET_ENV_HELP = "Like --secret, the value read from the environment variable NAME (repeatable)."
@@ -83,19 +85,19 @@ class TaskOptions:
 
 # TaskOptions field -> (type, typer option): the one declaration of each shared option, in `--help` order.
 TASK_OPTIONS: dict[str, tuple[object, typer.models.OptionInfo]] = {
-    "apps": (list[str], typer.Option([], "--app", help="Command line to launch first (repeatable), e.g. --app xcalc.")),
-    "model": (Optional[str], typer.Option(None, "--model", help=MODEL_HELP)),
-    "endpoint": (Optional[str], typer.Option(None, "--endpoint", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")),
-    "model_name": (Optional[str], typer.Option(None, "--model-name", help="Model name the server serves (with --endpoint).")),
-    "format": (Optional[str], typer.Option(None, "--format", help=FORMAT_HELP)),
-    "max_steps": (int, typer.Option(30, "--max-steps", help="Step budget (outcome max_steps when used up).")),
-    "timeout": (Optional[float], typer.Option(None, "--timeout", help="Wall-clock budget in seconds (outcome timeout).")),
-    "screen": (Optional[str], typer.Option(None, "--screen", help="Screen size WxH of the fresh sandbox (default 1280x800).")),
-    "runs_dir": (Path, typer.Option(Path("runs"), "--runs-dir", help=RUNS_DIR_HELP)),
-    "history": (int, typer.Option(2, "--history", help="Screenshots per model call, the current one included.")),
-    "sandbox": (Optional[str], typer.Option(None, "--sandbox", help=SANDBOX_HELP)),
+    "apps": (list[str], typer.Option([], "--app", metavar="CMD", show_default=False, help="Command line to launch first (repeatable), e.g. --app xcalc.")),
+    "model": (Optional[str], typer.Option(None, "--model", metavar="MODEL", help=MODEL_HELP)),
+    "endpoint": (Optional[str], typer.Option(None, "--endpoint", metavar="URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")),
+    "model_name": (Optional[str], typer.Option(None, "--model-name", metavar="NAME", help="Model name the server serves (with --endpoint).")),
+    "format": (Optional[str], typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP)),
+    "max_steps": (int, typer.Option(30, "--max-steps", metavar="N", help="Step budget (outcome max_steps when used up).")),
+    "timeout": (Optional[float], typer.Option(None, "--timeout", metavar="SECONDS", help="Wall-clock budget in seconds (outcome timeout).")),
+    "screen": (Optional[str], typer.Option(None, "--screen", metavar="WxH", help="Screen size WxH of the fresh sandbox (default 1280x800).")),
+    "runs_dir": (Path, typer.Option(Path("runs"), "--runs-dir", metavar="DIR", help=RUNS_DIR_HELP)),
+    "history": (int, typer.Option(2, "--history", metavar="N", help="Screenshots per model call, the current one included.")),
+    "sandbox": (Optional[str], typer.Option(None, "--sandbox", metavar="NAME", help=SANDBOX_HELP)),
     "yes": (bool, typer.Option(False, "--yes", "-y", help="Allow risky actions (deleting files, closing windows) without asking.")),
-    "record": (str, typer.Option("redacted", "--record", help=RECORD_HELP)),
+    "record": (str, typer.Option("redacted", "--record", metavar="MODE", help=RECORD_HELP)),
     "secrets": (list[str], typer.Option([], "--secret", metavar="NAME=VALUE", help=SECRET_HELP, show_default=False)),
     "secret_envs": (list[str], typer.Option([], "--secret-env", metavar="NAME", help=SECRET_ENV_HELP, show_default=False)),
     "redact": (list[str], typer.Option([], "--redact", metavar="PATTERN", help=REDACT_HELP, show_default=False)),

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("schema")
     def schema(
-        which: str = typer.Argument("action", help="Which schema: action (the default) or recipe."),
+        which: str = typer.Argument("action", help="Which schema: action or recipe."),
     ) -> None:
         """Print the JSON Schema of the action union, or of the recipe format (`deskpilot schema recipe`)."""
         if which == "recipe":
