@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 MODEL_HELP = ("'builtin' (default), a local checkpoint directory (e.g. ~/models/UI-TARS-1.5-7B; one written by "
               "`deskpilot train` runs as the built-in model), or, as a debugging "
-              "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser)")
+              "aid, script:FILE.json (a JSON list of model replies replayed in order through --format's parser).")
 # The names of perception.formats.FORMAT_NAMES (tests/agent/cli/test_cli_help.py checks they match); the built-in
 # model has its own format and refuses --format, so the help names no default for it.
 FORMAT_HELP = ("Output format of a checkpoint directory, an --endpoint or a script: model (ui-tars when not given): "
