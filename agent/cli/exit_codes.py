@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.errors import (AppLaunchError, BackendError, DatasetError, DeskpilotError, HomeCopyError, SandboxError, TrajectoryError,
-                          UsageError)
+from agent.errors import (AppLaunchError, BackendError, DatasetError, DeskpilotError, HomeCopyError, SandboxError,
+                          TrajectoryError, UsageError)
 
 if TYPE_CHECKING:  # the records module imports pydantic, which `deskpilot sandbox list` does not need
     from agent.runs.records import Outcome
