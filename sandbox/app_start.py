@@ -1,8 +1,8 @@
 """Waiting for a launched app's window by X events, and saying why an app never mapped one.
 
 The wait sleeps in select() on two things at once: the X connection (the window manager announces a new client
-by changing _NET_CLIENT_LIST on the root window: a PropertyNotify) and a pidfd of the app (readable once it
-exits). So a window is seen as soon as it is managed, and an app that dies is reported at once, with its exit
+by changing _NET_CLIENT_LIST on the root window, a PropertyNotify, and maps its frame, a MapNotify) and a pidfd of
+the app (readable once it exits). So a window is seen as soon as it is managed, and an app that dies is reported at once, with its exit
 code and the last lines it printed, rather than after the timeout.
 """
 
@@ -36,7 +36,7 @@ def output_tail(log: str | Path | None, lines: int = TAIL_LINES) -> str:
     return " | ".join(kept)[-TAIL_CHARS:]  # one line: an error is one line on the terminal
 
 
-def _why(argv: Sequence[str], log: str | Path | None) -> str:
+def _why(log: str | Path | None) -> str:
     tail = output_tail(log)
     return f"; its last output lines: {tail}" if tail else "; it printed nothing"
 
@@ -66,9 +66,9 @@ def wait_for_window(view: WindowManagerView, child: Child, argv: Sequence[str], 
         if window is not None:
             return window
         raise AppLaunchError(f"app {name!r} never mapped a window: it exited with code {child.popen.returncode}"
-                             f"{_why(argv, log)}")
+                             f"{_why(log)}")
     raise AppLaunchError(f"app {name!r} never mapped a window: none within {timeout:g} s, and it is still running"
-                         f"{_why(argv, log)}")
+                         f"{_why(log)}")
 
 
 def park_pointer(view: WindowManagerView, width: int, height: int) -> tuple[int, int]:

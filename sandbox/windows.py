@@ -184,12 +184,14 @@ class WindowManagerView:
     def wait_for(self, probe: Callable[[], T | None], timeout: float, *, wake_fds: Sequence[int] = (),
                  stop: Callable[[], bool] | None = None) -> T | None:
         """The first true value of `probe()`, asked again each time a property of the root window changes (the
-        window manager's client list and active window live there), or None after `timeout` seconds.
+        window manager's client list and active window live there) or a top-level window is mapped, unmapped or
+        moved (MapNotify of a frame: its client became viewable), or None after `timeout` seconds.
 
         Sleeps in select() on this connection and on `wake_fds` (e.g. a pidfd): when one of those is readable
         and `stop()` says so, it returns None early. Not a poll: nothing runs while nothing changes.
         """
-        self._root.change_attributes(event_mask=X.PropertyChangeMask)
+        # Only SubstructureRedirect is the window manager's alone; any client may watch these.
+        self._root.change_attributes(event_mask=X.PropertyChangeMask | X.SubstructureNotifyMask)
         self._d.sync()  # selected before the first probe, so no change between the two is missed
         try:
             deadline = time.monotonic() + timeout
