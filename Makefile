@@ -10,7 +10,7 @@ APT_PACKAGES := xvfb xdotool x11-utils x11-xserver-utils openbox xterm x11-apps 
                 x11vnc fonts-dejavu-core scrot chromium dbus-daemon at-spi2-core python3-pyatspi gir1.2-atspi-2.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps demo test bench clean
+.PHONY: setup system-deps python-deps demo test bench clean
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -20,9 +20,28 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys, tkinter; assert sys.version_info >= (3, 11)' || \
-	  { echo "need Python >= 3.11 with tkinter (set PYTHON=...)"; exit 1; }
+# What the chosen Python lacks on a fresh Debian or Ubuntu, from apt: venv (with ensurepip) and tkinter (the demo
+# apps use Tk). A Python that still has no tkinter afterwards is not Debian's (pyenv: build it with tk-dev).
+python-deps:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || \
+	  { echo "need Python >= 3.11 (set PYTHON=...)"; exit 1; }
+	@missing=""; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  missing="python3-venv"; \
+	  versioned=$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
+	  apt-cache show $$versioned >/dev/null 2>&1 && missing="$$missing $$versioned"; }; \
+	$(PYTHON) -c 'import tkinter' 2>/dev/null || missing="$$missing python3-tk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing for $(PYTHON):" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@$(PYTHON) -c 'import tkinter' 2>/dev/null || \
+	  { echo "$(PYTHON) has no tkinter even with python3-tk installed: use a Python built with Tk (set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+	  { echo "$(PYTHON) cannot make a virtualenv even with python3-venv installed (set PYTHON=...)"; exit 1; }
+
+$(STAMP): pyproject.toml | python-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q '$(TORCH_SPEC)'

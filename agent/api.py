@@ -67,7 +67,8 @@ def run(
     Old runs in `runs_dir` are deleted first by `retention`, by default the policy DESKPILOT_RETENTION sets (30 days
     and 1 GiB when unset; RetentionPolicy.off() keeps everything; agent.runs.retention).
     Raises perception.errors.BackendError when the model cannot be loaded, UsageError for bad numbers or privacy
-    options and actions.SecretError for a bad secret.
+    options, actions.SecretError for a bad secret, and a sandbox.SandboxError when the sandbox does not start or
+    an app never maps its window (sandbox.AppLaunchError, naming it and why; no run directory is left).
     """
     _check_numbers(max_steps=max_steps, timeout=timeout, history=history)
     retention = RetentionPolicy.from_env(os.environ) if retention is None else retention

@@ -9,6 +9,7 @@ sandbox down before it propagates.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -88,6 +89,10 @@ def run_task(
     the run ends; sandbox.home.keeping_home; a failed copy fails the run). `apps` are launched first when `launch`
     (and recorded in meta.json either way, so a replay starts them).
 
+    A sandbox that does not start, or an app that never maps its window (AppLaunchError, naming the app and why),
+    leaves no run behind: `run_dir` is removed and the SandboxError raised. Later failures of the machinery end
+    the run as `failed`.
+
     Secrets (`settings.privacy.secrets`): the policy reads the task with their values masked and their names
     listed; only the executor sees the values. What is stored goes through `settings.privacy` (RunWriter).
     """
@@ -99,12 +104,15 @@ def run_task(
     own, size, host_apps = run_sandbox(host, screen)
     meta = RunMeta(run_id=run_dir.name, kind="task", task=task, apps=host_apps + list(apps), screen=size or (0, 0),
                    model=model_info, versions=runtime_versions(), started_at=utc_now())
+    start_error: SandboxError | None = None
+    started = False  # True once the sandbox and its apps are up: what fails before that is no run to keep
     with RunWriter(run_dir, meta, privacy) as writer:
         try:
             with own as sb, keeping_home(sb, keep_home), DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 if launch:
                     launch_apps(sb, list(apps), run_dir)
+                started = True
                 result = run_episode(
                     env, policy, writer, privacy.model_task(task), max_steps=settings.max_steps, max_retries=settings.max_retries,
                     observer=observer, timeout=settings.timeout, user=user, risk=settings.risk,
@@ -112,9 +120,17 @@ def run_task(
                 )
                 writer.record_final_screen(env.capture.grab())
             writer.finish(result.outcome, answer=result.answer, error=result.error)
-        except (BackendError, ActionError, SandboxError) as e:
+        except SandboxError as e:
+            if not started:
+                start_error = e
+            writer.finish("failed", error=f"{type(e).__name__}: {e}")
+        except (BackendError, ActionError) as e:
             # The model server, the executor or the display failed: the run ends, the agent does not crash.
             writer.finish("failed", error=f"{type(e).__name__}: {e}")
+    if not started and start_error is not None:
+        # Nothing happened that a run directory could show: no step, no screen. The error says it all.
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise start_error
     meta = writer.meta
     return RunResult(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
 

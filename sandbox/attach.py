@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import os
 import shlex
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.app_start import park_pointer, wait_for_window
 from sandbox.environment import SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError
 from sandbox.processes import Child, spawn
 from sandbox.registry import SandboxRecord
 from sandbox.windows import WindowInfo, WindowManagerView
+from sandbox.xserver import ScreenSpec
 
 
 @dataclass
@@ -55,7 +56,9 @@ class AttachedSandbox:
         return sandbox_env(self.record.workdir, self.display, os.environ)
 
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0) -> AttachedApp:
-        """Start `argv` in the sandbox, detached from this process (it lives as long as the sandbox)."""
+        """Start `argv` in the sandbox, detached from this process (it lives as long as the sandbox); with
+        `wait_window`, return once it mapped a window (AppLaunchError at once if it exits first: sandbox.app_start),
+        the pointer parked on the desktop background."""
         if self._view is None:
             raise AppLaunchError("the attached sandbox was closed")
         before = set(self._view.client_ids())
@@ -64,15 +67,13 @@ class AttachedSandbox:
         child = spawn(Path(argv[0]).name, list(argv), self.env, tie_to_parent=False,
                       log_path=str(log) if log.parent.is_dir() else None, cwd=str(dirs.home))
         window = None
-        deadline = time.monotonic() + timeout
-        while wait_window and window is None:
-            window = next((i for w in self._view.client_ids() if w not in before and (i := self._view.info(w))), None)
-            if window is None:
-                if not child.alive():
-                    raise AppLaunchError(f"{argv[0]} exited with code {child.popen.returncode} before mapping a window")
-                if time.monotonic() >= deadline:
-                    raise AppLaunchError(f"{argv[0]} mapped no window within {timeout:.0f}s")
-                time.sleep(0.01)
+        if wait_window:
+            view = self._view
+            window = wait_for_window(view, child, argv, lambda: next(
+                (i for w in view.client_ids() if w not in before and (i := view.info(w))), None), timeout,
+                log if log.parent.is_dir() else None)
+            spec = ScreenSpec.parse(self.record.screen)
+            park_pointer(view, spec.width, spec.height)
         return AttachedApp(tuple(argv), child, window)
 
     def close(self) -> None:

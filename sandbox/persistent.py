@@ -44,12 +44,12 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
     return Path.home() / ".local" / "state" / "deskpilot"
 
 
-def first_free_name(taken: set[str]) -> str:
-    """The first of sb1, sb2, ... not in `taken`."""
+def first_free_name(taken: set[str], prefix: str = "sb") -> str:
+    """The first of sb1, sb2, ... (PREFIX1, PREFIX2, ...) not in `taken`."""
     n = 1
-    while f"sb{n}" in taken:
+    while f"{prefix}{n}" in taken:
         n += 1
-    return f"sb{n}"
+    return f"{prefix}{n}"
 
 
 def start(
@@ -114,9 +114,13 @@ def stop(registry: Registry, name: str, *, keep_home: Path | None = None, timeou
     Its HOME is copied into `keep_home` first (sandbox.home.copy_home), while the sandbox still runs: a copy that
     fails raises HomeCopyError and leaves the sandbox running, so nothing is lost. Without `keep_home` the
     returned Stopped says what the teardown removed. Raises SandboxNameError, SandboxNotFoundError, and
-    SandboxStopError when the supervisor belongs to another user or someone restarted the sandbox meanwhile.
+    SandboxStopError when the supervisor belongs to another user, someone restarted the sandbox meanwhile, or the
+    sandbox belongs to a `deskpilot shell` (sandbox.published).
     """
     rec = registry.get(validate_name(name))
+    if rec.kind != "persistent":  # its owner is a person's interactive shell: that shell ends it, not a signal
+        raise SandboxStopError(f"sandbox {name!r} belongs to a `deskpilot shell` (pid {rec.pid}); it stops when "
+                               f"that shell ends (type :quit there)")
     _check_may_signal(rec)  # before reading its home: another user's sandbox is refused as such
     home = SandboxDirs(Path(rec.workdir)).home
     files = copy_home(home, keep_home) if keep_home is not None else list_home(home)

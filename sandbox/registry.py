@@ -49,6 +49,11 @@ class SandboxRecord:
     workdir: str
     vnc_port: int | None
     started_at: float  # time.time()
+    # "persistent": a supervisor (`sandbox start`) owns it; "shell": a `deskpilot shell` process does, and the
+    # sandbox ends with that shell (sandbox.published).
+    kind: str = "persistent"
+    # The owner's start time (clock ticks after boot, /proc/PID/stat): tells a live owner from a recycled pid.
+    pid_start: int | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict (apps as a list)."""
@@ -69,12 +74,34 @@ class SandboxRecord:
             workdir=str(d["workdir"]),
             vnc_port=None if vnc is None else int(vnc),
             started_at=float(d["started_at"]),
+            kind=str(d.get("kind", "persistent")),  # records written before shells published theirs
+            pid_start=None if d.get("pid_start") is None else int(d["pid_start"]),
         )
 
     @property
     def vnc_address(self) -> str | None:
         """'127.0.0.1:PORT' when a VNC view was started."""
         return None if self.vnc_port is None else f"127.0.0.1:{self.vnc_port}"
+
+
+def process_start_time(pid: int) -> int | None:
+    """When `pid` started, in clock ticks after boot (field 22 of /proc/PID/stat), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[-1].split()[19])
+
+
+def record_owner_alive(rec: "SandboxRecord") -> bool:
+    """True while the process that owns `rec`'s sandbox runs: its supervisor, or the shell that published it."""
+    if rec.kind == "persistent":
+        return supervisor_alive(rec.pid, rec.name)
+    try:
+        state = Path(f"/proc/{rec.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X") and process_start_time(rec.pid) == rec.pid_start
 
 
 def supervisor_alive(pid: int, name: str | None = None) -> bool:
@@ -187,7 +214,7 @@ class Registry:
         live = []
         for path in sorted(self.records_dir.glob("*.json")):
             rec = self._read(path)
-            if rec is None or not supervisor_alive(rec.pid, rec.name):
+            if rec is None or not record_owner_alive(rec):
                 self._prune(path, rec)
                 continue
             live.append(rec)
@@ -197,7 +224,7 @@ class Registry:
         """NAME's record if its supervisor is alive, else None (pruning a stale record)."""
         path = self.record_path(name)
         rec = self._read(path)
-        if rec is not None and supervisor_alive(rec.pid, rec.name):
+        if rec is not None and record_owner_alive(rec):
             return rec
         if path.exists():
             self._prune(path, rec)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from Xlib import Xatom
 
+from sandbox.app_start import park_pointer, wait_for_window
 from sandbox.accessibility import APP_ENV, Widget, read_tree, start_bus
 from sandbox.environment import WORKDIR_PREFIX, SandboxDirs, sandbox_env
 from sandbox.errors import AppLaunchError, DisplayStartError, SandboxClosedError
@@ -144,6 +145,8 @@ class Sandbox:
                 raise DisplayStartError("openbox started but does not manage windows (see logs/openbox.log)")
             # The probe's unmanage must finish before apps map, or openbox may place them oddly.
             self._wait(lambda: not view.client_ids() or None, "openbox kept the probe window")
+        # Xvfb starts with the pointer mid-screen, where the first app's window tends to land under it.
+        park_pointer(view, self.screen.width, self.screen.height)
         if self.accessibility:
             # Stopped with the other children (after the apps: they are launched later, stopped first).
             self._bus_address, buses = start_bus(dirs.runtime, self.env, dirs.logs, self._start_timeout)
@@ -189,7 +192,11 @@ class Sandbox:
 
     # ------------------------------------------------------------------ apps and windows
     def launch(self, argv: Sequence[str], *, wait_window: bool = True, timeout: float = 15.0, cwd: str | None = None) -> App:
-        """Start `argv` inside the sandbox; with `wait_window`, return once its window is mapped and active.
+        """Start `argv` inside the sandbox; with `wait_window`, return once its window is mapped and active, with
+        the pointer parked on the desktop background (no hover effect, no tooltip: sandbox.app_start).
+
+        An app that exits before it maps a window raises AppLaunchError at once, naming it, its exit code and its
+        last output lines; one that maps none within `timeout` seconds raises it then.
 
         Waiting for activation (not just mapping) makes the focus after a launch deterministic, which
         replays and first keystrokes rely on.
@@ -209,9 +216,10 @@ class Sandbox:
         self._children.append(child)
         window = None
         if wait_window:
-            window = self._wait(lambda: self._new_window(view, before, child), f"{argv[0]} mapped no window within {timeout:.0f}s", timeout, child, log)
+            window = wait_for_window(view, child, argv, lambda: self._new_window(view, before, child), timeout, log)
             if not view.activate(window.id, timeout):
                 raise AppLaunchError(f"{argv[0]}'s window 0x{window.id:x} never became active")
+            park_pointer(view, self.screen.width, self.screen.height)
         app = App(tuple(argv), child, window)
         self._apps.append(app)
         return app
@@ -278,17 +286,14 @@ class Sandbox:
         if self._closed or not self._started:
             raise SandboxClosedError("sandbox is not running (use `with Sandbox() as sb:` or call start())")
 
-    def _wait(self, probe, message: str, timeout: float | None = None, child: Child | None = None, log: str | None = None):
+    def _wait(self, probe, message: str, timeout: float | None = None):
         deadline = time.monotonic() + (timeout or self._start_timeout)
         while time.monotonic() < deadline:
             result = probe()
             if result:
                 return result
-            if child is not None and not child.alive():
-                tail = Path(log).read_text(errors="replace")[-400:].strip() if log else ""
-                raise AppLaunchError(f"{child.name} exited with code {child.popen.returncode} before mapping a window: {tail}")
             time.sleep(0.01)
-        raise (AppLaunchError if child else DisplayStartError)(message)
+        raise DisplayStartError(message)
 
 
 def _same_group(pid: int, pgid: int) -> bool:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import select
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from Xlib import X, Xatom, display as xdisplay, error as xerror
 from Xlib.protocol import event as xevent
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,50 @@ class WindowManagerView:
             level = nxt
         return None
 
+    def wait_for(self, probe: Callable[[], T | None], timeout: float, *, wake_fds: Sequence[int] = (),
+                 stop: Callable[[], bool] | None = None) -> T | None:
+        """The first true value of `probe()`, asked again each time a property of the root window changes (the
+        window manager's client list and active window live there) or a top-level window is mapped, unmapped or
+        moved (MapNotify of a frame: its client became viewable), or None after `timeout` seconds.
+
+        Sleeps in select() on this connection and on `wake_fds` (e.g. a pidfd): when one of those is readable
+        and `stop()` says so, it returns None early. Not a poll: nothing runs while nothing changes.
+        """
+        # Only SubstructureRedirect is the window manager's alone; any client may watch these.
+        self._root.change_attributes(event_mask=X.PropertyChangeMask | X.SubstructureNotifyMask)
+        self._d.sync()  # selected before the first probe, so no change between the two is missed
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                result = probe()
+                if result:
+                    return result
+                if stop is not None and stop():
+                    return None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                if not self._d.pending_events():  # events read with the probe's replies are queued already
+                    select.select([self._d.fileno(), *wake_fds], [], [], remaining)
+                while self._d.pending_events():
+                    self._d.next_event()
+        finally:
+            try:
+                self._root.change_attributes(event_mask=X.NoEventMask)
+                self._d.sync()
+            except xerror.XError:  # the display is going away
+                pass
+
+    def warp_pointer(self, x: int, y: int) -> None:
+        """Move the pointer to the root position (x, y), synchronously."""
+        self._root.warp_pointer(x, y)
+        self._d.sync()
+
+    def pointer_on_background(self) -> bool:
+        """True when the pointer rests on the bare desktop: no window, frame or popup under it."""
+        child = self._root.query_pointer().child
+        return child == X.NONE or not child
+
     def activate(self, wid: int, timeout: float = 2.0) -> bool:
         """Ask the window manager to raise and focus `wid`; True once it reports the window active."""
         data = [2, X.CurrentTime, 0, 0, 0]  # source 2 = pager: the manager obeys without focus-stealing checks
@@ -186,9 +235,4 @@ class WindowManagerView:
         )
         self._root.send_event(ev, event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask)
         self._d.flush()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.active_id() == wid:
-                return True
-            time.sleep(0.005)
-        return False
+        return bool(self.wait_for(lambda: self.active_id() == wid, timeout))

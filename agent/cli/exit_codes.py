@@ -1,8 +1,8 @@
 """Exit codes of the `deskpilot` command, and the two tables that decide them: one for errors, one for outcomes.
 
     0    success: the run ended `done` (a replay `replayed`), the check passed
-    1    the run failed (failed, max_steps, timeout, diverged), a required dependency is missing, a sandbox's
-         home could not be copied out (--keep-home)
+    1    the run failed (failed, max_steps, timeout, diverged), an app never mapped its window, a required
+         dependency is missing, a sandbox's home could not be copied out (--keep-home)
     2    bad usage or input: an option, a file, a model or a sandbox the command cannot use
     130  interrupted (Ctrl-C or SIGTERM)
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.errors import (BackendError, DatasetError, DeskpilotError, HomeCopyError, SandboxError, TrajectoryError,
-                          UsageError)
+from agent.errors import (AppLaunchError, BackendError, DatasetError, DeskpilotError, HomeCopyError, SandboxError,
+                          TrajectoryError, UsageError)
 
 if TYPE_CHECKING:  # the records module imports pydantic, which `deskpilot sandbox list` does not need
     from agent.runs.records import Outcome
@@ -33,6 +33,7 @@ EXIT_INTERRUPTED = 130
 ERROR_EXIT_CODES: tuple[tuple[type[DeskpilotError], int], ...] = (
     (UsageError, EXIT_USAGE),  # an option or argument the command cannot use
     (HomeCopyError, EXIT_FAILED),  # --keep-home: the copy failed (disk full, DIR taken meanwhile); DIR was checked
+    (AppLaunchError, EXIT_FAILED),  # an app exited or mapped no window: the run failed at its start (none is kept)
     (SandboxError, EXIT_USAGE),  # no such sandbox, a program not installed, a display that did not start
     (BackendError, EXIT_USAGE),  # a model that cannot be loaded, model options that describe none (PolicyConfigError)
     (TrajectoryError, EXIT_USAGE),  # a run directory that cannot be read

@@ -54,7 +54,8 @@ def _stop(name: Optional[str], all_: bool, keep_home: Optional[Path]) -> None:
             raise UsageError("--keep-home keeps one sandbox's home: give a sandbox NAME, not --all")
         values.directory_to_fill(keep_home, "--keep-home")
     registry = user_registry()
-    names = [r.name for r in registry.list()] if all_ else [name]
+    # A shell's sandbox ends with its shell (sandbox.published): --all stops the persistent ones.
+    names = [r.name for r in registry.list() if r.kind == "persistent"] if all_ else [name]
     if all_ and not names:
         typer.echo("no sandboxes running")
     for n in names:

@@ -8,16 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.doctor import Check, all_required_ok, check_distribution, check_program, check_python_xlib
+from packaging.requirements import Requirement
+
+from agent.doctor import (Check, _pyproject_requirements, all_required_ok, check_distribution, check_program,
+                          check_python_xlib, check_requirement, run_checks)
 
 VENV_BIN = Path(sys.executable).parent
 DESKPILOT = str(VENV_BIN / "deskpilot")
 
 
-def _doctor(*args: str, path: str | None = None) -> subprocess.CompletedProcess:
+def _doctor(*args: str, path: str | None = None, first_on_sys_path: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
     if path is not None:
         env["PATH"] = path
+    if first_on_sys_path is not None:  # distributions and modules found there before the installed ones
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(first_on_sys_path), env.get("PYTHONPATH")]))
     return subprocess.run([DESKPILOT, "doctor", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -45,10 +50,13 @@ def test_doctor_json_passes_here():
     by_name = {c["name"]: c for c in report["checks"]}
     assert by_name["Xvfb"]["ok"] and by_name["Xvfb"]["fix"] is None
     assert by_name["python-xlib"]["detail"].startswith("Xlib 0.")
-    for name in ("Xvfb", "openbox", "xdotool", "xterm", "xcalc", "xdpyinfo", "DejaVu fonts", "Python", "mss", "pyautogui"):
+    # what the default `--model builtin` needs is required: torch, transformers, OCR, OpenCV
+    for name in ("Xvfb", "openbox", "xdotool", "xterm", "xcalc", "xdpyinfo", "DejaVu fonts", "Python", "mss", "pyautogui",
+                 "torch", "transformers", "OCR (rapidocr)", "opencv-python"):
         assert by_name[name]["required"], name
-    for name in ("x11vnc", "galculator", "mousepad", "OCR (rapidocr)", "torch", "transformers"):
+    for name in ("x11vnc", "galculator", "mousepad", "pytest"):
         assert not by_name[name]["required"], name
+    assert by_name["opencv-python"]["ok"] and "(cv2 " in by_name["opencv-python"]["detail"]
 
 
 def test_doctor_without_usr_bin_reports_xvfb_missing(tmp_path):
@@ -79,9 +87,66 @@ def test_check_program_finds_an_executable_on_the_given_path(tmp_path):
 def test_check_distribution_versions():
     assert check_distribution("mss", "10.2", "fix").ok
     too_old = check_distribution("mss", "999.0", "pip install mss")
-    assert not too_old.ok and "999.0 or newer" in too_old.detail and too_old.fix == "pip install mss"
+    assert not too_old.ok and too_old.detail.endswith("installed; >=999.0 is needed") and too_old.fix == "pip install mss"
     absent = check_distribution("no-such-distribution-xyz", "1.0", "pip install it")
-    assert not absent.ok and absent.detail == "not installed"
+    assert not absent.ok and absent.detail == "not installed (>=1.0 is needed)"
+
+
+def test_check_requirement_compares_with_the_specifier():
+    import importlib.metadata
+
+    installed = importlib.metadata.version("transformers")
+    newer = check_requirement("transformers>=99")
+    assert newer == Check("transformers", "python", True, False, f"{installed} installed; >=99 is needed",
+                          "pip install 'transformers>=99'")
+    assert check_requirement(f"transformers=={installed}").ok
+    assert not check_requirement(f"transformers!={installed}").ok
+    torch = importlib.metadata.version("torch")  # 2.13.0+cpu: a local version meets the release it builds
+    assert check_requirement(f"torch=={torch.split('+')[0]}").ok
+    assert "download.pytorch.org/whl/cpu" in check_requirement("torch==0.1").fix
+
+
+def test_what_pyproject_requires_is_checked_and_the_builtin_models_needs_are_required():
+    pyproject = Path(__file__).resolve().parents[3] / "pyproject.toml"
+    requirements = [Requirement(line) for line in _pyproject_requirements(pyproject)]
+    checks = {c.name: c for c in run_checks(requirements=requirements)}
+    for req in requirements:
+        name = {"rapidocr-onnxruntime": "OCR (rapidocr)"}.get(req.name, req.name)
+        if name == "python-xlib":
+            continue  # checked as the imported module
+        extra = str(req.marker) if req.marker else ""
+        assert name in checks, name
+        assert checks[name].required == (not extra or "vlm" in extra or "ocr" in extra), name
+    assert {"torch", "transformers", "OCR (rapidocr)", "opencv-python"} <= {n for n, c in checks.items() if c.required}
+    assert not checks["ray"].required
+
+
+def _fake_distribution(site: Path, name: str, version: str) -> None:
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+def test_doctor_fails_on_a_transformers_older_than_pyproject_needs(tmp_path):
+    # Found first on sys.path, this metadata is what `deskpilot doctor` sees for transformers.
+    _fake_distribution(tmp_path, "transformers", "4.57.0")
+    res = _doctor("--json", first_on_sys_path=tmp_path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads(res.stdout)
+    transformers = next(c for c in report["checks"] if c["name"] == "transformers")
+    assert report["ok"] is False
+    assert transformers["required"] is True and transformers["ok"] is False
+    assert transformers["detail"].startswith("4.57.0 installed; >=5.")
+    assert transformers["fix"].startswith("pip install 'transformers>=5.")
+
+
+def test_doctor_fails_when_opencv_does_not_import(tmp_path):
+    (tmp_path / "cv2").mkdir()  # an OpenCV whose shared libraries are missing fails at import, like this
+    (tmp_path / "cv2" / "__init__.py").write_text("raise ImportError('libGL.so.1: cannot open shared object file')\n")
+    res = _doctor(first_on_sys_path=tmp_path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "`import cv2` fails: libGL.so.1" in res.stdout
+    assert "some required dependencies are missing" in res.stdout
 
 
 def test_python_xlib_check_reads_the_imported_module():
