@@ -49,6 +49,7 @@ class SandboxRecord:
     workdir: str
     vnc_port: int | None
     started_at: float  # time.time()
+    view_url: str | None = None  # the browser live view's address, token included (sandbox.live_view)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (apps as a list)."""
@@ -69,6 +70,7 @@ class SandboxRecord:
             workdir=str(d["workdir"]),
             vnc_port=None if vnc is None else int(vnc),
             started_at=float(d["started_at"]),
+            view_url=None if d.get("view_url") is None else str(d["view_url"]),
         )
 
     @property
