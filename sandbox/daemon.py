@@ -52,7 +52,9 @@ def serve(registry: Registry, name: str, screen: ScreenSpec, apps: list[str], vi
                 sb.launch(argv)
             view = None
             if view_page is not None:
-                view = LiveView(sb.display, sb.env, sb.workdir, view_page, control=control, log_dir=sb.workdir / "logs")
+                # A persistent sandbox's record also offers its VNC port, for VNC viewers (`sandbox list`).
+                view = LiveView(sb.display, sb.env, sb.workdir, view_page, control=control, vnc_tcp=True,
+                                log_dir=sb.workdir / "logs")
             try:
                 if view is not None:
                     view.start()

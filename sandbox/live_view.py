@@ -4,7 +4,8 @@
         print(view.url)   # http://127.0.0.1:PORT/view.html?token=...
 
 Two processes, both children of this one (own process group, parent-death signal: sandbox.processes), stopped by
-`close()`: an x11vnc bound to 127.0.0.1 (view-only unless `control`), and a websockify that listens on 127.0.0.1,
+`close()`: an x11vnc on a Unix socket in a private directory (view-only unless `control`; `vnc_tcp` gives it a
+127.0.0.1 port instead, for VNC viewers too), and a websockify that listens on 127.0.0.1,
 serves a small web root (the caller's page beside noVNC's `core/` and `vendor/` from Debian's `novnc`) and bridges
 a WebSocket to the x11vnc only when it carries the view's token (websockify's TokenFile plugin; a wrong or missing
 token is refused before the WebSocket handshake). The listening socket is bound here and handed to websockify
@@ -57,26 +58,40 @@ def _port_open(port: int) -> bool:
 
 
 def start_vnc(display: str, env: Mapping[str, str], log_path: str, *, control: bool = False,
-              timeout: float = START_TIMEOUT_S, attempts: int = 3) -> tuple[Child, int]:
-    """Start an x11vnc on `display` that only accepts connections from 127.0.0.1, view-only unless `control`;
-    return (process, port).
+              unix_socket: Path | None = None, timeout: float = START_TIMEOUT_S,
+              attempts: int = 3) -> tuple[Child, int | None]:
+    """Start an x11vnc on `display`, view-only unless `control`; return (process, its TCP port or None).
 
-    x11vnc cannot take a listening socket, so its port is picked by binding port 0, which another process can
-    take before x11vnc binds it: a server that dies early is retried on a new port.
+    With `unix_socket` it listens there and on no TCP port: the socket's directory decides who may connect. Else
+    it listens on 127.0.0.1 only; x11vnc cannot take a listening socket, so its port is picked by binding port 0,
+    which another process can take before x11vnc binds it: a server that dies early is retried on a new port.
     """
     require_program("x11vnc")
     for _ in range(attempts):
-        port = _free_port()
-        argv = ["x11vnc", "-display", display, *([] if control else ["-viewonly"]), "-localhost",
-                "-rfbport", str(port), "-nopw", "-forever", "-shared", "-quiet"]
+        port = None if unix_socket is not None else _free_port()
+        # `-rfbport 0` alone still listens on [::]:5900: no IPv6 port has to be asked for too.
+        where = ["-unixsock", str(unix_socket), "-rfbport", "0", "-rfbportv6", "-1"] if unix_socket is not None \
+            else ["-localhost", "-rfbport", str(port)]
+        argv = ["x11vnc", "-display", display, *([] if control else ["-viewonly"]), *where,
+                "-nopw", "-forever", "-shared", "-quiet"]
         child = spawn("x11vnc", argv, env, log_path=log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and child.alive():
-            if _port_open(port):
+            if _unix_open(unix_socket) if unix_socket is not None else _port_open(port):
                 return child, port
             time.sleep(0.05)
         child.stop()
-    raise SandboxError(f"x11vnc did not start listening on 127.0.0.1 (log: {log_path})")
+    raise SandboxError(f"x11vnc did not start listening (log: {log_path})")
+
+
+def _unix_open(path: Path) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect(str(path))
+            return True
+    except OSError:
+        return False
 
 
 class LiveView:
@@ -84,14 +99,18 @@ class LiveView:
 
     `page_html` is served as /view.html beside noVNC's modules; it reads the token from its own URL and opens
     the WebSocket with it. `control` lets the viewer's pointer and keys reach the display (x11vnc without
-    -viewonly); the default shows it only. Files go under `workdir`/live (private); logs under `log_dir`
-    (default: the same folder). `close()` may be called more than once.
+    -viewonly); the default shows it only. x11vnc listens on a Unix socket in a private directory, so the token
+    is the only way in; with `vnc_tcp` it listens on a 127.0.0.1 port (`vnc_port`) instead, which VNC viewers,
+    and any local user, can reach. Files go under `workdir`/live (private); logs under `log_dir` (default: the same folder).
+    `close()` may be called more than once.
     """
 
     def __init__(self, display: str, env: Mapping[str, str], workdir: Path, page_html: str, *, control: bool = False,
-                 log_dir: Path | None = None, novnc_dir: Path = NOVNC_DIR, timeout: float = START_TIMEOUT_S) -> None:
+                 vnc_tcp: bool = False, log_dir: Path | None = None, novnc_dir: Path = NOVNC_DIR,
+                 timeout: float = START_TIMEOUT_S) -> None:
         self.display = display
         self.control = control
+        self.vnc_tcp = vnc_tcp
         self._env = dict(env)
         self._dir = Path(workdir) / "live"
         self._log_dir = Path(log_dir) if log_dir is not None else self._dir
@@ -132,8 +151,10 @@ class LiveView:
         return self
 
     def _start(self) -> None:
+        self._dir.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(self._dir, 0o700)  # who can open the VNC socket in it
         web = self._dir / "web"
-        web.mkdir(parents=True, mode=0o700, exist_ok=True)
+        web.mkdir(mode=0o700, exist_ok=True)
         self._log_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
         for part in NOVNC_PARTS:  # links, not copies: the web root stays a few bytes
             link = web / part
@@ -141,13 +162,15 @@ class LiveView:
                 link.symlink_to(self._novnc / part)
         with open_private(web / PAGE_NAME, "wb") as f:
             f.write(self._page.encode())
-        vnc, self.vnc_port = start_vnc(self.display, self._env, str(self._log_dir / "x11vnc.log"),
-                                       control=self.control, timeout=self._timeout)
+        unix_socket = None if self.vnc_tcp else self._dir / "vnc.sock"
+        vnc, self.vnc_port = start_vnc(self.display, self._env, str(self._log_dir / "x11vnc.log"), control=self.control,
+                                       unix_socket=unix_socket, timeout=self._timeout)
         self._children.append(vnc)
         # The token file sits outside the web root, so it is never served.
+        target = f"127.0.0.1:{self.vnc_port}" if unix_socket is None else f"unix_socket:{unix_socket}"
         tokens = self._dir / "tokens"
         with open_private(tokens, "wb") as f:
-            f.write(f"{self.token}: 127.0.0.1:{self.vnc_port}\n".encode())
+            f.write(f"{self.token}: {target}\n".encode())
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.bind(("127.0.0.1", 0))
@@ -182,7 +205,8 @@ class LiveView:
             child.stop()
         self._children.clear()
         shutil.rmtree(self._dir / "web", ignore_errors=True)
-        try:
-            os.unlink(self._dir / "tokens")
-        except OSError:
-            pass
+        for name in ("tokens", "vnc.sock"):
+            try:
+                os.unlink(self._dir / name)
+            except OSError:
+                pass

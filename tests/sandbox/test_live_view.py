@@ -95,15 +95,47 @@ def test_only_the_views_token_opens_the_websocket(small_sandbox, tmp_path):
             assert status == 404 and view.token.encode() not in body, path
 
 
-def test_close_leaves_no_process_and_no_open_port(small_sandbox, tmp_path):
-    view = LiveView(small_sandbox.display, small_sandbox.env, tmp_path, PAGE).start()
+LOOPBACK = ("0100007F", "00000000000000000000000001000000")  # 127.0.0.1 and ::1 as /proc/net/tcp* write them
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process `pid` listens on (its socket inodes looked up in /proc/net/tcp and tcp6); each on
+    the loopback interface only."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].rsplit(":", 1)
+                assert address in LOOPBACK, f"pid {pid} listens on {address}:{int(port, 16)}"
+                ports.add(int(port, 16))
+    return ports
+
+
+@pytest.mark.parametrize("vnc_tcp", [False, True])
+def test_close_leaves_no_process_and_no_open_port(small_sandbox, tmp_path, vnc_tcp):
+    view = LiveView(small_sandbox.display, small_sandbox.env, tmp_path, PAGE, vnc_tcp=vnc_tcp).start()
     pids, port, vnc_port = view.pids, view.port, view.vnc_port
     assert len(pids) == 2 and all(alive(p) for p in pids)
-    assert port_open(port) and port_open(vnc_port)
+    vnc, websockify = pids
+    assert listening_ports(websockify) == {port} and port_open(port)
+    if vnc_tcp:
+        assert listening_ports(vnc) == {vnc_port} and port_open(vnc_port)
+    else:  # only its socket in the private directory: the token is the only way in
+        assert vnc_port is None and listening_ports(vnc) == set()
+        assert (tmp_path / "live" / "vnc.sock").is_socket() and (tmp_path / "live").stat().st_mode & 0o077 == 0
     view.close()
     assert not any(alive(p) for p in pids)
-    assert not port_open(port) and not port_open(vnc_port)
-    assert not (tmp_path / "live" / "web").exists() and not (tmp_path / "live" / "tokens").exists()
+    assert not port_open(port) and not (vnc_port and port_open(vnc_port))
+    assert {p.name for p in (tmp_path / "live").iterdir()} == {"x11vnc.log", "websockify.log"}  # page, token, socket gone
     view.close()  # twice is fine
 
 
@@ -112,7 +144,7 @@ def test_the_vnc_server_is_view_only_unless_control_is_asked_for(small_sandbox, 
     from rfb_client import RfbClient
 
     for control, moved in ((False, False), (True, True)):
-        with LiveView(small_sandbox.display, small_sandbox.env, tmp_path, PAGE, control=control) as view:
+        with LiveView(small_sandbox.display, small_sandbox.env, tmp_path, PAGE, control=control, vnc_tcp=True) as view:
             before = pointer(small_sandbox.display)
             target = (before[0] + 37) % 320, (before[1] + 23) % 240
             with RfbClient("127.0.0.1", view.vnc_port) as viewer:
