@@ -30,7 +30,7 @@ def user_registry():
 
 
 def _start(name: Optional[str], screen: str, apps: list[str], view: bool, control: bool, as_json: bool) -> None:
-    from agent.cli.live_view import render_page, view_mode
+    from agent.cli.live_view import describe, render_page, view_mode
     from sandbox import persistent
     from sandbox.registry import validate_name
 
@@ -43,14 +43,14 @@ def _start(name: Optional[str], screen: str, apps: list[str], view: bool, contro
 
         name = first_free_name({r.name for r in registry.list()})
     page = None if mode is None else render_page(validate_name(name), mode)
-    rec = persistent.start(registry, name, spec, apps, view=mode is not None, view_page=page, control=bool(mode))
+    rec = persistent.start(registry, name, spec, apps, view=mode is not None, view_page=page,
+                           control=mode == "control")
     if as_json:
         print_json(rec.to_dict())
         return
     typer.echo(f"started sandbox {rec.name} on display {rec.display} ({rec.screen}, supervisor pid {rec.pid})")
     if rec.view_url:
-        how = "control: the browser drives the sandbox" if mode else "view only"
-        typer.echo(f"live view ({how}): {rec.view_url}")
+        typer.echo(f"{describe(mode)}: {rec.view_url}")
         typer.echo(f"VNC (localhost): {rec.vnc_address}  e.g. `vncviewer {rec.vnc_address.replace(':', '::')}`")
     else:
         typer.echo("live view: off (start with --view to watch it in a browser)")

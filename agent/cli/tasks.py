@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agent.cli.live_view import ViewMode
     from agent.cli.options import TaskSetup
     from agent.runs.result import RunResult
     from sandbox.attach import AttachedSandbox
@@ -80,10 +81,10 @@ def _user(console, stop: StopController):
     return TerminalUser(console, sys.stdin, stop.urgent) if sys.stdin is not None and sys.stdin.isatty() else NoUser()
 
 
-def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool, view: bool | None = None) -> RunResult:
+def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool,
+            view: ViewMode | None = None) -> RunResult:
     """Run one task with signal handling and live progress; returns its RunResult (also after a forced interrupt).
-    `view` serves the sandbox's live view in a browser while the task runs: False view-only, True with control
-    (agent.cli.live_view); None serves none."""
+    `view` serves the sandbox's live view in a browser while the task runs (agent.cli.live_view)."""
     from agent.cli.live_view import live_view
     from agent.cli.progress import RichProgress
     from agent.runs.result import RunResult
