@@ -7,7 +7,8 @@ STAMP := $(VENV)/.deskpilot-installed
 # The CPU build of torch; an unpinned torch resolves to a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
 APT_PACKAGES := xvfb xdotool x11-utils x11-xserver-utils openbox xterm x11-apps galculator mousepad \
-                x11vnc fonts-dejavu-core scrot chromium dbus-daemon at-spi2-core python3-pyatspi gir1.2-atspi-2.0
+                x11vnc novnc websockify fonts-dejavu-core scrot chromium dbus-daemon at-spi2-core python3-pyatspi \
+                gir1.2-atspi-2.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system-deps python-deps demo test bench clean

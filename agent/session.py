@@ -81,13 +81,16 @@ def run_task(
     stop: threading.Event | None = None,
     observer: Observer | None = None,
     keep_home: Path | None = None,
+    live: Callable[[object], AbstractContextManager] | None = None,
 ) -> RunResult:
     """Run `task` with `policy` and record it in `run_dir` (made by start_run_dir).
 
     `host` is a started Sandbox or AttachedSandbox to run on (kept running afterwards); without one a fresh
     `screen`-sized Sandbox is started and torn down, its HOME first copied into `keep_home` when given (however
     the run ends; sandbox.home.keeping_home; a failed copy fails the run). `apps` are launched first when `launch`
-    (and recorded in meta.json either way, so a replay starts them).
+    (and recorded in meta.json either way, so a replay starts them). `live`, given the sandbox, returns a context
+    held while the run acts on it (the live view of `deskpilot run --view`): entered before the apps start, left
+    before the sandbox closes.
 
     A sandbox that does not start, or an app that never maps its window (AppLaunchError, naming the app and why),
     leaves no run behind: `run_dir` is removed and the SandboxError raised. Later failures of the machinery end
@@ -108,7 +111,8 @@ def run_task(
     started = False  # True once the sandbox and its apps are up: what fails before that is no run to keep
     with RunWriter(run_dir, meta, privacy) as writer:
         try:
-            with own as sb, keeping_home(sb, keep_home), DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
+            with own as sb, keeping_home(sb, keep_home), (live or _no_live)(sb), \
+                    DesktopEnv(sb, settings.settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 if launch:
                     launch_apps(sb, list(apps), run_dir)
@@ -133,6 +137,10 @@ def run_task(
         raise start_error
     meta = writer.meta
     return RunResult(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
+
+
+def _no_live(sb) -> AbstractContextManager:
+    return contextlib.nullcontext()
 
 
 def start_run_dir(runs_dir: Path, task: str, retention: RetentionPolicy | None = None,

@@ -26,7 +26,7 @@ from sandbox.environment import SandboxDirs
 from sandbox.errors import SandboxExistsError, SandboxStartError, SandboxStopError
 from sandbox.files import open_private
 from sandbox.home import HomeFiles, copy_home, list_home
-from sandbox.processes import require_program
+from sandbox.live_view import require_live_view
 from sandbox.registry import Registry, SandboxRecord, supervisor_alive, validate_name
 from sandbox.xserver import ScreenSpec
 
@@ -59,17 +59,23 @@ def start(
     apps: Sequence[str] = (),
     *,
     view: bool = False,
+    view_page: str | None = None,
+    control: bool = False,
     timeout: float = START_TIMEOUT_S,
 ) -> SandboxRecord:
     """Start a persistent sandbox called `name` (None: the first free sb1, sb2, ...); return its record once ready.
 
-    `apps` are command lines (split with shlex by the supervisor); `view` also serves a view-only VNC on
-    127.0.0.1. Raises MissingDependencyError (x11vnc for `view`), SandboxNameError, SandboxExistsError when the
-    name is taken, and SandboxStartError, ending with the supervisor's log, when it exits or times out.
+    `apps` are command lines (split with shlex by the supervisor); `view` also serves its live view on 127.0.0.1
+    (sandbox.live_view: a VNC port, and `view_page`, the HTML of the browser page, behind a token; the record's
+    `view_url`), view-only unless `control`. Raises MissingDependencyError (x11vnc, websockify or novnc for
+    `view`), SandboxNameError, SandboxExistsError when the name is taken, and SandboxStartError, ending with the
+    supervisor's log, when it exits or times out.
     The supervisor stays a child of this process (in a session of its own) until this process exits.
     """
     if view:
-        require_program("x11vnc")
+        require_live_view()
+        if view_page is None:
+            raise ValueError("a live view needs its page (view_page)")
     running = {r.name: r for r in registry.list()}
     name = validate_name(name) if name else first_free_name(set(running))
     if name in running:
@@ -78,11 +84,16 @@ def start(
                                  f"stop it with `deskpilot sandbox stop {name}` or pick another --name")
     registry.ensure_dirs()
     log = registry.log_path(name)
+    page = log.with_name(f"{name}.view.html")  # read by the supervisor at startup, removed once it is up
+    if view:
+        with open_private(page, "w") as f:
+            f.write(view_page)
     with open_private(log, "ab") as out:
         offset = out.tell()
         out.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {name}\n".encode())
         argv = [sys.executable, "-m", "sandbox.daemon", "--state-dir", str(registry.state_dir), "--name", name,
-                "--screen", str(screen), *[f"--app={cmd}" for cmd in apps], *(["--view"] if view else [])]
+                "--screen", str(screen), *[f"--app={cmd}" for cmd in apps],
+                *([f"--view-page={page}"] if view else []), *(["--view-control"] if view and control else [])]
         # A new session detaches the supervisor from this terminal: it outlives this process and its Ctrl-C.
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True, cwd="/")
@@ -92,6 +103,9 @@ def start(
         proc.terminate()
         proc.wait(STOP_TIMEOUT_S)
         raise
+    finally:
+        if view:
+            page.unlink(missing_ok=True)
     if rec is None:
         raise SandboxStartError(f"sandbox {name!r} failed to start; supervisor log ({log}):\n{_log_tail(log, offset)}",
                                 log_path=str(log))

@@ -26,6 +26,7 @@ PACKAGE_OF = {
     "xdpyinfo": "x11-utils",
     "xrdb": "x11-xserver-utils",
     "x11vnc": "x11vnc",
+    "websockify": "websockify",
     "galculator": "galculator",
     "mousepad": "mousepad",
     "scrot": "scrot",
@@ -112,12 +113,15 @@ def spawn(
     pass_fds: Sequence[int] = (),
     log_path: str | None = None,
     cwd: str | None = None,
+    stdin: int | None = None,
 ) -> Child:
     """Start `argv` in its own process group.
 
     With `tie_to_parent` the child is SIGKILLed by the kernel when this process dies, so no
     display or app outlives a crashed agent. Output goes to `log_path` (or is discarded). The child runs with
     umask 077: what an app writes (a saved file, its state in the run directory) is private to the user.
+    `stdin` is a file descriptor the child reads as its standard input (default: nothing), e.g. a listening
+    socket handed to an inetd-style server.
     """
     exe = require_program(argv[0]) if os.sep not in argv[0] else argv[0]
     out = open_private(log_path, "ab") if log_path else subprocess.DEVNULL
@@ -125,7 +129,7 @@ def spawn(
         popen = subprocess.Popen(
             [exe, *argv[1:]],
             env=dict(env),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
             stdout=out,
             stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
             pass_fds=tuple(pass_fds),

@@ -54,6 +54,7 @@ class SandboxRecord:
     kind: str = "persistent"
     # The owner's start time (clock ticks after boot, /proc/PID/stat): tells a live owner from a recycled pid.
     pid_start: int | None = None
+    view_url: str | None = None  # the browser live view's address, token included (sandbox.live_view)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (apps as a list)."""
@@ -76,6 +77,7 @@ class SandboxRecord:
             started_at=float(d["started_at"]),
             kind=str(d.get("kind", "persistent")),  # records written before shells published theirs
             pid_start=None if d.get("pid_start") is None else int(d["pid_start"]),
+            view_url=None if d.get("view_url") is None else str(d["view_url"]),
         )
 
     @property

@@ -130,6 +130,14 @@ class StreamLines:
         """Wait until `line` (without its newline) was written."""
         wait_until(lambda: line + "\n" in self._lines, timeout, f"{line!r} never came; got {self._lines}")
 
+    def line_starting(self, prefix: str, timeout: float) -> str:
+        """Wait for a line starting with `prefix` and return it (without its newline)."""
+        def match():
+            return next((x for x in list(self._lines) if x.startswith(prefix)), None)
+
+        wait_until(lambda: match() is not None, timeout, f"no line starts with {prefix!r}; got {self._lines}")
+        return match().rstrip("\n")
+
     def text(self) -> str:
         """Everything read, once the stream has ended."""
         self._thread.join(timeout=10)

@@ -14,6 +14,7 @@ import typer
 
 from agent.cli import values
 from agent.cli.common import EXIT_FAILED, UsageError, err_console, parse_app_commands, parse_screen, print_json
+from agent.cli.live_view import VIEW_CONTROL_HELP, VIEW_HELP
 
 
 KEEP_HOME_HELP = ("Copy the files apps wrote in the sandbox's home into DIR (new or empty) before it is removed "
@@ -28,20 +29,31 @@ def user_registry():
     return Registry(default_state_dir(os.environ))
 
 
-def _start(name: Optional[str], screen: str, apps: list[str], view: bool, as_json: bool) -> None:
+def _start(name: Optional[str], screen: str, apps: list[str], view: bool, control: bool, as_json: bool) -> None:
+    from agent.cli.live_view import describe, render_page, view_mode
     from sandbox import persistent
+    from sandbox.registry import validate_name
 
     spec = parse_screen(screen)
     parse_app_commands(apps)  # fail fast here rather than make the user read a supervisor log
-    rec = persistent.start(user_registry(), name, spec, apps, view=view)
+    mode = view_mode(view, control)
+    registry = user_registry()
+    if name is None and mode is not None:  # the page names its sandbox: settle the name first
+        from sandbox.persistent import first_free_name
+
+        name = first_free_name({r.name for r in registry.list()})
+    page = None if mode is None else render_page(validate_name(name), mode)
+    rec = persistent.start(registry, name, spec, apps, view=mode is not None, view_page=page,
+                           control=mode == "control")
     if as_json:
         print_json(rec.to_dict())
         return
     typer.echo(f"started sandbox {rec.name} on display {rec.display} ({rec.screen}, supervisor pid {rec.pid})")
-    if rec.vnc_address:
-        typer.echo(f"VNC (view-only, localhost): {rec.vnc_address}  e.g. `vncviewer {rec.vnc_address.replace(':', '::')}`")
+    if rec.view_url:
+        typer.echo(f"{describe(mode)}: {rec.view_url}")
+        typer.echo(f"VNC (localhost): {rec.vnc_address}  e.g. `vncviewer {rec.vnc_address.replace(':', '::')}`")
     else:
-        typer.echo("VNC: off (start with --view to watch it)")
+        typer.echo("live view: off (start with --view to watch it in a browser)")
 
 
 def _stop(name: Optional[str], all_: bool, keep_home: Optional[Path]) -> None:
@@ -128,11 +140,12 @@ def register(app: typer.Typer) -> None:
         name: Optional[str] = typer.Option(None, "--name", help="Sandbox name (default: first free of sb1, sb2, ...)."),
         screen: str = typer.Option("1280x800", "--screen", help="Screen size WxH or WxHxD."),
         app_cmds: list[str] = typer.Option([], "--app", help="Command line to launch (repeatable), e.g. --app xcalc."),
-        view: bool = typer.Option(False, "--view", help="Serve a view-only VNC on 127.0.0.1 (needs x11vnc)."),
+        view: bool = typer.Option(False, "--view", help=VIEW_HELP + " Also serves VNC on 127.0.0.1."),
+        view_control: bool = typer.Option(False, "--view-control", help=VIEW_CONTROL_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the sandbox record as JSON."),
     ) -> None:
         """Start a sandbox that keeps running after this command returns."""
-        _start(name, screen, app_cmds, view, as_json)
+        _start(name, screen, app_cmds, view, view_control, as_json)
 
     @group.command("list")
     def list_(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agent.cli.live_view import ViewMode
     from agent.cli.options import TaskSetup
     from agent.runs.result import RunResult
     from sandbox.attach import AttachedSandbox
@@ -80,8 +81,11 @@ def _user(console, stop: StopController):
     return TerminalUser(console, sys.stdin, stop.urgent) if sys.stdin is not None and sys.stdin.isatty() else NoUser()
 
 
-def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool) -> RunResult:
-    """Run one task with signal handling and live progress; returns its RunResult (also after a forced interrupt)."""
+def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool,
+            view: ViewMode | None = None) -> RunResult:
+    """Run one task with signal handling and live progress; returns its RunResult (also after a forced interrupt).
+    `view` serves the sandbox's live view in a browser while the task runs (agent.cli.live_view)."""
+    from agent.cli.live_view import live_view
     from agent.cli.progress import RichProgress
     from agent.runs.result import RunResult
     from agent.session import run_task, start_run_dir
@@ -95,7 +99,8 @@ def run_one(task: str, setup: TaskSetup, policy, console, *, host, launch: bool)
         try:
             return run_task(task, policy, run_dir, apps=setup.apps, launch=launch, screen=setup.screen, host=host,
                             settings=setup.settings, model_info=setup.source.describe(), user=_user(console, stop),
-                            stop=stop.event, observer=progress, keep_home=setup.keep_home if host is None else None)
+                            stop=stop.event, observer=progress, keep_home=setup.keep_home if host is None else None,
+                            live=None if view is None else live_view(console, run_dir.name, view))
         except KeyboardInterrupt:
             return RunResult.of_run_dir(run_dir, time.monotonic() - t0)  # finalised as `interrupted` on the way out
         finally:

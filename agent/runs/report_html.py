@@ -12,20 +12,14 @@ from __future__ import annotations
 import html
 import json
 
+from agent.runs.page_style import BASE_CSS
 from agent.runs.report_view import ReportView, Shot, StepView
 
 MARK_COLOUR = "#ff00ff"  # magenta: rare on desktops, so the mark reads on any screen (the browser test looks for it)
 PREVIEW_WIDTH = 640
 
-_CSS = f"""
-body{{font-family:DejaVu Sans,Arial,sans-serif;margin:0 24px;color:#222;background:#fff}}
+_CSS = BASE_CSS + f"""
 main{{padding-bottom:85vh}}
-h1{{font-size:1.4em;margin:16px 0 8px}}
-table.summary td{{padding:2px 14px 2px 0;vertical-align:top}}
-table.summary td:first-child{{color:#666;white-space:nowrap}}
-.outcome{{padding:1px 8px;border-radius:4px;color:#fff;background:#b00}}
-.outcome-done,.outcome-replayed{{background:#080}}
-.notes li{{color:#8a5a00}}
 nav.strip{{display:flex;gap:6px;overflow-x:auto;padding:8px 0;border-bottom:1px solid #ccc}}
 nav.strip a{{flex:0 0 auto;text-align:center;color:#222;text-decoration:none;font-size:.8em}}
 nav.strip img{{display:block;width:{96}px;border:2px solid #999}}
@@ -47,7 +41,6 @@ svg.mark{{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:n
 .mark circle.ring,.mark polyline{{fill:none;stroke:{MARK_COLOUR};stroke-width:3px;vector-effect:non-scaling-stroke}}
 .mark circle.dot{{fill:{MARK_COLOUR}}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-width:1000px;margin:4px 0}}
-.problem{{color:#b00}}
 .timings{{color:#555;font-size:.85em}}
 .attribution{{padding:1px 8px;border-radius:4px;color:#fff;background:#6a1b9a;font-size:.85em}}
 """

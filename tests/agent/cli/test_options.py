@@ -21,7 +21,7 @@ def test_run_and_shell_have_the_same_shared_options():
     commands = typer.main.get_command(build_app()).commands
     run, shell = _declared(commands["run"]), _declared(commands["shell"])
     assert set(run) == set(TASK_OPTIONS) and run == shell
-    assert [p.name for p in commands["run"].params] == ["task", *TASK_OPTIONS, "as_json"]  # in place of `options`
+    assert [p.name for p in commands["run"].params] == ["task", *TASK_OPTIONS, "as_json", "view", "view_control"]  # in place of `options`
 
 
 def test_every_declared_option_is_a_field():
