@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.runs.result import RESULT_KEYS
 from agent.runs.trajectory import load_run
 from perception.capture import Size
 from perception.formats import get_format, mapping
@@ -138,7 +139,7 @@ def test_missing_builtin_model_exits_2_with_a_hint(tmp_path):
 def test_done_prints_one_json_object_and_exits_0(tmp_path):
     res, out = run_json(tmp_path, [click(*BLANK[0]), FINISH])
     assert res.returncode == 0
-    assert set(out) == {"run_dir", "outcome", "steps", "answer", "error", "wall_s"}
+    assert tuple(out) == RESULT_KEYS and out["schema_version"] == 1  # the one result shape (docs/json.md)
     assert (out["outcome"], out["steps"], out["answer"]) == ("done", 2, "ok")
     traj = load_run(out["run_dir"])
     assert traj.meta.outcome == "done" and traj.meta.model["source"] == "script"
