@@ -132,7 +132,9 @@ def test_missing_builtin_model_exits_2_with_a_hint(tmp_path):
     (empty / "builtin.json").write_text("{}")
     res = cli(tmp_path, "run", "t", "--model", str(empty), "--runs-dir", str(tmp_path / "runs"))
     assert res.returncode == 2, res.stderr
-    assert res.stderr == f"error: no built-in model weights in {str(empty)!r}; train them with `deskpilot train`\n"
+    # What it tried to load, then the one-line error (no "model loaded" line, no traceback).
+    assert res.stderr == (f"loading model {empty} ...\n"
+                          f"error: no built-in model weights in {str(empty)!r}; train them with `deskpilot train`\n")
     assert res.stdout == "" and not (tmp_path / "runs").exists()  # failed before anything was started or written
 
 
