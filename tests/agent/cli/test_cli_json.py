@@ -138,3 +138,25 @@ def test_datagen_and_eval_actions_print_summaries_by_default_and_json_when_asked
     res = cli(tmp_path, "eval", "actions", str(data), "--episodes", "1", "--clicks", "2", "--json", timeout=600)
     out = one_object(res)
     assert out["steps"] == total and "by kind" not in res.stderr
+
+
+@pytest.mark.slow
+def test_datagen_and_train_summaries_and_json_without_third_party_bars(tmp_path):
+    """datagen --json prints its manifest; train says what it trains, logs its steps, ends with a summary (no
+    transformers "Writing model shards" bar), and with --json prints only the checkpoint object."""
+    pytest.importorskip("torch")
+    data = tmp_path / "train"
+    res = cli(tmp_path, "datagen", str(data), "--screens", "2,0,0", "--xcalc", "0", "--json", timeout=300)
+    manifest = one_object(res)
+    assert manifest == json.loads((data / "manifest.json").read_text()) and manifest["screens"] == 2
+    assert "wrote " not in res.stderr  # the summary is the object now
+    train = ["train", "--data", str(data), "--max-steps", "2", "--batch", "2", "--minutes", "5"]
+    res = cli(tmp_path, *train, "--out", str(tmp_path / "ck"), timeout=600)
+    assert res.returncode == 0 and res.stdout == "", res.stderr
+    assert "shards" not in res.stderr and "it/s" not in res.stderr, res.stderr
+    assert f"training the built-in model on {data} for at most 5 min or 2 steps (cpu) ..." in res.stderr
+    assert res.stderr.splitlines()[-1].startswith("trained 2 steps (4 samples) in ")
+    assert res.stderr.splitlines()[-1].endswith(f"; checkpoint: {tmp_path / 'ck'}")
+    res = cli(tmp_path, *train, "--out", str(tmp_path / "ck2"), "--json", timeout=600)
+    assert one_object(res) == {"checkpoint": str(tmp_path / "ck2")}
+    assert "shards" not in res.stderr
