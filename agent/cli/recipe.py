@@ -87,7 +87,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _load(setup, console):
-    """The model of a recipe's `ask` steps, loaded when the first one runs, saying what it loads."""
+    """The model of a recipe's words targets and task steps, loaded when the first one needs it, saying what it
+    loads (agent.cli.progress.loading_model)."""
     from agent.cli.progress import loading_model, model_label
     from perception.backends.factory import load_policy
 
