@@ -9,6 +9,7 @@ from pathlib import Path
 from actions.schema import Click, Done, Type
 from agent.loop.env import DesktopEnv, launch_apps
 from agent.loop.driver import run_episode
+from agent.loop.recording import Observer
 from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from perception.backends.action_script import ActionScriptPolicy
@@ -80,10 +81,11 @@ def xcalc_reader(sandbox: Sandbox):
 
 
 def run_demo(runs_dir: Path, screen: ScreenSpec | None = None, retention: RetentionPolicy | None = None,
-             notify=None) -> RunResult:
+             notify=None, observer: Observer | None = None) -> RunResult:
     """Run the demo in a fresh sandbox and return its result (run directory included).
 
-    The run starts like every run (agent.runs.start: `retention` applied, `notify` told what it deleted)."""
+    The run starts like every run (agent.runs.start: `retention` applied, `notify` told what it deleted);
+    `observer` sees each step as the loop takes it (live progress)."""
     t0 = time.monotonic()
     screen = screen or ScreenSpec(1280, 800)
     run_dir = start_run_dir(runs_dir, "demo", retention, notify)
@@ -94,7 +96,8 @@ def run_demo(runs_dir: Path, screen: ScreenSpec | None = None, retention: Retent
     with RunWriter(run_dir, meta) as writer, Sandbox(screen) as sb:
         launch_apps(sb, meta.apps, run_dir)
         with DesktopEnv(sb) as env:
-            result = run_episode(env, demo_policy(sb, run_dir, xcalc_reader(sb)), writer, DEMO_TASK, max_steps=40)
+            result = run_episode(env, demo_policy(sb, run_dir, xcalc_reader(sb)), writer, DEMO_TASK, max_steps=40,
+                                 observer=observer)
             writer.record_final_screen(env.observe().screenshot)
         writer.finish(result.outcome, answer=result.answer, error=result.error)
     return replace(result, wall_s=time.monotonic() - t0)

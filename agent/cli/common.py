@@ -1,11 +1,12 @@
-"""Shared pieces of the command line: running the app, error reporting, JSON output, option parsers."""
+"""Shared pieces of the command line: running the app, error reporting, JSON output, option parsers.
+
+A command that produces a run prints its result with `print_json(result.to_json())` (agent.runs.result: the one
+result shape, docs/json.md)."""
 
 from __future__ import annotations
 
 import signal
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,12 +16,9 @@ from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_US
 from agent.errors import UsageError
 from sandbox.files import json_text
 
-if TYPE_CHECKING:
-    from agent.runs.records import Outcome
-
 __all__ = [
     "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "err_console", "parse_app_commands",
-    "parse_screen", "print_error", "print_json", "run_app", "run_json",
+    "parse_screen", "print_error", "print_json", "run_app",
 ]
 
 
@@ -38,11 +36,6 @@ def print_json(obj: dict) -> None:
     """Print one JSON object on stdout (text UTF-8 cannot encode is escaped, as in run directories)."""
     sys.stdout.write(json_text(obj) + "\n")
     sys.stdout.flush()
-
-
-def run_json(run_dir: Path, outcome: Outcome, steps: int, answer: str | None) -> dict:
-    """The keys every command that runs something prints with --json (`run` adds error and wall_s)."""
-    return {"run_dir": str(run_dir), "outcome": outcome, "steps": steps, "answer": answer}
 
 
 def parse_screen(text: str):

@@ -11,6 +11,7 @@ import typer
 
 from agent.cli import values
 from agent.cli.common import UsageError, err_console, print_json
+from agent.cli.progress import loading_model
 
 def make_grounder(model: str, fmt: str, snap: bool = True):
     """A Grounder by name: 'ocr' (OCR baseline), 'builtin' (shipped model), or a checkpoint directory.
@@ -69,7 +70,8 @@ def grounding(
     rows = load_rows(dataset)[::stride]
     rows = rows[:limit] if limit else rows
     check_images(rows, images or dataset.parent)  # every image there and readable before the model is loaded
-    grounder = make_grounder(model, fmt, snap)
+    with loading_model(err_console(), eval_model_label(model)):
+        grounder = make_grounder(model, fmt, snap)
     with RowProgress(err_console(), "rows") as progress:
         report = evaluate(grounder, rows, images or dataset.parent, jpeg_qualities=qualities, screens=screens,
                           progress=progress.update)
@@ -84,6 +86,11 @@ def grounding(
         print_json(summary)
     else:
         print_grounding(err_console(), summary)
+
+
+def eval_model_label(model: str) -> str | None:
+    """What `--model` loads, for agent.cli.progress.loading_model (the OCR baseline loads its models lazily)."""
+    return None if model == "ocr" else "builtin (the shipped model)" if model == "builtin" else model
 
 
 def _grounding_axes(sweep: str | None, parse_axes) -> list[str]:
@@ -180,6 +187,7 @@ def actions_cmd(
     out: Path | None = typer.Option(None, "--out", help="Write the JSON report here."),
     snap: bool = typer.Option(True, "--snap/--no-snap", help="Click the listing line the thought names."),
     details: Path | None = typer.Option(None, "--details", help="Write one JSON line per step (reply, verdicts) here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object on stdout (default: tables on stderr)."),
 ) -> None:
     """Next-action accuracy (type, target and text all right) on held-out episodes, teacher-forced; wrong steps
     split into reasoning errors (wrong thought) and grounding errors (right thought, wrong action)."""
@@ -194,20 +202,49 @@ def actions_cmd(
         raise UsageError(f"{data} has no screens.jsonl: generate it with `deskpilot datagen {data} --split heldout`")
     if model != "builtin" and not (Path(model) / "builtin.json").is_file():
         raise UsageError(f"--model must be 'builtin' or a checkpoint written by `deskpilot train`; got {model!r}")
-    policy = make_grounder(model, "ui-tars", snap)  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
-    with details.open("w") if details else contextlib.nullcontext() as sink:
+    console = err_console()
+    with loading_model(console, eval_model_label(model)):
+        policy = make_grounder(model, "ui-tars", snap)  # a BuiltinPolicy: 'builtin' or a `deskpilot train` checkpoint
+    with details.open("w") if details else contextlib.nullcontext() as sink, RowProgress(console, "steps") as progress:
         write = (lambda record: sink.write(json.dumps(record) + "\n")) if sink else None
         report = evaluate_actions(policy, data, episodes_per_screen=episodes, click_limit=clicks, seed=seed,
-                                  log=lambda m: err_console().print(m, highlight=False), details=write)
+                                  details=write, progress=progress.update)
     summary = {"dataset": str(data), "model": model, "snap": snap, **report}
     if out:
         out.write_text(json.dumps(summary, indent=1))
-    print_json(summary)
+    if as_json:
+        print_json(summary)
+    else:
+        print_actions(console, summary)
+
+
+def print_actions(console, summary: dict) -> None:
+    """The next-action report as a table on stderr: per kind, step accuracy, its errors split, episode success."""
+    from rich.table import Table
+
+    if not console.is_terminal:
+        console.width = max(console.width, 132)
+    overall = summary["accuracy"].get("all", {"accuracy": 0.0, "steps": 0})
+    console.print(f"next-action accuracy {overall['accuracy']:.1%} on {summary['steps']} steps, median "
+                  f"{summary['median_seconds']} s per step", highlight=False)
+    table = Table(title="by kind", title_justify="left")
+    for column in ("kind", "accuracy", "steps", "reasoning errors", "grounding errors", "episodes right"):
+        table.add_column(column, no_wrap=True)
+    for kind, figures in summary["accuracy"].items():
+        if kind == "all":
+            continue
+        errors = summary["errors"].get(kind, {})
+        episodes = summary["episode_success"].get(kind)
+        table.add_row(kind, f"{figures['accuracy']:.1%}", str(figures["steps"]), str(errors.get("reasoning", "-")),
+                      str(errors.get("grounding", "-")),
+                      "-" if episodes is None else f"{episodes['rate']:.1%} of {episodes['episodes']}")
+    console.print(table)
 
 
 def compare_cmd(
     a: Path = typer.Argument(..., exists=True, dir_okay=False, help="A report from `eval grounding/actions --out`."),
     b: Path = typer.Argument(..., exists=True, dir_okay=False, help="A second report of the same kind."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as one JSON object on stdout (default: a table on stderr)."),
 ) -> None:
     """Each accuracy of two reports side by side, with the 95% interval of the change: whether two checkpoints
     (or two training runs of one recipe) differ by more than sampling noise."""
@@ -227,8 +264,10 @@ def compare_cmd(
         low, high = d["interval95"]
         table.add_row(d["metric"], f"{d['a']:.1%}", f"{d['b']:.1%}", f"{d['n_a']}/{d['n_b']}", f"{d['change']:+.1%}",
                       f"{low:+.1%} .. {high:+.1%}", "yes" if d["within_noise"] else "NO")
-    err_console().print(table)
-    print_json(result)
+    if as_json:
+        print_json(result)
+    else:
+        err_console().print(table)
 
 
 def register(app: typer.Typer) -> None:

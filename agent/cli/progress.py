@@ -1,6 +1,11 @@
-"""Live progress of a run on a terminal (stderr): a spinner while the model thinks, one block per step, a summary."""
+"""Live progress on stderr: a spinner while the model thinks, one block per step, a summary; what model is loaded
+and how long it took; one line per replayed step."""
 
 from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,6 +15,10 @@ from agent.loop.human import describe
 from agent.runs.records import Outcome
 from agent.runs.result import RunResult
 from perception.policy import Proposal
+
+if TYPE_CHECKING:
+    from agent.runs.replay import StepComparison
+    from perception.backends.factory import PolicySource
 
 THOUGHT_CHARS = 300  # long chains of thought are cut; the full text is in steps.jsonl
 
@@ -82,3 +91,40 @@ def print_summary(console: Console, result: RunResult) -> None:
         console.print(f"reason: {escape(result.error)}", highlight=False)
     report = result.run_dir / "report.html"  # `--record none` keeps no report
     console.print(f"run directory: {result.run_dir}" + (f"  (report: {report})" if report.exists() else ""), highlight=False)
+
+
+def model_label(source: PolicySource) -> str | None:
+    """What `loading_model` names for a policy source: the shipped model or the checkpoint directory; None for a
+    reply script or a model server (nothing is loaded here, so nothing to wait for)."""
+    if source.kind == "builtin":
+        return source.location or "builtin (the shipped model)"
+    if source.kind == "transformers":
+        return source.location
+    return None
+
+
+@contextlib.contextmanager
+def loading_model(console: Console, label: str | None):
+    """Say on `console` what model is being loaded (`loading model LABEL ...`, a spinner on a terminal) and, once
+    it is, how long that took: loading takes seconds, and a command silent meanwhile looks stuck. A None
+    `label` (nothing to load) says nothing."""
+    if label is None:
+        yield
+        return
+    console.print(f"loading model {label} ...", markup=False, highlight=False)
+    t0 = time.monotonic()
+    with console.status("loading the model...") if console.is_terminal else contextlib.nullcontext():
+        yield
+    console.print(f"model loaded in {time.monotonic() - t0:.1f} s", markup=False, highlight=False)
+
+
+def print_replayed(console: Console, c: StepComparison) -> None:
+    """One line per replayed step as it is judged: its index and action, how much of the screen it changed and
+    how much of that differs from the recording."""
+    if c.changed_pixels is None:
+        measure = "[dim]not judged[/]"
+    else:
+        diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.1%}"
+        measure = f"[dim]{c.changed_pixels} pixels changed, {diff} of them different[/]"
+    verdict = "[red]diverged[/]" if c.diverged else "[green]same[/]"
+    console.print(f"[bold cyan]step {c.index}[/] {escape(c.kind)}  {verdict}  {measure}", highlight=False)

@@ -54,7 +54,6 @@ def register(app: typer.Typer) -> None:
         from agent.runs.records import AppSpec
         from agent.runs.result import RunResult
         from agent.session import start_run_dir
-        from perception.backends.factory import load_policy
 
         var_values = parse_vars(var)
         loaded = load_recipe(file, var_values)  # RecipeError: FILE:LINE: FIELD: problem
@@ -76,7 +75,7 @@ def register(app: typer.Typer) -> None:
         with host or contextlib.nullcontext(), StopController(console) as stop:
             try:
                 result = run_recipe(loaded, run_dir, apps=apps + setup.apps, screen=setup.screen, host=host,
-                                    settings=settings, policy=lambda: load_policy(setup.source, setup.history),
+                                    settings=settings, policy=lambda: _load(setup, console),
                                     model_info=setup.source.describe(), stop=stop.event, say=say,
                                     keep_home=setup.keep_home)
             except KeyboardInterrupt:
@@ -85,3 +84,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(result.to_json())
         raise SystemExit(exit_code_of_outcome(result.outcome))
+
+
+def _load(setup, console):
+    """The model of a recipe's words targets and task steps, loaded when the first one needs it, saying what it
+    loads (agent.cli.progress.loading_model)."""
+    from agent.cli.progress import loading_model, model_label
+    from perception.backends.factory import load_policy
+
+    with loading_model(console, model_label(setup.source)):
+        return load_policy(setup.source, setup.history)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from agent.cli import values
-from agent.cli.common import UsageError, err_console, print_json, run_json
+from agent.cli.common import UsageError, err_console, print_json
 from agent.cli.exit_codes import exit_code_of_outcome
 from agent.cli.options import RUN_HELP, RUNS_DIR_HELP
+
+if TYPE_CHECKING:
+    from agent.runs.replay import ReplayReport
 
 
 def register(app: typer.Typer) -> None:
@@ -37,11 +41,13 @@ def register(app: typer.Typer) -> None:
                                                "to ground with (and --model-name)"),
         model_name: Optional[str] = typer.Option(None, "--model-name", help="the model the --endpoint serves"),
         format: Optional[str] = typer.Option(None, "--format", help="the model's output format (as for run)"),
-        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a summary"),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout when the run ends (docs/json.md)."),
     ) -> None:
         """Replay a run's recorded actions in a fresh sandbox and report the steps that changed the screen differently."""
+        from agent.cli.progress import print_replayed, print_summary
         from agent.runs.refs import resolve_run
         from agent.runs.replay import REPLAY_MODES, replay_run, replayable_actions
+        from agent.runs.result import RunResult
         from agent.runs.retention import RetentionPolicy
         from agent.runs.trajectory import load_run
 
@@ -60,52 +66,52 @@ def register(app: typer.Typer) -> None:
         # Reject a run that cannot be replayed (TrajectoryError: exit 2, one line) before starting a sandbox.
         replayable_actions(load_run(run), mode=mode, screen=size)
         console = err_console()
+        t0 = time.monotonic()
         finder = grounder = None
         if wants_model:
-            grounder = _grounder(model, endpoint, model_name, format)
+            grounder = _grounder(model, endpoint, model_name, format, console)
         if mode == "reground":
             from perception.ocr import TextFinder
 
             finder = TextFinder()  # the text fallback; loads its models only if an image is not found
+        console.print(f"[bold]deskpilot replay[/]: {escape(str(run))} in a fresh sandbox ({mode})", highlight=False)
         try:
             report = replay_run(run, runs_dir, mode=mode, screen=size, speed=speed, tolerance=tolerance, retention=retention,
                                 notify=lambda line: console.print(line, markup=False, highlight=False), text_finder=finder,
-                                grounder=grounder)
+                                grounder=grounder, on_step=lambda c: print_replayed(console, c))
         finally:
             for held in (finder, grounder):
                 if held is not None:
                     held.close()
-        steps = len(report.comparisons)
+        result = RunResult(report.run_dir, report.outcome, len(report.comparisons), report.answer, report.error,
+                           time.monotonic() - t0)
+        if report.final_diff is not None:
+            console.print(f"final screen: {report.final_diff:.3%} of its pixels differ from the recording (not judged)",
+                          highlight=False)
+        print_summary(console, result)
         if as_json:
-            out = run_json(report.run_dir, report.outcome, steps, report.answer)
-            out["diverged_steps"] = report.diverged_steps
-            out["final_diff"] = report.final_diff
-            out["mode"] = mode
-            out["comparisons"] = [{"step": c.index, "kind": c.kind, "changed_pixels": c.changed_pixels, "mismatch": c.diff_fraction,
-                                   "diverged": c.diverged} for c in report.comparisons]
-            out["error"] = report.error
-            print_json(out)
-        else:
-            table = Table("step", "action", "pixels changed", "of those, different", "verdict")
-            for c in report.comparisons:
-                changed = "-" if c.changed_pixels is None else str(c.changed_pixels)
-                diff = "-" if c.diff_fraction is None else f"{c.diff_fraction:.1%}"
-                table.add_row(str(c.index), c.kind, changed, diff, "[red]diverged[/]" if c.diverged else "same")
-            console.print(table)
-            if report.final_diff is not None:
-                console.print(f"final screen: {report.final_diff:.3%} of its pixels differ from the recording (not judged)")
-            if report.error:
-                console.print(report.error, markup=False, highlight=False)
-            console.print(f"outcome: [bold]{report.outcome}[/]  run directory: {report.run_dir}")
+            print_json(result.to_json(replay=replay_details(report, mode)))
         raise typer.Exit(exit_code_of_outcome(report.outcome))
 
 
-def _grounder(model: str | None, endpoint: str | None, model_name: str | None, format: str | None):
+def replay_details(report: ReplayReport, mode: str) -> dict:
+    """What only a replay has, the `replay` key of its --json result (docs/json.md): its source run, mode, the
+    diverged steps, the final screen's difference and each step's comparison."""
+    return {"source_run": str(Path(report.source).resolve()), "mode": mode, "diverged_steps": report.diverged_steps,
+            "final_diff": report.final_diff,
+            "comparisons": [{"step": c.index, "kind": c.kind, "changed_pixels": c.changed_pixels,
+                             "mismatch": c.diff_fraction, "diverged": c.diverged} for c in report.comparisons]}
+
+
+def _grounder(model: str | None, endpoint: str | None, model_name: str | None, format: str | None, console):
     """The model the options name, when it can ground descriptions (UsageError otherwise; BackendError: exit 2)."""
+    from agent.cli.progress import loading_model, model_label
     from perception.backends.factory import load_policy, resolve_source
     from perception.policy import Grounder
 
-    loaded = load_policy(resolve_source(model, endpoint, model_name, format))
+    source = resolve_source(model, endpoint, model_name, format)
+    with loading_model(console, model_label(source)):
+        loaded = load_policy(source)
     if not isinstance(loaded, Grounder):
         loaded.close()
         raise UsageError(f"the model {model or endpoint!r} cannot ground a description on a screen")

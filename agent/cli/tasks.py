@@ -59,11 +59,12 @@ class StopController:
 
 
 def load_policy(setup: TaskSetup, console):
-    """The policy the options name, with a spinner on a terminal (BackendError when it cannot be loaded: exit 2)."""
+    """The policy the options name, saying what it loads and how long that took (agent.cli.progress.loading_model;
+    BackendError when it cannot be loaded: exit 2)."""
+    from agent.cli.progress import loading_model, model_label
     from perception.backends.factory import load_policy as load
 
-    status = console.status("loading the model...") if console.is_terminal else contextlib.nullcontext()
-    with status:
+    with loading_model(console, model_label(setup.source)):
         return load(setup.source, setup.history)
 
 

@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
         split: str = typer.Option("train", "--split", help="'train' or 'heldout' (held-out uses reserved label words)."),
         screens: str = typer.Option("60,20,20", "--screens", help="Screens at 1280x800,1024x768,1920x1080."),
         xcalc: int = typer.Option(4, "--xcalc", help="Screens of the real xcalc."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout (default: a summary on stderr)."),
     ) -> None:
         """Render a grounding dataset in sandboxes with exact ground truth."""
         from agent.modeldev.datagen.generate import GenSpec, generate
@@ -34,14 +35,23 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}") from None
         if len(counts) != 3 or min(counts) < 0:
             raise UsageError(f"--screens must be three comma-separated counts, got {screens!r}")
-        print_json(generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
-                            log=lambda m: err_console().print(m, highlight=False)))
+        console = err_console()
+        console.print(f"rendering {sum(counts)} screens ({screens} at 1280x800,1024x768,1920x1080) and {xcalc} of "
+                      f"xcalc into {out} ...", markup=False, highlight=False)
+        manifest = generate(GenSpec(seed, counts, xcalc_shots=xcalc, split=split), out,
+                            log=lambda m: console.print(m, markup=False, highlight=False))
+        if as_json:
+            print_json(manifest)
+        else:
+            console.print(f"wrote {manifest['rows']} rows on {manifest['screens']} screens ({split} split) to {out} "
+                          f"in {manifest['seconds']} s", markup=False, highlight=False)
 
     @app.command("ocr-cache")
     def ocr_cache_cmd(
         data: Path = typer.Argument(..., help="Dataset directory from `deskpilot datagen`."),
         kinds: str = typer.Option("xcalc", "--kinds", help="Comma-separated screen kinds to OCR ('' = all)."),
         limit: int = typer.Option(0, "--limit", help="At most this many new screens (0 = no limit)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout (default: a summary on stderr)."),
     ) -> None:
         """Run real OCR on a dataset's screens once and cache it (ocr.jsonl) for training listings."""
         from agent.modeldev.train.ocr_cache import build_ocr_cache
@@ -51,7 +61,10 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"{data} has no screens.jsonl: run `deskpilot datagen {data}` first")
         path = build_ocr_cache(data, tuple(k for k in kinds.split(",") if k), limit or None,
                                log=lambda m: err_console().print(m, highlight=False))
-        print_json({"ocr_cache": str(path)})
+        if as_json:
+            print_json({"ocr_cache": str(path)})
+        else:
+            err_console().print(f"OCR cache: {path}", markup=False, highlight=False)
 
     @app.command("train")
     def train_cmd(
@@ -68,6 +81,7 @@ def register(app: typer.Typer) -> None:
         snapshot_every: int = typer.Option(0, "--snapshot-every", help="Also save OUT/step-N every N steps."),
         coord_tokens: int = typer.Option(512, "--coord-tokens",
                                          help="Point halves `(x` and `,y)` below N are one token each; 0 = digits."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout (default: a summary on stderr)."),
     ) -> None:
         """Train the built-in model from scratch (CPU) and write a checkpoint TransformersPolicy loads."""
         from agent.modeldev.train.loop import TrainConfig, train
@@ -85,6 +99,23 @@ def register(app: typer.Typer) -> None:
         cfg = TrainConfig(data=str(data), out=str(out), seed=seed, minutes=minutes, max_steps=max_steps, batch=batch,
                           lr=lr, device=device, warmup=warmup, threads=threads,
                           snapshot_every=snapshot_every)
+        console = err_console()
+        console.print(f"training the built-in model on {data} for at most {minutes:g} min or {max_steps} steps "
+                      f"({device}) ...", markup=False, highlight=False)
         path = train(cfg, BuiltinModelConfig(coord_tokens=coord_tokens),
-                     log=lambda m: err_console().print(m, highlight=False))
-        print_json({"checkpoint": str(path)})
+                     log=lambda m: console.print(m, markup=False, highlight=False))
+        if as_json:
+            print_json({"checkpoint": str(path)})
+        else:
+            console.print(train_summary(path), markup=False, highlight=False)
+
+
+def train_summary(checkpoint: Path) -> str:
+    """One line on a finished training run from its train_log.json: steps, samples, time, last loss, checkpoint."""
+    import json
+
+    log = json.loads((checkpoint / "train_log.json").read_text())
+    last = log["history"][-1]["loss"] if log.get("history") else None
+    loss = f", loss {last:.4f}" if last is not None else ""
+    return (f"trained {log['steps']} steps ({log['samples_seen']} samples) in {log['seconds']} s{loss}; "
+            f"checkpoint: {checkpoint}")

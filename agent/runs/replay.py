@@ -75,7 +75,8 @@ REPLAY_MODES: tuple[str, ...] = ("exact", "reground")
 def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact", screen: tuple[int, int] | None = None,
                speed: float | None = None, tolerance: float = DEFAULT_TOLERANCE, settle: SettleConfig | None = None,
                retention: RetentionPolicy | None = None, notify: Callable[[str], None] | None = None,
-               text_finder: TextFinder | None = None, grounder: Grounder | None = None) -> ReplayReport:
+               text_finder: TextFinder | None = None, grounder: Grounder | None = None,
+               on_step: Callable[[StepComparison], None] | None = None) -> ReplayReport:
     """Replay `source` in a fresh sandbox with the same apps; write a new run that names its source.
 
     `mode` "exact" performs the recorded actions at the recorded pixels; "reground" first finds each step's
@@ -86,9 +87,11 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
     A step the recording refused (a guard, a declined confirmation: `performed` false) is not performed again.
     Each step diverges when more than `tolerance` of the screen region it changed (recorded or replayed) ends up
     different (agent.runs.divergence). A diverged replay keeps no answer: the source's answer was not reproduced.
-    The new run starts like every run (agent.runs.start: `retention`, `notify`).
+    The new run starts like every run (agent.runs.start: `retention`, `notify`). `on_step` is told each step's
+    comparison as soon as it is judged (live progress).
     """
     traj = load_run(source)
+    on_step = on_step or (lambda _comparison: None)
     size = tuple(screen or traj.meta.screen)
     actions = replayable_actions(traj, mode=mode, screen=size)  # before anything is started or written
     recorded = [traj.screenshot_path(step) for step in traj.steps] + [traj.final_screenshot_path]
@@ -126,6 +129,7 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
                                                  result={"performed": False, "error": lost, **extra},
                                                  note=f"replay of step {step.index}"), seen.screenshot)
                         report.comparisons.append(StepComparison(step.index, action.kind, None, None, True))
+                        on_step(report.comparisons[-1])
                         break
                     extra.update(_where(step.action, action, located))
                 # A step the agent refused (a guard, a declined confirmation) was never performed: do not perform it now.
@@ -149,6 +153,7 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
                                      None if change is None else change.changed_pixels,
                                      change is not None and change.diverged(tolerance))
                 report.comparisons.append(cmp)
+                on_step(cmp)
                 writer.record(
                     StepRecord(
                         index=step.index, started_at=t0, ended_at=t_seen, screenshot=None,

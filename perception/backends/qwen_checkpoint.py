@@ -7,6 +7,7 @@ become BackendError saying what is wrong, at load time. torch and transformers a
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -104,21 +105,43 @@ def load_checkpoint(info: CheckpointInfo, device, dtype) -> tuple[Any, Any, Any]
 
     path = str(info.path)
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-        # Without torchvision this resolves to Qwen2VLImageProcessorPil; AutoProcessor would fail on video.
-        image_processor = transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True)
-        model_cls = getattr(transformers, info.model_class)
-        # With accelerate installed, weights stream straight onto the GPU (no full copy in host RAM first);
-        # transformers refuses any device_map without it.
-        direct = device.type != "cpu" and importlib.util.find_spec("accelerate") is not None
-        extra = {"device_map": device} if direct else {}
-        model = model_cls.from_pretrained(path, local_files_only=True, dtype=dtype, **extra)
-        if not direct:
-            model = model.to(device)
+        with no_progress_bars(transformers):
+            model, tokenizer, image_processor = _load(transformers, info, path, device, dtype)
     except (OSError, ValueError, RuntimeError) as e:
         raise BackendError(f"cannot load {info.model_class} from {path!r}: {e}") from e
     model.eval()
     return model, tokenizer, image_processor
+
+
+def _load(transformers, info: CheckpointInfo, path: str, device, dtype) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, image_processor) as transformers loads them (its errors propagate)."""
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    # Without torchvision this resolves to Qwen2VLImageProcessorPil; AutoProcessor would fail on video.
+    image_processor = transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True)
+    model_cls = getattr(transformers, info.model_class)
+    # With accelerate installed, weights stream straight onto the GPU (no full copy in host RAM first);
+    # transformers refuses any device_map without it.
+    direct = device.type != "cpu" and importlib.util.find_spec("accelerate") is not None
+    extra = {"device_map": device} if direct else {}
+    model = model_cls.from_pretrained(path, local_files_only=True, dtype=dtype, **extra)
+    if not direct:
+        model = model.to(device)
+    return model, tokenizer, image_processor
+
+
+@contextlib.contextmanager
+def no_progress_bars(transformers):
+    """transformers' progress bars (its "Loading weights" bar) off while a checkpoint loads, as they were after:
+    they would draw on the terminal of a command that shows its own progress, and into the stderr of one that
+    is piped. The switch is transformers' own, so it is set and restored here rather than kept by deskpilot."""
+    logging = transformers.utils.logging
+    enabled = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            logging.enable_progress_bar()
 
 
 def stop_tokens(model, tokenizer) -> tuple[list[int], int]:

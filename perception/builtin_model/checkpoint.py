@@ -49,8 +49,13 @@ def new_checkpoint(cfg: BuiltinModelConfig, directory: str | Path, texts: Sequen
 
 def save_checkpoint(model, cfg: BuiltinModelConfig, directory: str | Path, extra: dict | None = None) -> None:
     """Save weights + config + the image processor settings (+ `extra` into builtin.json) into `directory`."""
+    import transformers
+
+    from perception.backends.qwen_checkpoint import no_progress_bars
+
     directory = Path(directory)
-    model.save_pretrained(str(directory))
+    with no_progress_bars(transformers):  # `deskpilot train` logs its own progress; no "Writing model shards" bar
+        model.save_pretrained(str(directory))
     pre = {
         "image_processor_type": "Qwen2VLImageProcessor", "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2,
         "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],

@@ -49,8 +49,8 @@ def test_replay_reproduces_the_run(demo_run, tmp_path):
     res = cli("replay", out["run_dir"], "--runs-dir", str(tmp_path), "--json")
     assert res.returncode == 0, res.stderr
     rep = json.loads(res.stdout)
-    assert rep["outcome"] == "replayed" and rep["diverged_steps"] == [] and rep["steps"] == 14
-    assert rep["final_diff"] < 0.002
+    assert rep["outcome"] == "replayed" and rep["replay"]["diverged_steps"] == [] and rep["steps"] == 14
+    assert rep["replay"]["final_diff"] < 0.002
     new_dir = Path(rep["run_dir"])
     assert json.loads((new_dir / "meta.json").read_text())["source_run"] == str(Path(out["run_dir"]).resolve())
     # The app's final state, written by the replayed run into its own directory, is the same.
@@ -77,18 +77,18 @@ def test_replay_that_presses_a_different_key_diverges_at_that_step(demo_run, tmp
     assert res.returncode == 1, res.stderr
     rep = json.loads(res.stdout)
     # Step 9 showed 4 instead of 7; the display reads 8 after step 11 either way; "=" shows 12, not 15.
-    assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [9, 12]
-    by_step = {c["step"]: c for c in rep["comparisons"]}
+    assert rep["outcome"] == "diverged" and rep["replay"]["diverged_steps"] == [9, 12]
+    by_step = {c["step"]: c for c in rep["replay"]["comparisons"]}
     assert by_step[9]["mismatch"] > 0.01 and by_step[12]["mismatch"] > 0.01
-    assert all(c["mismatch"] == 0.0 for c in rep["comparisons"] if c["step"] not in (9, 12))
-    assert rep["final_diff"] < 0.002  # a whole-screen measure would have called this a faithful replay
+    assert all(c["mismatch"] == 0.0 for c in rep["replay"]["comparisons"] if c["step"] not in (9, 12))
+    assert rep["replay"]["final_diff"] < 0.002  # a whole-screen measure would have called this a faithful replay
     meta = json.loads((Path(rep["run_dir"]) / "meta.json").read_text())
     assert meta["outcome"] == "diverged" and meta["error"].startswith("diverged beyond 0.1%: step 9 (click): ")
     # --tolerance is the share of a step's changed region that may differ: above step 9's mismatch, only step 12 is left.
     between = (by_step[9]["mismatch"] + by_step[12]["mismatch"]) / 2
     assert by_step[9]["mismatch"] < between < by_step[12]["mismatch"]
     res = cli("replay", str(tampered), "--runs-dir", str(tmp_path / "runs"), "--json", "--tolerance", f"{between:.6f}")
-    assert (res.returncode, json.loads(res.stdout)["diverged_steps"]) == (1, [12])
+    assert (res.returncode, json.loads(res.stdout)["replay"]["diverged_steps"]) == (1, [12])
 
 
 def test_replay_attributes_a_changed_recording_to_the_step_that_made_it(demo_run, tmp_path):
@@ -103,7 +103,7 @@ def test_replay_attributes_a_changed_recording_to_the_step_that_made_it(demo_run
     assert res.returncode == 1
     rep = json.loads(res.stdout)
     # The recording now says step 3 (the screen after it is 0004.png) painted a magenta square; the replay did not.
-    assert rep["outcome"] == "diverged" and rep["diverged_steps"] == [3]
+    assert rep["outcome"] == "diverged" and rep["replay"]["diverged_steps"] == [3]
 
 
 def test_replay_never_deletes_its_source_by_retention(demo_run, tmp_path):
@@ -146,7 +146,7 @@ def test_a_refused_step_is_not_performed_again_by_replay(tmp_path):
     assert rep["outcome"] == "replayed" and rep["steps"] == 1
     (step,) = [json.loads(line) for line in (Path(rep["run_dir"]) / "steps.jsonl").read_text().splitlines()]
     assert step["action"] == {"kind": "hotkey", "keys": ["alt", "f4"]} and step["result"]["performed"] is False
-    assert rep["comparisons"][0]["changed_pixels"] == 0  # xcalc is still there: the screen did not change at all
+    assert rep["replay"]["comparisons"][0]["changed_pixels"] == 0  # xcalc is still there: the screen did not change at all
 
 
 def test_replay_of_a_broken_run_is_a_clear_usage_error(tmp_path):

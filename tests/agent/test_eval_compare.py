@@ -1,6 +1,7 @@
 """`deskpilot eval compare`: two evaluation reports, each accuracy's change and whether it is within noise."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -51,12 +52,16 @@ def test_the_cli_prints_the_comparison_and_refuses_a_file_that_is_no_report(tmp_
     b.write_text(json.dumps(_grounding("data/run10", 0.95, 1560, 0.9)))
     bad.write_text('{"accuracy": ')
     cmd = [sys.executable, "-m", "agent.cli", "eval", "compare"]
-    proc = subprocess.run(cmd + [str(a), str(b)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd + [str(a), str(b), "--json"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["a"] == "data/run9" and out["b"] == "data/run10" and not out["same_data"]
     assert out["outside_noise"] == ["all", "data_type/entry"]  # +10.4 points on 156/1560 rows, +80 on 10 rows
-    assert "NO" in proc.stderr and "different data" in proc.stderr
+    assert "different data" in proc.stderr and "NO" not in proc.stderr  # --json: the object, no table
+    proc = subprocess.run(cmd + [str(a), str(b)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "160"})
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr  # a table for people, on stderr
+    assert "different data" in proc.stderr and "data_type/entry" in proc.stderr and "NO" in proc.stderr
     proc = subprocess.run(cmd + [str(a), str(bad)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "bad.json: not a readable JSON report" in proc.stderr
     assert load_report(a)["model"] == "data/run9"

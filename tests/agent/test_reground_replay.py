@@ -87,12 +87,12 @@ def test_reground_replay_follows_a_moved_window_where_exact_replay_diverges(reco
     assert (new_rect.x, new_rect.y) != (rect.x, rect.y)
 
     code, exact = replay(tmp_path, moved)
-    assert (code, exact["outcome"]) == (1, "diverged") and exact["diverged_steps"]
+    assert (code, exact["outcome"]) == (1, "diverged") and exact["replay"]["diverged_steps"]
     # A diverged replay does not pass the source's answer off as its own.
     assert exact["answer"] is None and load_run(exact["run_dir"]).meta.answer is None
 
     code, rg = replay(tmp_path, moved, "--mode", "reground")
-    assert (code, rg["outcome"], rg["diverged_steps"], rg["answer"]) == (0, "replayed", [], "15"), rg
+    assert (code, rg["outcome"], rg["replay"]["diverged_steps"], rg["answer"]) == (0, "replayed", [], "15"), rg
     steps = load_run(rg["run_dir"]).steps
     shift = [new_rect.x - rect.x, new_rect.y - rect.y]
     for step in steps[:4]:  # every click found by its image and moved with the window, exactly
@@ -142,7 +142,7 @@ def test_a_sandbox_run_records_the_sandbox_apps_and_replays(tmp_path):
     run = Path(json.loads(res.stdout)["run_dir"])
     assert [a.argv for a in load_run(run).meta.apps] == [["xcalc", "-geometry", GEOMETRY]]
     code, rep = replay(tmp_path, run)
-    assert (code, rep["outcome"], rep["diverged_steps"], rep["answer"]) == (0, "replayed", [], "15"), rep
+    assert (code, rep["outcome"], rep["replay"]["diverged_steps"], rep["answer"]) == (0, "replayed", [], "15"), rep
     assert_same_result(run, rect, Path(rep["run_dir"]), rect)
 
 

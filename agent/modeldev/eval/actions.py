@@ -108,12 +108,13 @@ def _correct(case: StepCase, proposal) -> bool:
 
 
 def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int = 8, click_limit: int | None = 200,
-                     seed: int = 0, log=None, details=None) -> dict:
+                     seed: int = 0, log=None, details=None, progress=None) -> dict:
     """Step accuracy overall and per kind, its errors split into reasoning and grounding, and episode success
     (every step right) per kind, on `directory`.
 
     `policy` is a BuiltinPolicy (the expert replies in the history are in its grammar and model pixels).
     `details(record)`, when given, receives one dict per step: the case, the reply, and the verdicts.
+    `progress(done, total)`, when given, is called after each step.
     """
     from agent.modeldev.train.mix import with_display
     from agent.modeldev.train.ocr_cache import load_ocr_cache
@@ -156,6 +157,8 @@ def evaluate_actions(policy, directory: str | Path, *, episodes_per_screen: int 
         hits["all"].append(ok)
         key = (case.kind, case.episode)
         episodes[key] = episodes.get(key, True) and ok
+        if progress:
+            progress(n + 1, len(cases))
         if log and (n + 1) % 50 == 0:
             log(f"{n + 1}/{len(cases)} steps, accuracy so far {sum(hits['all']) / len(hits['all']):.3f}")
     seconds.sort()

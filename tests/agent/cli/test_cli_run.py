@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.runs.result import RESULT_KEYS
 from agent.runs.trajectory import load_run
 from perception.capture import Size
 from perception.formats import get_format, mapping
@@ -131,14 +132,16 @@ def test_missing_builtin_model_exits_2_with_a_hint(tmp_path):
     (empty / "builtin.json").write_text("{}")
     res = cli(tmp_path, "run", "t", "--model", str(empty), "--runs-dir", str(tmp_path / "runs"))
     assert res.returncode == 2, res.stderr
-    assert res.stderr == f"error: no built-in model weights in {str(empty)!r}; train them with `deskpilot train`\n"
+    # What it tried to load, then the one-line error (no "model loaded" line, no traceback).
+    assert res.stderr == (f"loading model {empty} ...\n"
+                          f"error: no built-in model weights in {str(empty)!r}; train them with `deskpilot train`\n")
     assert res.stdout == "" and not (tmp_path / "runs").exists()  # failed before anything was started or written
 
 
 def test_done_prints_one_json_object_and_exits_0(tmp_path):
     res, out = run_json(tmp_path, [click(*BLANK[0]), FINISH])
     assert res.returncode == 0
-    assert set(out) == {"run_dir", "outcome", "steps", "answer", "error", "wall_s"}
+    assert tuple(out) == RESULT_KEYS and out["schema_version"] == 1  # the one result shape (docs/json.md)
     assert (out["outcome"], out["steps"], out["answer"]) == ("done", 2, "ok")
     traj = load_run(out["run_dir"])
     assert traj.meta.outcome == "done" and traj.meta.model["source"] == "script"
