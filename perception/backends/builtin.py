@@ -24,14 +24,17 @@ from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
-from perception.errors import BackendError
+from perception.errors import BackendError, ModelOutputError
 from perception.formats import resize
 from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text, text_at
+from perception.plan_player import PlanPlayer
+from perception.plan_screen import centre, locate
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
+PLANNER_DIR = "planner"  # the planner shipped beside the weights (perception.planner)
 
 
 class CopyingPolicy(TransformersPolicy):
@@ -81,7 +84,7 @@ class BuiltinPolicy(PolicyBase):
     """
 
     def __init__(self, model_dir: str | Path = BUILTIN_MODEL_DIR, *, ocr=None, use_ocr: bool = True, snap: bool = True,
-                 **kwargs) -> None:
+                 planner: str | Path | None | bool = True, **kwargs) -> None:
         if not (Path(model_dir) / "config.json").is_file():
             raise BackendError(f"no built-in model weights in {str(model_dir)!r}; train them with `deskpilot train`")
         kwargs.setdefault("max_new_tokens", 40)
@@ -98,6 +101,9 @@ class BuiltinPolicy(PolicyBase):
         self.reader = ScreenReader(ocr, fields=fields) if ocr is not None else None
         self.last_timings: dict[str, float] = {}
         self._lines: list[OcrLine] = []  # the listing of the last screen read, for the text under each click
+        # The planner reads each task once (perception.planner); True: the one shipped beside the weights, if any.
+        self.planner = _load_planner(Path(model_dir) / PLANNER_DIR if planner is True else planner)
+        self._player: tuple[str, PlanPlayer] | None = None  # (task, its plan's player) of the current episode
 
     def forget_text(self) -> None:
         """Drop the remembered screen text: the next read OCRs the whole screen again."""
@@ -119,14 +125,49 @@ class BuiltinPolicy(PolicyBase):
         self.last_timings = {"ocr": time.perf_counter() - start}
 
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
-        """The described element's screen point."""
+        """The described element's screen point: the screen text the planner names as the target when it is on
+        the screen, else the grounding network's point."""
         self._with_text(screenshot, description)
+        label = self._target_label(description)
+        line = locate(label, self._lines) if label else None
+        if line is not None:
+            x, y = centre(line)
+            return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
         return self.inner.ground(screenshot, description)
 
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
-        """The next action(s) in screen pixels."""
+        """The next action in screen pixels: the task's plan played on this screen (perception.plan_player), or
+        the network's own step when there is no planner."""
         self._with_text(screenshot, task)
-        return self._finish(self.inner.propose(task, screenshot, history))
+        if self.planner is None:
+            return self._finish(self.inner.propose(task, screenshot, history))
+        start = time.perf_counter()
+        plan = self._plan(task)
+        if plan is None:  # the planner wrote no usable plan: the network plans the step itself
+            return self._finish(self.inner.propose(task, screenshot, history))
+        if self._player is None or self._player[0] != task or not history:
+            self._player = (task, PlanPlayer(plan))
+        action, why = self._player[1].next(self._lines, lambda words: self._network_point(screenshot, words))
+        thought = f"plan: {plan} | {why}"
+        timings = {**self.last_timings, "plan": time.perf_counter() - start}
+        proposal = Proposal(actions=(action,), thought=thought, raw_text=f"Thought: {thought}", timings=timings)
+        return self._finish(proposal)
+
+    def _plan(self, task: str):
+        try:
+            return self.planner.plan(task)
+        except ModelOutputError:
+            return None
+
+    def _target_label(self, description: str) -> str | None:
+        """The label of the plan's first click, when a planner reads `description` as one."""
+        plan = self._plan(description) if self.planner is not None else None
+        clicks = [s.arg for s in plan.steps if s.kind == "click"] if plan is not None else []
+        return clicks[0] if clicks else None
+
+    def _network_point(self, screenshot: Screenshot, words: str) -> tuple[int, int]:
+        grounding = self.inner.ground(screenshot, words)
+        return grounding.x, grounding.y
 
     def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],
                            lines: Sequence[OcrLine]) -> Proposal:
@@ -141,10 +182,20 @@ class BuiltinPolicy(PolicyBase):
         return dataclasses.replace(proposal, timings={**proposal.timings, **self.last_timings}, target_texts=texts)
 
     def _release(self) -> None:
-        """Free the model and the OCR engine."""
+        """Free the models and the OCR engine."""
         self.inner.close()
+        self.planner = None
         if self.reader is not None:
             self.reader.close()
+
+
+def _load_planner(directory: str | Path | None | bool):
+    """The planner in `directory`; None when there is none (False, None, or a directory without planner.json)."""
+    if not directory or not (Path(directory) / "planner.json").is_file():
+        return None
+    from perception.planner import load_planner
+
+    return load_planner(directory)
 
 
 def load_builtin_policy(**kwargs) -> BuiltinPolicy:

@@ -126,7 +126,7 @@ def greedy_decode(model, head: CopyHead, tensors: dict, max_new_tokens: int, eos
         src_ids = tensors["input_ids"]
         mask = copy_sources(src_ids, tensors["mm_token_type_ids"], tensors["attention_mask"], special_ids)  # [1, T]
         keys_mask = mask[:, None, :]  # [1, 1, T]
-        cache, recent = _cache(out), h[:, -(head.query_window + 1):]  # the states a query looks back over
+        cache, recent = kv_cache(out), h[:, -(head.query_window + 1):]  # the states a query looks back over
         new: list[int] = []
         for _ in range(max_new_tokens):
             h_last = recent[:, -1:]
@@ -139,12 +139,12 @@ def greedy_decode(model, head: CopyHead, tensors: dict, max_new_tokens: int, eos
             # No attention mask on cached steps: with it, Qwen-VL derives positions from the whole mask's length;
             # without it, from the cache length plus the prompt's stored rope offset (batch of one, no padding).
             step = model.model(input_ids=torch.tensor([[token]], device=src_ids.device), cache=cache, use_cache=True)
-            cache = _cache(step)
+            cache = kv_cache(step)
             recent = torch.cat([recent, step.last_hidden_state], dim=1)[:, -(head.query_window + 1):]
     return new
 
 
-def _cache(output):
+def kv_cache(output):
     """The KV cache of a model output (`cache` in transformers 5, `past_key_values` before)."""
     cache = getattr(output, "cache", None)
     return cache if cache is not None else output.past_key_values

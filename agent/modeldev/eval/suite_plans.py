@@ -1,0 +1,105 @@
+"""How well a planner reads the task suite's own instructions: each case's phrasing is planned, and the plan is
+compared with the plan its task's expert parameters imply (`expert: {keys: [...]}` -> `press ... ; answer`).
+
+Text only, no sandbox: a fast measure of instruction language on sentences people wrote (the suite's phrasings
+are never in the planner's training data), split as the suite splits them (held-out templates and styles).
+
+    python -m agent.modeldev.eval.suite_plans PLANNER_DIR [--split heldout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+
+from agent.evaluation.suite import load_suite
+from perception.plan import PlanStep, format_plan
+
+
+def _typed(text: str) -> list[PlanStep]:
+    """Typing `text`: each line typed, Enter between lines and after a final newline."""
+    steps: list[PlanStep] = []
+    parts = text.split("\n")
+    for i, part in enumerate(parts):
+        if part:
+            steps.append(PlanStep("type", part))
+        if i < len(parts) - 1:
+            steps.append(PlanStep("key", "enter"))
+    return steps
+
+
+def expected_plan(task) -> str | None:
+    """The plan a task's expert parameters imply; None for a family the planner does not cover."""
+    p, family = task.expert, task.family
+    if family in ("xcalc_keys", "galculator_keys"):
+        return format_plan([PlanStep("press", " ".join(str(k) for k in p["keys"])), PlanStep("answer")])
+    if family == "terminal":
+        return format_plan([PlanStep("type", p["command"]), PlanStep("key", "enter")])
+    if family == "menu_path":
+        return format_plan([PlanStep("click", item) for item in p["path"]])
+    if family == "refuse":
+        return "refuse"
+    if family == "mousepad_save":
+        lead = [PlanStep("key", "ctrl+end")] if p.get("append") else [] if p.get("save_as") else [PlanStep("key", "ctrl+a")]
+        save = PlanStep("save", p.get("save_as") or "")
+        return format_plan(lead + _typed(p["text"]) + [save])
+    if family == "demo_form":
+        steps = []
+        for key, label in (("name", "Name"), ("email", "Email"), ("city", "City of residence")):
+            if p.get(key):
+                steps += [PlanStep("click", f"[{label}]"), PlanStep("type", p[key])]
+        if p.get("plan"):
+            steps.append(PlanStep("click", p["plan"]))
+        if p.get("subscribe"):
+            steps.append(PlanStep("click", "Subscribe"))
+        return format_plan(steps + [PlanStep("click", "Submit")])
+    return None
+
+
+def _same(got: str, want: str, family: str) -> bool:
+    norm = lambda s: [" ".join(x.split()) for x in s.split(" ; ")]  # noqa: E731
+    if family == "demo_form":  # fields may be filled in any order
+        return sorted(norm(got)) == sorted(norm(want))
+    return norm(got) == norm(want)
+
+
+def evaluate(planner, split: str | None = None) -> dict:
+    """Agreement of `planner` with the expected plans, overall, per split and per family, with the misses."""
+    right, total = Counter(), Counter()
+    misses = []
+    for case in load_suite("builtin").cases(split):
+        want = expected_plan(case.task)
+        if want is None:
+            continue
+        got = planner.write(case.instruction)
+        ok = _same(got, want, case.task.family)
+        for key in ("all", f"split:{case.split}", f"family:{case.task.family}"):
+            total[key] += 1
+            right[key] += ok
+        if not ok:
+            misses.append({"case": case.name, "instruction": case.instruction, "want": want, "got": got})
+    return {"agreement": {k: f"{right[k]}/{n} ({right[k] / n:.1%})" for k, n in sorted(total.items())},
+            "misses": misses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("planner")
+    parser.add_argument("--split", choices=("train", "heldout"))
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    import torch
+
+    from perception.planner import load_planner
+
+    torch.set_num_threads(1)
+    report = evaluate(load_planner(args.planner), args.split)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=1)
+    print(json.dumps(report["agreement"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Playing a task's plan (perception.plan) one step at a time on the live screen.
+
+The planner reads the instruction once; PlanPlayer turns each plan step into actions as the screen allows:
+- `press`: calculator keys. It clears first (AC, when the screen shows one), types the keys a calculator also
+  takes from the keyboard (digits, `.`, `+ - * / = ( )`: typing cannot miss a key) and clicks the others
+  (`sqrt`, `x^2`, `1/x`, `+/-`, `AC`) where the screen's text shows them, else where the grounding model points;
+- `type`, `key`: as written; `click`: the line showing the label, else the grounding model's point;
+- `save NAME`: Ctrl+S, then the name and Enter when a save dialog asks for one;
+- `answer`: the display is read back and compared with what the keys compute. A mismatch presses the keys
+  once more from a cleared calculator, then fails: the agent says done only when the screen shows the effect.
+- `refuse`: a `fail` action saying the task cannot be done here.
+After a terminal command it looks for an error line the command printed before it says done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from actions.schema import Action, Click, Done, Fail, Hotkey, Key, Type
+from perception.listing import OcrLine
+from perception.plan import Plan, PlanStep
+from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_line, expected_result, locate,
+                                    same_value)
+
+Ground = Callable[[str], tuple[int, int]]  # a target in words -> its screen point (the grounding model)
+RETRIES = 1  # a calculator whose display is wrong gets its keys once more
+_DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
+
+
+@dataclass(frozen=True)
+class Move:
+    """One action to come: its kind and argument (expanded from a plan step)."""
+
+    kind: str  # clear | keys | click | type | key | save | named | confirm | saved | answer | refuse | check
+    arg: str = ""
+
+
+def expand(plan: Plan) -> list[Move]:
+    """The moves of a plan, in order."""
+    moves: list[Move] = []
+    for step in plan.steps:
+        moves.extend(_expand(step))
+    if not any(m.kind in ("answer", "refuse") for m in moves):
+        moves.append(Move("check"))
+    return moves
+
+
+def _expand(step: PlanStep) -> list[Move]:
+    if step.kind == "press":
+        moves, typed = [Move("clear")], ""
+        for key in step.keys:
+            if key in TYPABLE_KEYS:
+                typed += key
+                continue
+            if typed:
+                moves.append(Move("keys", typed))
+                typed = ""
+            moves.append(Move("click", key) if key != "AC" else Move("clear"))
+        return moves + ([Move("keys", typed)] if typed else [])
+    if step.kind == "save":
+        if not step.arg:
+            return [Move("save")]
+        return [Move("save"), Move("named", step.arg), Move("confirm"), Move("confirm"), Move("saved")]
+    return [Move(step.kind, step.arg)]
+
+
+def _key_action(combo: str) -> Action:
+    keys = tuple(k.strip().lower() for k in combo.split("+") if k.strip())
+    return Key(key=keys[0]) if len(keys) == 1 else Hotkey(keys=keys)
+
+
+class PlanPlayer:
+    """The actions of one task's plan, each chosen on the screen it is asked about."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.moves = expand(plan)
+        self.keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
+        self.expected = expected_result(self.keys) if self.keys else None
+        self._next = 0
+        self._retries = 0
+        self._before: list[OcrLine] | None = None  # the screen before the last typed command
+        self._dialog = False  # a save dialog asked for a file name
+
+    def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
+        """The next action and what it is for, given the current screen's text."""
+        while self._next < len(self.moves):
+            move = self.moves[self._next]
+            self._next += 1
+            action = self._act(move, list(lines), ground)
+            if action is not None:
+                return action
+        return Done(answer=None), "the plan is played"
+
+    def _act(self, move: Move, lines: list[OcrLine], ground: Ground) -> tuple[Action, str] | None:
+        kind, arg = move.kind, move.arg
+        if kind == "clear":
+            line = locate("AC", lines)
+            return (_click(centre(line)), "clear the calculator (AC)") if line is not None else None
+        if kind == "keys":
+            return Type(text=arg), f"key in {arg}"
+        if kind == "click":
+            line = locate(arg, lines)
+            field = arg[1:-1] if arg.startswith("[") and arg.endswith("]") else None
+            if line is None and field is not None and locate(field, lines) is None:
+                # A field is found by its label's text; with no such text the plan is wrong, not the pointing.
+                return Fail(reason=f"the screen shows no field labelled {field!r}"), f"no {field!r} field here"
+            point = centre(line) if line is not None else ground(_words(arg))
+            return _click(point), f"click {arg}" + ("" if line is not None else " (found by the grounding model)")
+        if kind == "type":
+            self._before = lines
+            return Type(text=arg), f"type {arg!r}"
+        if kind == "key":
+            return _key_action(arg), f"press {arg}"
+        if kind == "save":
+            return Hotkey(keys=("ctrl", "s")), "save (Ctrl+S)"
+        if kind == "named":
+            if not _dialog_up(lines):
+                return None  # saved in place: no dialog asks for a name
+            self._dialog = True
+            return Type(text=arg), f"name the file {arg}"
+        if kind == "confirm":  # a separate step: the dialog's Save button turns on only after the name is typed
+            if not (self._dialog and _dialog_up(lines)):
+                return None
+            line = locate("Save", lines)
+            return (_click(centre(line)), "click the dialog's Save button") if line else (Key(key="enter"), "press Enter")
+        if kind == "saved":
+            if self._dialog and _dialog_up(lines):
+                return Fail(reason="the save dialog is still open"), "the file was not saved"
+            return None
+        if kind == "refuse":
+            return Fail(reason="this task cannot be done with the apps on this screen"), "refuse: not possible here"
+        if kind == "answer":
+            return self._answer(lines, ground)
+        if kind == "check":
+            error = error_line(lines, self._before) if self._before is not None else None
+            if error is not None:
+                return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"
+            return Done(answer=None), "the plan is played and the screen shows no error"
+        raise ValueError(f"unknown move {kind!r}")
+
+    def _answer(self, lines: list[OcrLine], ground: Ground) -> tuple[Action, str]:
+        shown = display_number(lines)
+        if self.expected is None:
+            return Done(answer=shown), f"the display shows {shown}"
+        if shown is not None and same_value(shown, self.expected):
+            return Done(answer=shown), f"the display shows {shown}, as {' '.join(self.keys)} should"
+        if self._retries < RETRIES:
+            self._retries += 1
+            self._next = 0  # press the keys again, from a cleared calculator
+            action, why = self.next(lines, ground)
+            return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
+        want = f"{self.expected:.10g}"
+        return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
+
+def _dialog_up(lines: Sequence[OcrLine]) -> bool:
+    """Whether a save dialog shows (its title or its name field)."""
+    return any(w in line.text.casefold() for line in lines for w in _DIALOG_WORDS)
+
+
+def _click(point: tuple[int, int]) -> Click:
+    return Click(x=int(point[0]), y=int(point[1]))
+
+
+def _words(label: str) -> str:
+    """How the grounding model is asked for a label it could not find as text."""
+    if label.startswith("[") and label.endswith("]"):
+        return f"the {label[1:-1]} field"
+    return f"the {label} button"

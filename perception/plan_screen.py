@@ -1,0 +1,141 @@
+"""Reading a plan's targets off the current screen's text (perception.listing lines): where a label is, which
+number a calculator's display shows, what a key sequence should compute, and whether a terminal printed an error.
+
+Pure functions over OcrLines; no model, no OCR engine.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Sequence
+
+from perception.listing import OcrLine
+from perception.text_match import best_span
+
+# How calculators print a key's label, by the plan's key name (OCR look-alikes included).
+KEY_LABELS: dict[str, tuple[str, ...]] = {
+    "*": ("*", "×", "x", "X"), "/": ("/", "÷"), "-": ("-", "−", "–", "一"), "+/-": ("+/-", "±", "+/−"),
+    "sqrt": ("sqrt", "√", "√x", "SQRT"), "x^2": ("x^2", "x²", "x2", "X^2"), "1/x": ("1/x", "1/X"),
+    "AC": ("AC", "CA"), "=": ("=",), ".": (".", ",", "·"),
+}
+# Keys a calculator also takes from the keyboard, as typed.
+TYPABLE_KEYS = frozenset("0123456789.+-*/=()")
+_NUMBER = re.compile(r"^-?\d[\d ,]*(\.\d*)?$|^-?\.\d+$")
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def locate(label: str, lines: Sequence[OcrLine], min_similarity: float = 0.8) -> OcrLine | None:
+    """The line that shows `label`: an exact line first (case and spacing aside; a key's look-alikes count), then
+    the best fuzzy match of at least `min_similarity` covering most of its line. `[Name]` is a text field line."""
+    wanted = {_squash(v).casefold() for v in KEY_LABELS.get(label, (label,))} | {_squash(label).casefold()}
+    exact = [line for line in lines if _squash(line.text).casefold() in wanted]
+    if exact:
+        return exact[0]
+    if len(_squash(label)) < 3:  # a one- or two-character label matches too much fuzzily
+        return None
+    best, best_score = None, 0.0
+    for line in lines:
+        span = best_span(label, line.text, min_similarity)
+        if span is None:
+            continue
+        coverage = (span.end - span.start) / max(1, len(line.text.strip()))
+        score = span.similarity + 0.2 * coverage
+        if score > best_score:
+            best, best_score = line, score
+    return best
+
+
+def centre(line: OcrLine) -> tuple[int, int]:
+    """The middle of a line's box, in screen pixels."""
+    x1, y1, x2, y2 = line.box
+    return (x1 + x2) // 2, (y1 + y2) // 2
+
+
+def display_number(lines: Sequence[OcrLine]) -> str | None:
+    """The calculator display's number: the topmost line that is a number, the tallest when several share the
+    top (a display's digits are larger than the keys' labels)."""
+    numbers = [line for line in lines if _NUMBER.match(_squash(line.text).replace("O", "0"))]
+    if not numbers:
+        return None
+    top = min(line.box[1] for line in numbers)
+    band = [line for line in numbers if line.box[1] <= top + 12]
+    best = max(band, key=lambda line: line.box[3] - line.box[1])
+    return _squash(best.text).replace("O", "0").replace(",", "")
+
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _value(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_value(node.left), _value(node.right))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_value(node.operand)
+    raise ValueError("not arithmetic")
+
+
+def expected_result(keys: Sequence[str]) -> float | None:
+    """What a calculator shows after `keys` (operator precedence, `=` ends an expression whose result the next
+    operator continues; sqrt, x^2, 1/x and +/- act on the number just entered), or None when the keys are not
+    plain arithmetic."""
+    try:
+        expression, number, result = "", "", None
+        for key in keys:
+            if key in "0123456789.":
+                number += key
+            elif key in ("sqrt", "x^2", "1/x", "+/-"):
+                value = float(number) if number else (result if result is not None else 0.0)
+                value = {"sqrt": value ** 0.5, "x^2": value * value, "1/x": 1 / value, "+/-": -value}[key]
+                number = repr(value)
+                if not expression:
+                    result = value
+            elif key == "AC":
+                expression, number, result = "", "", None
+            elif key in "+-*/()":
+                if not expression and not number and result is not None:
+                    number = repr(result)
+                expression += number + key
+                number = ""
+            elif key == "=":
+                result = _value(ast.parse(expression + number, mode="eval").body)
+                expression, number = "", ""
+            else:
+                return None
+        if expression or number:
+            if not expression:
+                return float(number)
+            return _value(ast.parse(expression + number, mode="eval").body)
+        return result
+    except (ValueError, SyntaxError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def same_value(shown: str, expected: float) -> bool:
+    """Whether a displayed number equals `expected` to the display's precision."""
+    try:
+        value = float(shown)
+    except ValueError:
+        return False
+    if abs(value - expected) <= 1e-9 * max(1.0, abs(expected)):
+        return True
+    digits = sum(ch.isdigit() for ch in shown)  # a long display rounds or cuts what it cannot show
+    return digits >= 7 and abs(value - expected) <= 10 ** -(digits - 2) * max(1.0, abs(expected))
+
+
+_ERRORS = re.compile(r"no such file|not found|cannot|permission denied|syntax error|invalid option", re.I)
+
+
+def error_line(lines: Sequence[OcrLine], before: Sequence[OcrLine]) -> str | None:
+    """A line that appeared since `before` and reads like a command's error, or None."""
+    old = {line.text for line in before}
+    for line in lines:
+        if line.text not in old and _ERRORS.search(line.text):
+            return line.text
+    return None

@@ -1,0 +1,143 @@
+"""The plan grammar (perception.plan), reading a plan's targets off screen text (perception.plan_screen) and
+playing a plan step by step on given screen text (perception.plan_player)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.schema import Click, Done, Fail, Hotkey, Key, Type
+from perception.errors import ModelOutputError
+from perception.listing import OcrLine
+from perception.plan import parse_plan
+from perception.plan_player import PlanPlayer
+from perception.plan_screen import display_number, error_line, expected_result, locate, same_value
+
+
+def test_a_plan_round_trips_and_keeps_typed_text_exactly():
+    plan = parse_plan("type echo 'a  b' > f.txt ; key enter ; click [Name] ; save notes.txt ; answer")
+    assert [s.kind for s in plan.steps] == ["type", "key", "click", "save", "answer"]
+    assert plan.steps[0].arg == "echo 'a  b' > f.txt"
+    assert str(plan) == "type echo 'a  b' > f.txt ; key enter ; click [Name] ; save notes.txt ; answer"
+
+
+@pytest.mark.parametrize("text, problem", [("", "no plan"), ("jump 3", "no known kind"), ("press ; answer", "nothing")])
+def test_a_broken_plan_is_a_model_output_error_naming_the_problem(text, problem):
+    with pytest.raises(ModelOutputError, match=problem):
+        parse_plan(text)
+
+
+@pytest.mark.parametrize("keys, value", [
+    ("1 2 * 7 =", 84), ("5 + 6 * 2 =", 17), ("( 3 + 4 ) * 5 =", 35), ("1 5 + 2 7 = * 3 =", 126),
+    ("1 4 4 sqrt", 12), ("1 3 x^2", 169), ("8 1/x", 0.125), ("4 5 +/-", -45), ("7 +/- * 6 =", -42),
+    ("9 9 AC 5", 5), ("3 / 8 =", 0.375), ("2 . 5 + 4 . 7 5 =", 7.25)])
+def test_expected_result_follows_calculator_keys(keys, value):
+    assert expected_result(keys.split()) == pytest.approx(value)
+
+
+def test_keys_that_are_not_arithmetic_have_no_expected_result():
+    assert expected_result(["1", "sin"]) is None
+    assert expected_result(["1", "/", "0", "="]) is None
+
+
+def test_same_value_allows_a_display_that_cuts_long_decimals_but_not_a_wrong_short_one():
+    assert same_value("84.", 84) and same_value("0.33333333", 1 / 3)
+    assert not same_value("0", 0.05) and not same_value("85", 84)
+
+
+def _line(text, x1, y1, x2, y2):
+    return OcrLine(text, (x1, y1, x2, y2))
+
+
+CALC = [_line("0", 700, 60, 760, 100), _line("AC", 700, 120, 730, 140), _line("7", 500, 200, 510, 215),
+        _line("×", 600, 200, 610, 215), _line("sqrt", 650, 200, 690, 215), _line("Save to memory", 500, 300, 600, 320)]
+
+
+def test_locate_finds_keys_by_their_look_alikes_and_labels_fuzzily():
+    assert locate("*", CALC).text == "×"
+    assert locate("AC", CALC).text == "AC"
+    assert locate("Save memory", CALC) is None or locate("Save memory", CALC).text == "Save to memory"
+    assert locate("Sav to memory", CALC).text == "Save to memory"
+    assert locate("/", CALC) is None  # a one-character label is never matched fuzzily
+
+
+def test_the_display_is_the_topmost_tallest_number():
+    assert display_number(CALC + [_line("84", 690, 58, 760, 104)]) == "84"
+    assert display_number([_line("AC", 0, 0, 10, 10)]) is None
+
+
+def test_error_line_only_reports_new_errors():
+    before = [_line("old: No such file or directory", 0, 0, 100, 10)]
+    assert error_line(before, before) is None
+    assert error_line(before + [_line("cp: cannot stat 'x': No such file", 0, 20, 100, 30)], before).startswith("cp:")
+
+
+def _no_ground(words):
+    raise AssertionError(f"the grounding model was asked for {words!r}")
+
+
+def test_a_calculator_plan_clears_types_the_keys_then_answers_only_what_the_display_shows():
+    player = PlanPlayer(parse_plan("press 1 2 * 7 = ; answer"))
+    action, _ = player.next(CALC, _no_ground)
+    assert action == Click(x=715, y=130)  # AC
+    assert player.next(CALC, _no_ground)[0] == Type(text="12*7=")
+    shown = CALC[1:] + [_line("84", 690, 58, 760, 104)]
+    assert player.next(shown, _no_ground)[0] == Done(answer="84")
+
+
+def test_a_wrong_display_is_pressed_again_once_then_fails():
+    player = PlanPlayer(parse_plan("press 1 4 4 sqrt ; answer"))
+    grounded = []
+    ground = lambda words: grounded.append(words) or (1, 2)  # noqa: E731
+    steps = [player.next(CALC, ground)[0] for _ in range(3)]
+    assert steps == [Click(x=715, y=130), Type(text="144"), Click(x=670, y=207)]
+    again = [player.next(CALC, ground)[0] for _ in range(4)]  # the display shows 0, not 12
+    assert again == [Click(x=715, y=130), Type(text="144"), Click(x=670, y=207), again[3]]
+    assert isinstance(again[3], Fail) and "not 12" in again[3].reason
+    assert grounded == []
+
+
+def test_a_key_missing_from_the_screen_text_is_found_by_the_grounding_model():
+    player = PlanPlayer(parse_plan("press 8 1/x ; answer"))
+    asked = []
+    ground = lambda words: asked.append(words) or (11, 22)  # noqa: E731
+    assert [player.next(CALC, ground)[0] for _ in range(3)] == [Click(x=715, y=130), Type(text="8"), Click(x=11, y=22)]
+    assert asked == ["the 1/x button"]
+
+
+def test_a_terminal_plan_types_presses_enter_and_fails_on_an_error_it_caused():
+    prompt = [_line("$", 0, 0, 10, 10)]
+    player = PlanPlayer(parse_plan("type cp a.txt b.txt ; key enter"))
+    assert player.next(prompt, _no_ground)[0] == Type(text="cp a.txt b.txt")
+    assert player.next(prompt, _no_ground)[0] == Key(key="enter")
+    after = prompt + [_line("cp: cannot stat 'a.txt': No such file or directory", 0, 20, 300, 30)]
+    action = player.next(after, _no_ground)[0]
+    assert isinstance(action, Fail) and "cannot stat" in action.reason
+    ok = PlanPlayer(parse_plan("type cp a.txt b.txt ; key enter"))
+    assert [ok.next(prompt, _no_ground)[0] for _ in range(3)][2] == Done(answer=None)
+
+
+def test_save_as_types_the_name_only_when_a_dialog_asks_and_fails_if_it_stays_open():
+    editor = [_line("hello", 0, 0, 50, 10)]
+    dialog = [_line("Save As", 500, 0, 560, 10), _line("Name:", 0, 40, 40, 50), _line("Save", 900, 700, 940, 720)]
+    player = PlanPlayer(parse_plan("save notes.txt"))
+    assert player.next(editor, _no_ground)[0] == Hotkey(keys=("ctrl", "s"))
+    assert player.next(dialog, _no_ground)[0] == Type(text="notes.txt")
+    assert player.next(dialog, _no_ground)[0] == Click(x=920, y=710)
+    assert player.next(editor, _no_ground)[0] == Done(answer=None)
+    stuck = PlanPlayer(parse_plan("save notes.txt"))
+    actions = [stuck.next(dialog, _no_ground)[0] for _ in range(5)]
+    assert isinstance(actions[-1], Fail) and "still open" in actions[-1].reason
+    in_place = PlanPlayer(parse_plan("save notes.txt"))
+    assert [in_place.next(editor, _no_ground)[0] for _ in range(2)] == [Hotkey(keys=("ctrl", "s")), Done(answer=None)]
+
+
+def test_refuse_is_a_fail_action():
+    action, _ = PlanPlayer(parse_plan("refuse")).next([], _no_ground)
+    assert isinstance(action, Fail) and "cannot be done" in action.reason
+
+
+def test_a_field_whose_label_is_nowhere_on_the_screen_fails_instead_of_clicking_a_guess():
+    form = [_line("Name", 10, 10, 50, 20), _line("[Name]", 100, 10, 300, 20)]
+    action, _ = PlanPlayer(parse_plan("click [Lisbon] ; type x")).next(form, _no_ground)
+    assert isinstance(action, Fail) and "'Lisbon'" in action.reason
+    assert PlanPlayer(parse_plan("click [Name]")).next(form, _no_ground)[0] == Click(x=200, y=15)
