@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
 from pathlib import Path
 
 from sandbox.environment import WORKDIR_PREFIX
@@ -49,6 +49,7 @@ class SandboxRecord:
     workdir: str
     vnc_port: int | None
     started_at: float  # time.time()
+    _: KW_ONLY  # the fields below were added over time: named, so no caller can shift one into another's place
     # "persistent": a supervisor (`sandbox start`) owns it; "shell": a `deskpilot shell` process does, and the
     # sandbox ends with that shell (sandbox.published).
     kind: str = "persistent"
