@@ -14,7 +14,7 @@ from agent.runs.records import AppSpec, RunMeta
 from agent.runs.result import RunResult
 from perception.backends.action_script import ActionScriptPolicy
 from agent.runs.retention import RetentionPolicy
-from agent.runs.start import start_run_dir
+from agent.runs.start import discarded_unless_started, start_run_dir
 from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
 from sandbox import Sandbox, ScreenSpec
@@ -93,8 +93,9 @@ def run_demo(runs_dir: Path, screen: ScreenSpec | None = None, retention: Retent
         run_id=run_dir.name, kind="demo", task=DEMO_TASK, apps=[FORM, XCALC],
         screen=(screen.width, screen.height), versions=runtime_versions(), started_at=utc_now(),
     )
-    with RunWriter(run_dir, meta) as writer, Sandbox(screen) as sb:
+    with discarded_unless_started(run_dir) as started, RunWriter(run_dir, meta) as writer, Sandbox(screen) as sb:
         launch_apps(sb, meta.apps, run_dir)
+        started()
         with DesktopEnv(sb) as env:
             result = run_episode(env, demo_policy(sb, run_dir, xcalc_reader(sb)), writer, DEMO_TASK, max_steps=40,
                                  observer=observer)

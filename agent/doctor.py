@@ -39,7 +39,8 @@ OCR_MODELS = ("ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx", "ch_pp
 # (program, required): what the sandbox spawns; optional ones only enable extra features.
 PROGRAMS = (
     ("Xvfb", True), ("openbox", True), ("xdotool", True), ("xterm", True), ("xcalc", True), ("xdpyinfo", True),
-    ("x11vnc", False), ("galculator", False), ("mousepad", False), ("scrot", False), ("chromium", False),
+    ("x11vnc", False), ("websockify", False), ("galculator", False), ("mousepad", False), ("scrot", False),
+    ("chromium", False),
 )
 
 
@@ -87,6 +88,16 @@ def check_dejavu_fonts(path: str | None = None) -> Check:
     if len(present) == len(DEJAVU_FILES):
         return Check("DejaVu fonts", "system", True, True, f"{Path(present[0]).parent}")
     return Check("DejaVu fonts", "system", True, False, "DejaVu Sans / DejaVu Sans Mono not found", fix)
+
+
+def check_novnc(novnc_dir: Path | None = None) -> Check:
+    """noVNC's files (Debian's `novnc`), which the browser live view (`--view`) serves; optional."""
+    from sandbox.live_view import NOVNC_DIR
+
+    rfb = (novnc_dir or NOVNC_DIR) / "core" / "rfb.js"
+    if rfb.is_file():
+        return Check("noVNC", "system", False, True, str(rfb.parent.parent))
+    return Check("noVNC", "system", False, False, f"{rfb} not found (Debian package novnc)", f"{APT} novnc")
 
 
 def check_python() -> Check:
@@ -242,6 +253,7 @@ def run_checks(path: str | None = None, requirements: list[Requirement] | None =
     OCR, OpenCV) are required; other extras (ray, dev) are optional.
     """
     checks = [check_program(p, required, path) for p, required in PROGRAMS]
+    checks.append(check_novnc())
     checks.append(check_dejavu_fonts(path))
     checks.append(check_python())
     checks.append(check_python_xlib())

@@ -60,7 +60,7 @@ def serve(registry: Registry, name: str, screen: ScreenSpec, apps: list[str], vi
                     view.start()
                 port, url = (view.vnc_port, view.url) if view is not None else (None, None)
                 record = SandboxRecord(name, sb.display, os.getpid(), str(screen), tuple(apps), str(sb.workdir), port,
-                                       time.time(), view_url=url)
+                                       time.time(), kind="persistent", view_url=url)
                 print(f"ready: {name} on {sb.display}" + (f", VNC 127.0.0.1:{port}" if port else ""), flush=True)
                 registry.put(record)
                 try:

@@ -49,7 +49,7 @@ class SandboxRecord:
     workdir: str
     vnc_port: int | None
     started_at: float  # time.time()
-    _: KW_ONLY  # the fields added later are named where a record is made, so none lands in another's place
+    _: KW_ONLY  # the fields below were added over time: named, so no caller can shift one into another's place
     # "persistent": a supervisor (`sandbox start`) owns it; "shell": a `deskpilot shell` process does, and the
     # sandbox ends with that shell (sandbox.published).
     kind: str = "persistent"

@@ -119,15 +119,28 @@ def _list(as_json: bool) -> None:
     if not records:
         typer.echo("no sandboxes running (start one with `deskpilot sandbox start`)")
         return
-    table = Table("name", "display", "screen", "pid", "apps", "up")
-    # Addresses and paths are meant to be copied: wrap them rather than truncate with an ellipsis.
-    table.add_column("vnc", overflow="fold")
-    table.add_column("workdir", overflow="fold")
+    # Fits 80 columns: who owns each sandbox (kind: persistent, or a shell's) and whether it has a live view. The
+    # views' addresses, meant to be copied, follow the table whole (never cut or wrapped into a cell); the pid,
+    # VNC port and workdir are in --json.
+    table = Table("name", "kind", "display", "screen", "up", "view")
+    table.add_column("apps", overflow="fold")
     now = time.time()
     for r in records:
-        table.add_row(r.name, r.display, r.screen, str(r.pid), ", ".join(r.apps) or "-",
-                      f"{int(now - r.started_at)}s", r.vnc_address or "-", r.workdir)
-    Console().print(table)
+        table.add_row(r.name, r.kind, r.display, r.screen.removesuffix("x24"), _age(now - r.started_at),
+                      "yes" if r.view_url else "-", ", ".join(r.apps) or "-")
+    console = Console()
+    console.print(table)
+    for r in records:
+        if r.view_url:
+            console.print(f"{r.name} live view: {r.view_url}", soft_wrap=True, highlight=False, markup=False)
+
+
+def _age(seconds: float) -> str:
+    """A short age: 42s, 7m, 3h, 2d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
 
 
 def register(app: typer.Typer) -> None:

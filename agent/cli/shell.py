@@ -10,6 +10,7 @@ Signals and interrupts work per task as in `deskpilot run` (agent.cli.tasks); Ct
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 import typer
 
 from agent.cli.common import err_console, print_error, print_json
+from agent.cli.live_view import VIEW_CONTROL_HELP, VIEW_HELP
 from agent.cli.options import TaskOptions, task_options, validate
 
 HISTORY_FILE = "shell_history"  # in the user's state directory, beside the sandbox registry
@@ -54,23 +56,27 @@ def register(app: typer.Typer) -> None:
         options: TaskOptions = ...,
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout per task, when it ends "
                                                            "(as `deskpilot run --json`); everything else goes to stderr."),
+        view: bool = typer.Option(False, "--view", help=VIEW_HELP),
+        view_control: bool = typer.Option(False, "--view-control", help=VIEW_CONTROL_HELP),
     ) -> None:
         """An interactive session on one sandbox: each line you type is a task, recorded as its own run."""
-        _shell(options, as_json)
+        _shell(options, as_json, view, view_control)
 
 
-def _shell(options: TaskOptions, as_json: bool) -> None:
+def _shell(options: TaskOptions, as_json: bool, view: bool = False, view_control: bool = False) -> None:
     from rich.console import Console
 
     from agent.cli.line_input import LineReader
     from agent.cli.tasks import load_policy
+    from agent.cli.live_view import view_mode
     from sandbox.persistent import default_state_dir
 
     setup = validate(options)
+    mode = view_mode(view, view_control)  # a missing x11vnc/websockify/novnc is reported before the model loads
     console = err_console()
     policy = load_policy(setup, console)
     try:
-        with _sandbox(setup) as (host, name):
+        with _sandbox(setup, mode, console) as (host, name):
             console.print(f"[bold]deskpilot shell[/] on sandbox {name} (display {host.display}): type a task, "
                           f"or :help", highlight=False)
             state = ShellState(host, name, console if as_json else Console(soft_wrap=True))
@@ -83,9 +89,11 @@ def _shell(options: TaskOptions, as_json: bool) -> None:
 
 
 @contextlib.contextmanager
-def _sandbox(setup):
+def _sandbox(setup, mode=None, console=None):
     """(host, name): the persistent sandbox --sandbox names, or a fresh one of this shell's, published in the
-    registry, with --app's apps started; torn down and unpublished however the shell ends."""
+    registry, with --app's apps started; torn down and unpublished however the shell ends. With a view `mode`,
+    its live view is served (the URL printed on `console`) for the whole session."""
+    from agent.cli.live_view import live_view
     from agent.cli.sandbox import user_registry
     from agent.cli.tasks import attach
     from sandbox import Sandbox
@@ -96,14 +104,20 @@ def _sandbox(setup):
         with attach(setup.sandbox) as host:
             for spec in setup.apps:
                 host.launch(spec.argv)
-            yield host, setup.sandbox
+            with live_view(console, setup.sandbox, mode)(host) if mode else contextlib.nullcontext():
+                yield host, setup.sandbox
         return
     # validate() allows --keep-home only without --sandbox
     with Sandbox(setup.screen) as host, keeping_home(host, setup.keep_home):
         for spec in setup.apps:
             host.launch(spec.argv)
-        with published(user_registry(), host, [shlex.join(spec.argv) for spec in setup.apps]) as record:
-            yield host, record.name
+        apps = [shlex.join(spec.argv) for spec in setup.apps]
+        registry = user_registry()
+        with published(registry, host, apps) as record:
+            with live_view(console, record.name, mode)(host) if mode else contextlib.nullcontext() as view:
+                if view is not None:  # `sandbox list` shows where to watch it
+                    registry.put(dataclasses.replace(record, view_url=view.url))
+                yield host, record.name
 
 
 def _handle(line: str, state: ShellState, setup, policy, console, as_json: bool) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -67,6 +68,8 @@ def run_recipe(
             held.append((policy or no_model)())
         return held[0]
 
+    start_error: SandboxError | None = None
+    started = False  # True once the sandbox and its apps are up: what fails before that is no run to keep
     with RunWriter(run_dir, meta, privacy) as writer:
         writer.meta = writer.meta.model_copy(update={"recipe_file": str(loaded.path.resolve())})
         try:
@@ -77,6 +80,7 @@ def run_recipe(
             with own as sb, keeping_home(sb, keep_home), DesktopEnv(sb, settle, secrets=privacy.secrets) as env:
                 writer.meta = writer.meta.model_copy(update={"screen": env.screen})
                 launch_apps(sb, list(apps), run_dir)
+                started = True
                 locator = Locator(env, loaded.path.parent, finder, model)
                 try:
                     ending = RecipeRun(loaded, env, writer, locator, policy=model, home=Path(sb.env["HOME"]),
@@ -86,10 +90,16 @@ def run_recipe(
                 writer.record_final_screen(env.capture.grab())
             writer.finish(ending.outcome, error=ending.error)
         except (BackendError, ActionError, SandboxError, TrajectoryError) as e:
+            if isinstance(e, SandboxError) and not started:
+                start_error = e
             writer.finish("failed", error=f"{type(e).__name__}: {e}")
         finally:
             for p in held:
                 p.close()
+    if start_error is not None:
+        # As agent.session.run_task: a sandbox or app that never started leaves no run, only the error.
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise start_error
     meta = writer.meta
     return RunResult(run_dir, meta.outcome, meta.steps, meta.answer, meta.error, time.monotonic() - t0)
 

@@ -29,7 +29,7 @@ from agent.runs.divergence import DEFAULT_TOLERANCE, StepChange, compare_aligned
 from agent.runs.reground import Located, Regrounder
 from agent.runs.records import Outcome, RunMeta, StepRecord
 from agent.runs.retention import RetentionPolicy
-from agent.runs.start import start_run_dir
+from agent.runs.start import discarded_unless_started, start_run_dir
 from agent.runs.trajectory import Trajectory, TrajectoryError, load_run
 from agent.runs.writer import RunWriter, utc_now
 from agent.runs.versions import runtime_versions
@@ -107,8 +107,10 @@ def replay_run(source: Path | str, runs_dir: Path, *, mode: ReplayMode = "exact"
     # Replay waits a little before judging the screen settled: recorded runs were paced by a policy.
     settle = settle or SettleConfig(min_wait=0.03, timeout=5.0)
     lost = None
-    with RunWriter(run_dir, new_meta) as writer, Sandbox(ScreenSpec(*size)) as sb:
+    with discarded_unless_started(run_dir) as started, RunWriter(run_dir, new_meta) as writer, \
+            Sandbox(ScreenSpec(*size)) as sb:
         launch_apps(sb, meta.apps, run_dir)
+        started()
         with DesktopEnv(sb, settle) as env:
             seen = env.observe()
             t0 = time.time()

@@ -11,11 +11,14 @@ Every run starts here: `deskpilot run`, `shell` (each task), `demo`, `replay` an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from agent.runs.retention import RetentionPolicy, plan_prune, prune, sweep_leftovers
 from agent.runs.writer import new_run_dir
+from sandbox.errors import SandboxError
 from sandbox.ownership import mark_owner, sweep_stale_tempdirs
 
 
@@ -40,3 +43,23 @@ def start_run_dir(runs_dir: Path, label: str, retention: RetentionPolicy | None 
         for note in notes:
             notify(f"retention: {note}")
     return run_dir
+
+
+@contextlib.contextmanager
+def discarded_unless_started(run_dir: Path) -> Iterator[Callable[[], None]]:
+    """A block in which a run's sandbox and apps start: yields `started`, to call once they are up. A SandboxError
+    before that (no display, an app that never mapped its window: sandbox.AppLaunchError) removes `run_dir` and
+    propagates: nothing happened that a run directory could show, and the error says it all. Enter it before the
+    RunWriter, so the directory goes after the writer has closed it."""
+    up = False
+
+    def started() -> None:
+        nonlocal up
+        up = True
+
+    try:
+        yield started
+    except SandboxError:
+        if not up:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise

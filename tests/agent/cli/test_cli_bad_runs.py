@@ -7,6 +7,7 @@ Each case is one the audit of 2026-12-01 saw end in a traceback.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,21 @@ def test_new_run_dir_reports_a_runs_dir_it_cannot_create_in(tmp_path):
         new_run_dir(tmp_path / "a-file", "task")
     with pytest.raises(TrajectoryError, match=r"cannot create a run directory in '.*a-file/runs': Not a directory"):
         new_run_dir(tmp_path / "a-file" / "runs", "task")
+
+
+def test_replay_and_recipe_whose_app_never_maps_a_window_leave_no_run(tmp_path):
+    # The app passes replay's checks (installed, has a command) but exits at once: the sandbox starts, the app
+    # does not, and no new run is left behind, as with `deskpilot run`.
+    exits = ["sh", "-c", "echo gone >&2; exit 3"]
+    source = recorded_run(tmp_path / "runs", meta={"apps": [{"argv": exits}]})
+    res = cli(tmp_path, "replay", str(source), "--runs-dir", str(tmp_path / "runs"))
+    assert res.returncode == 1, res.stderr
+    assert "never mapped a window: it exited with code 3; its last output lines: gone" in res.stderr
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["run"]  # only the source
+
+    (tmp_path / "bad.yaml").write_text(f"name: bad app\napps: [{json.dumps(shlex.join(exits))}]\nsteps:\n"
+                                       "  - press: ctrl+a\n")
+    res = cli(tmp_path, "recipe", "bad.yaml", "--runs-dir", str(tmp_path / "recipe-runs"))
+    assert res.returncode == 1, res.stderr
+    assert "never mapped a window: it exited with code 3; its last output lines: gone" in res.stderr
+    assert list((tmp_path / "recipe-runs").iterdir()) == []

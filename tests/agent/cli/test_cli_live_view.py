@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deskpilot_cli import DESKPILOT, cli, env_for
+from deskpilot_cli import DESKPILOT, cli, env_for, script
 from devtools import CHROMIUM, Browser
 from probes import StreamLines, environ_of, processes_with_env, wait_gone, wait_until
 from sandbox.live_view import NOVNC_DIR
@@ -176,6 +176,30 @@ def test_run_view_serves_the_runs_sandbox_while_it_runs_and_nothing_after(tmp_pa
         out = json.loads(proc.stdout.read())
     assert proc.returncode == 130 and out["outcome"] == "interrupted", stderr.text()
     assert wait_gone(workdir) == []
+    assert not port_open(port_of(view_url))
+
+
+def test_shell_view_serves_the_shells_sandbox_lists_its_url_and_stops_with_the_shell(tmp_path):
+    args = ["shell", "--app", f"xterm -bg {PINK}", "--screen", SCREEN, "--model", script(tmp_path, []), "--view"]
+    with subprocess.Popen([DESKPILOT, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env_for(tmp_path), cwd=tmp_path, text=True) as proc:
+        stderr = StreamLines(proc.stderr)
+        try:
+            view_url = stderr.line_starting("live view (view only): ", 120).split(": ", 1)[1]
+            stderr.line_starting("deskpilot shell on sandbox shell1 ", 60)
+            [record] = json.loads(cli(tmp_path, "sandbox", "list", "--json").stdout)["sandboxes"]
+            assert record["kind"] == "shell" and record["view_url"] == view_url  # `sandbox list` says where to watch
+            expected = shot(tmp_path, "shell1")
+            assert share(expected, PINK) > 0.8
+            with Browser(tmp_path / "profile") as browser:
+                shows(browser, view_url, expected)
+                proc.stdin.write(":quit\n")
+                proc.stdin.flush()
+                assert proc.wait(timeout=60) == 0, stderr.text()
+                assert browser.wait_for(STATE) == "ended"
+        finally:
+            proc.kill()
+    assert wait_gone(record["workdir"]) == []
     assert not port_open(port_of(view_url))
 
 

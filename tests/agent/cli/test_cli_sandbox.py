@@ -114,6 +114,20 @@ def test_list_table_names_the_sandbox(calc):
     assert "calc" in res.stdout and rec["display"] in res.stdout and "xcalc" in res.stdout
 
 
+def test_list_table_fits_80_columns_with_kind_and_view(calc):
+    runner, rec = calc
+    res = subprocess.run([DESKPILOT, "sandbox", "list"], env={**runner.env, "COLUMNS": "80"}, capture_output=True,
+                         text=True, timeout=90)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, res.stdout
+    header = next(line for line in lines if "name" in line)
+    assert "kind" in header and "view" in header
+    row = next(line for line in lines if " calc " in line)
+    assert "persistent" in row and rec["display"] in row and "xcalc" in row
+    assert "live view:" not in res.stdout  # started without --view: no address line
+
+
 def test_shot_writes_png_of_screen_size(calc, tmp_path):
     runner, _ = calc
     out = tmp_path / "calc.png"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from agent.runs.result import RESULT_KEYS
 from deskpilot_cli import DESKPILOT, cli, env_for, script
 from probes import StreamLines, wait_gone
 
@@ -42,6 +43,8 @@ def test_commands_help_and_json_per_task_through_a_pipe(tmp_path):
     objects = [json.loads(line) for line in res.stdout.splitlines()]
     assert len(objects) == 1
     assert objects[0]["outcome"] == "done" and objects[0]["answer"] == "2" and objects[0]["steps"] == 1
+    assert tuple(objects[0]) == RESULT_KEYS and objects[0]["schema_version"] == 1  # `run --json`'s shape
+    assert objects[0]["kind"] == "task" and objects[0]["task"] == "compute 1 + 1" and objects[0]["error"] is None
     runs = _run_dirs(tmp_path)
     assert [p.name for p in runs] == [Path(objects[0]["run_dir"]).name]
     assert runs[0].name.endswith("compute-1-1")

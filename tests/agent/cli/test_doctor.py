@@ -10,8 +10,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from agent.doctor import (Check, _pyproject_requirements, all_required_ok, check_distribution, check_program,
-                          check_python_xlib, check_requirement, run_checks)
+from agent.doctor import (Check, _pyproject_requirements, all_required_ok, check_distribution, check_novnc,
+                          check_program, check_python_xlib, check_requirement, run_checks)
 
 VENV_BIN = Path(sys.executable).parent
 DESKPILOT = str(VENV_BIN / "deskpilot")
@@ -54,7 +54,7 @@ def test_doctor_json_passes_here():
     for name in ("Xvfb", "openbox", "xdotool", "xterm", "xcalc", "xdpyinfo", "DejaVu fonts", "Python", "mss", "pyautogui",
                  "torch", "transformers", "OCR (rapidocr)", "opencv-python"):
         assert by_name[name]["required"], name
-    for name in ("x11vnc", "galculator", "mousepad", "pytest"):
+    for name in ("x11vnc", "websockify", "noVNC", "galculator", "mousepad", "pytest"):  # the live view's are optional
         assert not by_name[name]["required"], name
     assert by_name["opencv-python"]["ok"] and "(cv2 " in by_name["opencv-python"]["detail"]
 
@@ -73,6 +73,15 @@ def test_doctor_without_usr_bin_reports_xvfb_missing(tmp_path):
     assert report["ok"] is False
     assert xvfb["ok"] is False and xvfb["required"] is True
     assert xvfb["fix"] == "apt-get install --no-install-recommends xvfb"
+
+
+def test_check_novnc_names_the_package_when_its_files_are_missing(tmp_path):
+    missing = check_novnc(tmp_path)
+    assert (missing.ok, missing.required) == (False, False)
+    assert missing.fix == "apt-get install --no-install-recommends novnc"
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "rfb.js").write_text("// noVNC")
+    assert check_novnc(tmp_path) == Check("noVNC", "system", False, True, str(tmp_path))
 
 
 def test_check_program_finds_an_executable_on_the_given_path(tmp_path):
