@@ -51,6 +51,9 @@ def _expand(step: PlanStep) -> list[Move]:
         moves, typed = [Move("clear")], ""
         for key in step.keys:
             if key in TYPABLE_KEYS:
+                if typed.endswith(key):  # a calculator can drop the second of two equal keys typed at once
+                    moves.append(Move("keys", typed))  # (galculator took "144" as "14"): a new step, a new burst
+                    typed = ""
                 typed += key
                 continue
             if typed:

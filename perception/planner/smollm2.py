@@ -2,8 +2,8 @@
 Q4_1 GGUF file, dequantized by transformers' GGUF loader, with a LoRA adapter (peft) the project trains.
 
 Only the adapter lives in a planner directory; the base comes from the installed package, so nothing is
-downloaded. `torch.set_flush_denormal(True)` is set while the model runs: without it the dequantized weights'
-denormal numbers made a prefill 8x slower on these CPUs (reference/machine-facts.md).
+downloaded. `torch.set_flush_denormal(True)` is set while the planner decodes, and reset after: without it the
+dequantized weights' denormal numbers made a prefill 8x slower on these CPUs (reference/machine-facts.md).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ def load_base():
 
     from perception.backends.qwen_checkpoint import no_progress_bars
 
-    torch.set_flush_denormal(True)
     cache = cache_directory()
     with no_progress_bars(transformers):
         if (cache / "model.safetensors").is_file() and (cache / "config.json").is_file():
@@ -123,9 +122,11 @@ class SmolLM2Planner(PlannerBase):
         # so the planner leaves torch's thread pool aside while it decodes.
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
+        torch.set_flush_denormal(True)  # process-wide CPU state: on only while the planner decodes (see the module)
         try:
             return self._decode(ids, out, eos)
         finally:
+            torch.set_flush_denormal(False)  # torch's default; other code (hypothesis' floats) needs subnormals
             torch.set_num_threads(threads)
 
     def _decode(self, ids, out: list[int], eos: int) -> str:

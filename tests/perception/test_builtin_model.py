@@ -26,7 +26,7 @@ def test_the_shipped_checkpoint_loads_through_transformers_policy_and_grounds_th
     from perception.backends.transformers_local import TransformersPolicy
 
     ocr = FakeOcr()  # lists "Submit" at (100, 100, 160, 120) and "7" at (600, 400, 610, 420)
-    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=ocr)
+    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=ocr, planner=False)  # the network alone
     assert isinstance(policy.inner, TransformersPolicy)
     shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
     frame = policy.inner.frame(shot.size)
@@ -201,3 +201,28 @@ def test_the_click_goes_to_the_line_the_thought_names(tiny_checkpoint, monkeypat
     policy.close()
 
 
+
+
+def test_with_a_planner_grounding_takes_the_line_the_plan_names_and_falls_back_to_the_network():
+    """The planner reads the description; a target found in the screen text is that line's centre, one that is
+    not (an icon, a misread) goes to the grounding network."""
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, load_builtin_policy
+    from perception.planner.base import PlannerBase
+
+    class Fixed(PlannerBase):  # the planner's answer under control; the network and the policy are real
+        def write(self, instruction):
+            return {"the send button": "click Submit", "the gear icon": "click settings"}[instruction]
+
+    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=FakeOcr(), planner=False)
+    policy.planner = Fixed()
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    found = policy.ground(shot, "the send button")
+    assert (found.x, found.y, found.raw_text) == (130, 110, "Plan: click Submit")
+    from perception.errors import ModelOutputError
+
+    try:  # no "settings" on the screen: the network answers, with a point or with a reply that names none
+        reply = policy.ground(shot, "the gear icon").raw_text
+    except ModelOutputError as e:
+        reply = e.raw_text
+    assert reply.startswith("Thought:") and "Plan:" not in reply
+    policy.close()

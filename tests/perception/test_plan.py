@@ -88,11 +88,11 @@ def test_a_wrong_display_is_pressed_again_once_then_fails():
     player = PlanPlayer(parse_plan("press 1 4 4 sqrt ; answer"))
     grounded = []
     ground = lambda words: grounded.append(words) or (1, 2)  # noqa: E731
-    steps = [player.next(CALC, ground)[0] for _ in range(3)]
-    assert steps == [Click(x=715, y=130), Type(text="144"), Click(x=670, y=207)]
-    again = [player.next(CALC, ground)[0] for _ in range(4)]  # the display shows 0, not 12
-    assert again == [Click(x=715, y=130), Type(text="144"), Click(x=670, y=207), again[3]]
-    assert isinstance(again[3], Fail) and "not 12" in again[3].reason
+    steps = [player.next(CALC, ground)[0] for _ in range(4)]
+    assert steps == [Click(x=715, y=130), Type(text="14"), Type(text="4"), Click(x=670, y=207)]
+    again = [player.next(CALC, ground)[0] for _ in range(5)]  # the display shows 0, not 12
+    assert again[:4] == steps
+    assert isinstance(again[4], Fail) and "not 12" in again[4].reason
     assert grounded == []
 
 
@@ -141,3 +141,9 @@ def test_a_field_whose_label_is_nowhere_on_the_screen_fails_instead_of_clicking_
     action, _ = PlanPlayer(parse_plan("click [Lisbon] ; type x")).next(form, _no_ground)
     assert isinstance(action, Fail) and "'Lisbon'" in action.reason
     assert PlanPlayer(parse_plan("click [Name]")).next(form, _no_ground)[0] == Click(x=200, y=15)
+
+
+def test_equal_keys_in_a_row_are_typed_in_separate_bursts():
+    player = PlanPlayer(parse_plan("press 1 4 4 + 1 0 0 = ; answer"))
+    actions = [player.next(CALC, _no_ground)[0] for _ in range(4)]
+    assert actions == [Click(x=715, y=130), Type(text="14"), Type(text="4+10"), Type(text="0=")]

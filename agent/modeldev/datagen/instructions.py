@@ -115,6 +115,15 @@ def _calc_unary(d: _Draw) -> tuple[str, list[str]]:
     return phrase.format(a=a), ka + [key]
 
 
+def _calc_unary_then(d: _Draw) -> tuple[str, list[str]]:
+    """A unary function's result used in a binary operation ("negative 7 times 6")."""
+    first, keys = _calc_unary(d)
+    op = d.choice(list(W.OPERATOR_PHRASES))
+    b, kb = _number(d, words_ok=False)
+    word = {"+": "plus", "-": "minus", "*": d.choice(("times", "x")), "/": "divided by"}[op]
+    return f"{first} {word} {b}", keys + [op] + kb + ["="]
+
+
 def _calc_keys_listed(d: _Draw) -> tuple[str, list[str]]:
     _, keys = d.choice((_calc_binary, _calc_symbols))(d)
     spoken = [f"the {k} button" if d.rng.random() < 0.2 else k for k in keys]
@@ -134,7 +143,7 @@ def _calc_clear(d: _Draw) -> tuple[str, list[str]]:
 def calc(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
     """A calculator task: the keys to press, then the display's value as the answer."""
     make = {"calc-binary": _calc_binary, "calc-then": _calc_then, "calc-symbols": _calc_symbols,
-            "calc-unary": _calc_unary}.get(template)
+            "calc-unary": _calc_unary, "calc-unary-then": _calc_unary_then}.get(template)
     if template == "calc-keys-listed":
         text, keys = _calc_keys_listed(d)
     elif template == "calc-clear":
@@ -229,11 +238,13 @@ def editor(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
     if template == "edit-replace":
         words = d.choice((f"replace the contents of {f} with {q}{t}{q} and save",
                           f"in {app}, change the whole text to {q}{t}{q} and save it",
-                          f"overwrite the text with {q}{t}{q}, then save"))
+                          f"overwrite the text with {q}{t}{q}, then save", f"{f}: make it say {t}, save",
+                          f"make {f} contain only {q}{t}{q} in {app} and save it"))
         return words, [PlanStep("key", "ctrl+a")] + _typed_lines(t) + [PlanStep("save")]
     if template == "edit-append":
         words = d.choice((f"add {q}{t}{q} as the last line of {f} and save it", f"append {q}{t}{q} to the end and save",
-                          f"{f}: append {t}, save"))
+                          f"{f}: append {t}, save", f"in {app}, add a line {q}{t}{q} at the end of the text and save",
+                          f"{f} in {app}: add {q}{t}{q} at the bottom, then save the file"))
         return words, [PlanStep("key", "ctrl+end")] + _typed_lines(t) + [PlanStep("key", "enter"), PlanStep("save")]
     if template == "edit-type":
         words = d.choice((f"type {q}{t}{q} into {app}", f"write {q}{t}{q} in the editor", f"enter the text {q}{t}{q}"))
@@ -243,7 +254,10 @@ def editor(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
 
 
 def menu(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
-    """Open a menu and choose an item."""
+    """Open a menu and choose an item, named by where it is or by what it does."""
+    if template == "menu-function":
+        asks, name, item = d.choice(W.MENU_FUNCTIONS)
+        return d.choice(asks).format(app=d.choice(W.MENU_APPS)), [PlanStep("click", name), PlanStep("click", item)]
     name = d.choice(list(W.MENUS))
     item = d.choice(W.MENUS[name])
     bare = item.rstrip(".")
@@ -288,6 +302,9 @@ def form(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
         plan = d.choice(("Basic", "Pro", "Enterprise"))
         parts.append(d.choice((f"the {plan} plan", f"plan {plan}")))
         steps.append(PlanStep("click", plan))
+    if d.rng.random() < 0.3:
+        parts.append(d.choice(("subscribe to the newsletter", "tick Subscribe", "with the newsletter")))
+        steps.append(PlanStep("click", "Subscribe"))
     lead = {"form-fill": "fill in the form with ", "form-heldout": "sign me up on the form using "}[template]
     return lead + ", ".join(parts) + " and submit it", steps + [PlanStep("click", "Submit")]
 
@@ -304,13 +321,14 @@ def refuse(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
 
 FAMILIES: dict[str, tuple[Callable[[_Draw, str], tuple[str, list[PlanStep]]], tuple[str, ...], float]] = {
     # family: (writer, templates (the last one is held out), share of the mix)
-    "calc": (calc, ("calc-binary", "calc-then", "calc-symbols", "calc-unary", "calc-keys-listed", "calc-clear",
+    "calc": (calc, ("calc-binary", "calc-then", "calc-symbols", "calc-unary", "calc-unary-then", "calc-keys-listed",
+                    "calc-clear",
                     "calc-heldout-frame"), 0.35),
     "terminal": (terminal, ("term-write", "term-append", "term-mkdir", "term-mkdir-p", "term-move", "term-copy",
                             "term-count", "term-sort", "term-sort-n", "term-grep", "term-grep-c", "term-head",
                             "term-pwd", "term-touch", "term-remove", "term-list", "term-literal", "term-heldout"), 0.2),
     "editor": (editor, ("edit-save-as", "edit-replace", "edit-append", "edit-type", "edit-heldout"), 0.12),
-    "menu": (menu, ("menu-open-choose", "menu-item-of", "menu-heldout"), 0.1),
+    "menu": (menu, ("menu-open-choose", "menu-item-of", "menu-function", "menu-heldout"), 0.12),
     "click": (click_one, ("click-field", "click-check", "click-button", "click-heldout"), 0.1),
     "form": (form, ("form-fill", "form-heldout"), 0.06),
     "refuse": (refuse, ("refuse-plain", "refuse-heldout"), 0.07),

@@ -95,3 +95,27 @@ IMPOSSIBLE: tuple[tuple[str, str], ...] = (
 )
 FUNCTIONS = ("sin x", "y = x^2", "cos(x)", "the sine curve", "x cubed")
 LANGUAGES = ("French", "German", "Spanish", "Japanese", "Portuguese", "Italian")
+
+# Menu commands asked for by what they do, not where they are: (ways to ask, menu, item).
+MENU_FUNCTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("open the preferences", "show the settings dialog", "change the preferences of {app}"), "Edit", "Preferences..."),
+    (("show the About dialog of {app}", "which version of {app} is this? open its about box"), "Help", "About"),
+    (("switch {app} to scientific mode", "use the scientific layout"), "View", "Scientific Mode"),
+    (("switch {app} to paper mode", "show the paper tape"), "View", "Paper Mode"),
+    (("switch back to the basic mode",), "View", "Basic Mode"),
+    (("hide the menu bar of {app}", "show or hide the menu bar"), "View", "Show menu bar"),
+    (("show the status bar", "turn the statusbar on or off in {app}"), "View", "Statusbar"),
+    (("show the toolbar", "hide the toolbar of {app}"), "View", "Toolbar"),
+    (("open a new window of {app}", "I want a second {app} window"), "File", "New Window"),
+    (("open the find and replace dialog", "search and replace text in {app}"), "Search", "Find and Replace..."),
+    (("go to a line number", "jump to a given line"), "Search", "Go to Line..."),
+    (("print the document", "send this to the printer"), "File", "Print..."),
+    (("undo the last change", "take back my last edit"), "Edit", "Undo"),
+    (("make the text bigger", "zoom in"), "View", "Zoom In"),
+    (("show line numbers", "number the lines in {app}"), "View", "Line Numbers"),
+    (("turn on word wrap", "wrap long lines"), "View", "Word Wrap"),
+    (("quit {app}", "close the application completely"), "File", "Quit"),
+    (("list the keyboard shortcuts", "show the shortcuts of {app}"), "Help", "Keyboard Shortcuts"),
+    (("open a file I used recently",), "File", "Open Recent"),
+)
+MENU_APPS = ("galculator", "mousepad", "the editor", "the calculator", "the app")
