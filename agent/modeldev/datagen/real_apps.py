@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -60,16 +61,19 @@ APPS: dict[str, AppSpec] = {
     "galculator": AppSpec(("galculator",), "calculator", (
         ("main", ()), *_menus("File", "Edit", "View", "Calculator", "Help"),
         ("small", ("size:360x330",)), ("large", ("size:640x560",)),
-        ("scientific", ("key:ctrl+s",)), ("scientific-view-menu", ("key:ctrl+s", "menu:View")),
-        ("paper", ("key:ctrl+p",)), ("preferences", ("item:Edit/Preferences",)), ("about", ("item:Help/About",)),
+        ("scientific", ("item:View/Scientific Mode",)), ("scientific-edit-menu", ("item:View/Scientific Mode",
+                                                                                   "menu:Edit")),
+        ("paper", ("item:View/Paper Mode",)), ("preferences", ("item:Edit/Preferences",)), ("about", ("item:Help/About",)),
     )),
     "mousepad": AppSpec(("mousepad",), "Mousepad", (
         ("main", ()), *_menus("File", "Edit", "Search", "View", "Document", "Help"),
         ("find", ("key:ctrl+f",)), ("replace", ("key:ctrl+r",)), ("open", ("key:ctrl+o",)),
         ("save-as", ("key:ctrl+shift+s",)), ("preferences", ("item:Edit/Preferences",)),
         ("about", ("item:Help/About",)), ("go-to-line", ("key:ctrl+l",)),
-        ("toolbar", ("item:View/Toolbar",)), ("toolbar-small", ("item:View/Toolbar", "size:520x360")),
         ("file-menu-small", ("size:700x420", "menu:File")),
+        # View > Toolbar is remembered across launches: the states after this one have the toolbar.
+        ("toolbar", ("item:View/Toolbar",)), ("toolbar-small", ("size:560x380",)),
+        ("toolbar-edit-menu", ("menu:Edit",)),
     ), settle=2.0),
     "xterm": AppSpec(("xterm",), "terminal", (
         ("main", ()), ("small", ("size:420x260",)), ("large", ("size:900x600",)),
@@ -104,10 +108,12 @@ ROLE_KINDS = {
     "check menu item": "check_menu_item", "radio menu item": "check_menu_item", "check box": "checkbox",
     "radio button": "radio", "text": "field", "password text": "field", "combo box": "combo",
     "spin button": "spin", "page tab": "tab", "table cell": "list_item", "list item": "list_item", "link": "link",
+    "table column header": "column",
 }
-TOPLEVEL_ROLES = ("frame", "dialog", "window", "alert", "file chooser")
 CLIP_ROLES = ("scroll pane", "viewport")
-MAX_LIST_ROWS = 6  # list rows are plentiful; a few per screen
+UNNAMED_KINDS = ("findbar_field", "search_field", "dialog_field")  # named by their place, not a label
+MAX_LIST_ROWS = 6
+MAX_XCALC_KEYS = 20  # of its 55 keys per screen, so one app does not fill the set  # list rows are plentiful; a few per screen
 
 
 @dataclass
@@ -149,7 +155,9 @@ def _union(boxes):
 
 
 def _clean(name: str) -> str:
-    return " ".join(name.replace("_", "").replace("\u2026", "").rstrip(".").split())
+    """A name as instructions use it: mnemonic underscores and a trailing ellipsis ("Open...") dropped."""
+    text = " ".join(name.replace("_", "").split())
+    return re.sub(r"\s*(\.\.\.|\u2026)$", "", text) or text
 
 
 # ---------------------------------------------------------------------------------------------- labelling
@@ -164,12 +172,12 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
     popups: list[tuple] = []  # (menu widget, box of its open items)
     labels_by_top: dict[int, list] = {}
 
-    def visit(w, top, menu, toolbar, clips, popup_path):
+    def visit(w, top, menu, toolbar, clips, popup_path, depth):
         showing = "showing" in w.states and w.rect is not None
-        if w.role in TOPLEVEL_ROLES and showing:
+        if depth == 1 and showing:  # an application's children are its windows
             top = w
         if w.role == "tool bar":
-            toolbar = True
+            toolbar = "search" if _is_search_bar(w) else "toolbar"
         if w.role in CLIP_ROLES and showing:
             clips = clips + (_rect(w.rect),)
         if showing and w.role in ROLE_KINDS:
@@ -183,10 +191,10 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
                 popup_path = popup_path + (id(w),)
             menu = _clean(w.name)
         for c in w.children:
-            visit(c, top, menu, toolbar, clips, popup_path)
+            visit(c, top, menu, toolbar, clips, popup_path, depth + 1)
 
     for tree in trees:
-        visit(tree, None, "", False, (), ())
+        visit(tree, None, "", "", (), (), 0)
     active = [t for (_, t, *_rest) in found if t is not None and "active" in t.states]
     active_top = active[0] if active else None
     labels: list[Label] = []
@@ -203,14 +211,16 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
         if any(_intersects(box, pbox) and id(pm) not in popup_path and pm is not w for pm, pbox in popups):
             continue
         kind = ROLE_KINDS[w.role]
-        name = _clean(w.name)
+        name = _clean(w.name) or _child_label(w)
         window = _clean(top.name) if top is not None else ""
         dialog = top is not None and top.role != "frame"
         if kind == "field":
             if "single line" not in w.states and w.role != "password text":
                 continue  # a document or terminal area, not a field
             name = _nearby_label(box, labels_by_top.get(id(top), []))
-            if not name:
+            if not name and toolbar == "search":
+                kind = "findbar_field"
+            elif not name:
                 kind = "search_field" if "find" in window.lower() or "search" in window.lower() else "dialog_field"
                 if not window:
                     continue
@@ -225,11 +235,11 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
             list_rows += 1
             if list_rows > MAX_LIST_ROWS:
                 continue
-        if not name:
+        if not name and kind not in UNNAMED_KINDS:
             continue
         if kind == "menu_item" and not popup_path:
             continue
-        if kind in ("button", "toggle") and toolbar:
+        if kind in ("button", "toggle") and toolbar == "toolbar":
             kind = "toolbar_button"
         elif kind == "button" and dialog:
             kind = "dialog_button"
@@ -238,6 +248,21 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
         labels.append(Label(Target(kind, name, menu, window, dialog, everyday), box, w.role,
                              extras={"container": menu or window, "window_key": id(top)}))
     return _unambiguous(labels)
+
+
+def _is_search_bar(bar) -> bool:
+    """A tool bar that is a find bar: it holds a field and words of searching (Match case, Find, Next...)."""
+    words = " ".join(w.name.casefold() for w in bar.walk())
+    return any(w.role == "text" for w in bar.walk()) and any(
+        k in words for k in ("match case", "find", "search", "next", "previous"))
+
+
+def _child_label(w) -> str:
+    """The text of the first named label inside `w` (a list row, a tab), "" when none."""
+    for c in w.walk():
+        if c is not w and c.role == "label" and c.name.strip():
+            return _clean(c.name)
+    return ""
 
 
 def _nearby_label(box, labels) -> str:
@@ -260,12 +285,15 @@ def _nearby_label(box, labels) -> str:
 
 def _unambiguous(labels: list[Label]) -> list[Label]:
     """Drop targets that another target of the same window or menu shares a name with (kept: identical boxes)."""
-    seen = Counter((lab.extras["container"], lab.target.name.casefold()) for lab in labels)
+    def key(lab):
+        return lab.extras["container"], lab.target.name.casefold() or lab.target.kind
+
+    seen = Counter(key(lab) for lab in labels)
     boxes: set = set()
     out = []
     for lab in labels:
-        key = (lab.extras["container"], lab.target.name.casefold())
-        if seen[key] > 1 or lab.box in boxes:
+        k = key(lab)
+        if seen[k] > 1 or lab.box in boxes:
             continue
         boxes.add(lab.box)
         lab.extras.pop("window_key", None)
@@ -315,12 +343,13 @@ def frame_button_labels(display: str, screen: tuple[int, int], everyday: str, oc
         d.close()
 
 
-def xcalc_labels(window_rect) -> list[Label]:
-    """xcalc's keys from its fixed layout (sandbox.apps.xcalc)."""
+def xcalc_labels(window_rect, rng: random.Random) -> list[Label]:
+    """MAX_XCALC_KEYS of xcalc's keys, drawn at random, with boxes from its fixed layout (sandbox.apps.xcalc)."""
     from sandbox.apps.xcalc import BUTTONS, button_box
 
+    keys = rng.sample([k for row in BUTTONS for k in row], MAX_XCALC_KEYS)
     return [Label(Target("calc_key", k, "", "xcalc", False, "calculator"), _rect(button_box(window_rect, k)),
-                  "calc key", extras={"container": "xcalc"}) for row in BUTTONS for k in row]
+                  "calc key", extras={"container": "xcalc"}) for k in keys]
 
 
 def mark_icons(labels: list[Label], image, reader) -> None:
@@ -339,9 +368,12 @@ def mark_icons(labels: list[Label], image, reader) -> None:
         drawn = bool(text.strip()) and (best_span(lab.target.name, text, 0.6) is not None
                                         or best_span(text, lab.target.name, 0.6) is not None)
         lab.extras["ocr"] = text
-        # Single glyphs ("C", "0", "<-") often escape the recognizer: only names of 3+ letters decide by OCR.
+        # Single glyphs ("C", "0", "<-") often escape the recognizer: only names of 2+ letters decide by OCR.
         letters = sum(ch.isalpha() for ch in lab.target.name)
-        if lab.target.kind == "toolbar_button" or (not drawn and letters >= 3):
+        if not drawn and letters >= 2:  # the recognizer alone misses some large or bold labels: ask the detector
+            x, y, w, h = lab.box
+            drawn = bool(reader.find_text(image, lab.target.name, region=(x, y, x + w, y + h), min_similarity=0.6))
+        if lab.target.kind == "toolbar_button" or (not drawn and letters >= 2):
             lab.data_type = "icon"
             if lab.target.kind in ("button", "dialog_button", "toggle"):
                 lab.target = Target("icon_button", lab.target.name, lab.target.menu, lab.target.window,
@@ -434,7 +466,7 @@ def _settled_grab(sb, tries: int = 4):
     return last
 
 
-def capture_state(sb, app, spec: AppSpec, reader) -> tuple[object, list[Label]]:
+def capture_state(sb, app, spec: AppSpec, reader, rng: random.Random) -> tuple[object, list[Label]]:
     """Screenshot and labels of the sandbox's current screen (app `app` of `spec`)."""
     from sandbox.windows import Rect
 
@@ -446,8 +478,8 @@ def capture_state(sb, app, spec: AppSpec, reader) -> tuple[object, list[Label]]:
         trees = sb.widgets()
         labels = widget_labels(trees, screen, spec.everyday)
         for tree in trees:
-            for w in tree.walk():
-                if w.role in TOPLEVEL_ROLES and "active" in w.states and w.rect is not None:
+            for w in tree.children:  # the app's windows
+                if "active" in w.states and w.rect is not None:
                     occluders.append(_rect(w.rect))
         again = _grab(sb)
         from PIL import ImageChops
@@ -457,7 +489,7 @@ def capture_state(sb, app, spec: AppSpec, reader) -> tuple[object, list[Label]]:
     elif spec.argv[0] == "xcalc":
         info = next((w for w in sb.windows() if w.id == app.window.id), None)
         if info is not None:
-            labels = xcalc_labels(Rect(*_rect(info.rect)))
+            labels = xcalc_labels(Rect(*_rect(info.rect)), rng)
     labels += frame_button_labels(sb.display, screen, spec.everyday, occluders, app.window.id)
     if reader is not None:
         mark_icons(labels, image, reader)
@@ -506,7 +538,7 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
                     continue
                 if not any(s.startswith(("menu:", "click:toggle")) for s in steps):
                     _xdo(sb, "mousemove", str(spec.screen[0] - 1), str(spec.screen[1] - 1))  # no tooltip
-                image, labels = capture_state(sb, app, spec, reader)
+                image, labels = capture_state(sb, app, spec, reader, rng)
                 if not labels:
                     log(f"  {name}/{state}: no labels (screen unsettled?); skipped")
                     continue
