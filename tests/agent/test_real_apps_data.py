@@ -10,7 +10,7 @@ import random
 import pytest
 from PIL import Image, ImageStat
 
-from agent.modeldev.datagen.real_app_phrasing import TEMPLATES, Target, realapp_instruction
+from agent.modeldev.datagen.real_app_phrasing import TEMPLATES, Target, names_role, realapp_instruction
 from agent.modeldev.datagen.real_apps import APPS, generate, rows_for, widget_labels
 from agent.modeldev.eval.grounding import check_images, load_rows
 from sandbox.accessibility import Widget
@@ -47,8 +47,9 @@ def test_no_box_is_off_screen_or_empty(galculator_rows):
 
 def test_button_boxes_hold_drawn_pixels(galculator_rows):
     out, _, rows = galculator_rows
-    buttons = [r for r in rows if r["role"] == "toggle button" and r["target_text"] in ("7", "AC", "sqrt", "=")]
-    assert len(buttons) >= 6  # four keys on each of the two screens
+    buttons = [r for r in rows if r["role"] == "toggle button"]
+    assert len(buttons) >= 20  # twelve keys (drawn at random) on each of the two screens
+    assert all(r["kind"] == "calc_key" for r in buttons)
     for r in buttons:
         x, y, w, h = r["bbox"]
         with Image.open(out / r["img_filename"]) as im:
@@ -129,6 +130,19 @@ def test_an_open_menu_hides_what_is_under_it_and_names_its_items():
     assert ("button", "Beside", "") in got and not any(n == "Below" for _, n, _ in got)
     rows = rows_for(labels, random.Random(0), "images/x.png", "editor", "menu", "train", (1280, 800))
     assert all(r["bbox"] == list(lab.box) for r, lab in zip(rows, labels))
+
+
+def test_a_name_two_kinds_share_is_kept_and_its_instruction_names_the_kind():
+    dialog = _w("dialog", "Save As", (0, 0, 600, 400), [
+        _w("label", "Name:", (10, 10, 40, 20)),
+        _w("text", "", (60, 8, 300, 24), states=("showing", "single line")),
+        _w("table column header", "Name", (60, 60, 200, 20)),
+    ], states=("showing", "active"))
+    labels = widget_labels([_w("application", "editor", None, [dialog])], (1280, 800), "editor")
+    assert {(lab.target.kind, lab.target.name) for lab in labels} == {("field", "Name"), ("column", "Name")}
+    for seed in range(20):
+        for row in rows_for(labels, random.Random(seed), "images/x.png", "editor", "save", "train", (1280, 800)):
+            assert names_role(TEMPLATES[row["kind"]][int(row["template"].split("/")[1])]), row
 
 
 def test_every_template_formats_and_apps_are_split_by_whole_app():

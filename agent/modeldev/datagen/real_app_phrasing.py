@@ -32,7 +32,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "button": ("the '{n}' button", "click {n}", "Press the {n} button", "Click '{n}'", "the {n} button",
                "hit {n}"),
     "dialog_button": ("the '{n}' button in the {w} dialog", "click {n} in the {w} window", "Press '{n}'",
-                      "the {n} button of the dialog", "confirm with {n}" ),
+                      "the {n} button of the dialog"),
     "toolbar_button": ("the {n} button in the toolbar", "click the toolbar's {n} icon", "the '{n}' toolbar button",
                        "{n} (toolbar)", "the icon for {n}"),
     "icon_button": ("the {n} icon", "the '{n}' button", "click the {n} icon button", "the button that does {n}"),
@@ -72,11 +72,23 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def realapp_instruction(rng: random.Random, target: Target) -> tuple[str, int]:
+ROLE_WORDS = ("button", "menu", "field", "box", "tab", "list", "column", "heading", "option", "key", "icon",
+              "entry", "drop-down", "link", "spin", "selector", "picker", "toggle", "item", "input", "row", "title bar")
+
+
+def names_role(template: str) -> bool:
+    """True when the template says what kind of widget it means (so "Name" the field and "Name" the column differ)."""
+    plain = template.replace("{n}", "").replace("{m}", "").replace("{w}", "").replace("{a}", "").lower()
+    return any(word in plain for word in ROLE_WORDS)
+
+
+def realapp_instruction(rng: random.Random, target: Target, *, role_word: bool = False) -> tuple[str, int]:
     """One instruction for `target` and the index of the template used (recorded per row, so templates can be
-    held out later). About one in ten has its case changed, as people type."""
+    held out later). With `role_word`, only templates that name the widget's kind (for a name that another kind
+    of widget on the screen shares). About one in ten has its case changed, as people type."""
     templates = TEMPLATES[target.kind]
-    index = rng.randrange(len(templates))
+    allowed = [i for i, t in enumerate(templates) if not role_word or names_role(t)] or list(range(len(templates)))
+    index = rng.choice(allowed)
     text = templates[index].format(n=target.name, m=target.menu, w=target.window, a=target.app)
     roll = rng.random()
     if roll < 0.07:

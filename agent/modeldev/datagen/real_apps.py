@@ -113,7 +113,7 @@ ROLE_KINDS = {
 CLIP_ROLES = ("scroll pane", "viewport")
 UNNAMED_KINDS = ("findbar_field", "search_field", "dialog_field")  # named by their place, not a label
 MAX_LIST_ROWS = 6
-MAX_XCALC_KEYS = 20  # of its 55 keys per screen, so one app does not fill the set  # list rows are plentiful; a few per screen
+MAX_CALC_KEYS = 12  # calculator keys per screen (xcalc has 55, galculator 30-50): one app must not fill the set  # list rows are plentiful; a few per screen
 
 
 @dataclass
@@ -243,8 +243,8 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
             kind = "toolbar_button"
         elif kind == "button" and dialog:
             kind = "dialog_button"
-        elif kind == "toggle" and w.rect.width < 80 and len(name) <= 4:
-            kind = "calc_key" if "calc" in everyday else kind
+        elif kind == "toggle" and len(name) <= 4 and "calc" in everyday:
+            kind = "calc_key"
         labels.append(Label(Target(kind, name, menu, window, dialog, everyday), box, w.role,
                              extras={"container": menu or window, "window_key": id(top)}))
     return _unambiguous(labels)
@@ -284,11 +284,14 @@ def _nearby_label(box, labels) -> str:
 
 
 def _unambiguous(labels: list[Label]) -> list[Label]:
-    """Drop targets that another target of the same window or menu shares a name with (kept: identical boxes)."""
+    """Drop targets that another target of the same kind in the same window or menu shares a name with (and
+    second labels of one box); a name shared across kinds (the Name field, the Name column) is kept, marked so
+    that its instruction names the kind."""
     def key(lab):
-        return lab.extras["container"], lab.target.name.casefold() or lab.target.kind
+        return lab.extras["container"], lab.target.name.casefold() or lab.target.kind, lab.target.kind
 
     seen = Counter(key(lab) for lab in labels)
+    names = Counter(key(lab)[:2] for lab in labels)
     boxes: set = set()
     out = []
     for lab in labels:
@@ -297,6 +300,7 @@ def _unambiguous(labels: list[Label]) -> list[Label]:
             continue
         boxes.add(lab.box)
         lab.extras.pop("window_key", None)
+        lab.extras["role_word"] = names[k[:2]] > 1
         out.append(lab)
     return out
 
@@ -344,10 +348,10 @@ def frame_button_labels(display: str, screen: tuple[int, int], everyday: str, oc
 
 
 def xcalc_labels(window_rect, rng: random.Random) -> list[Label]:
-    """MAX_XCALC_KEYS of xcalc's keys, drawn at random, with boxes from its fixed layout (sandbox.apps.xcalc)."""
+    """MAX_CALC_KEYS of xcalc's keys, drawn at random, with boxes from its fixed layout (sandbox.apps.xcalc)."""
     from sandbox.apps.xcalc import BUTTONS, button_box
 
-    keys = rng.sample([k for row in BUTTONS for k in row], MAX_XCALC_KEYS)
+    keys = rng.sample([k for row in BUTTONS for k in row], MAX_CALC_KEYS)
     return [Label(Target("calc_key", k, "", "xcalc", False, "calculator"), _rect(button_box(window_rect, k)),
                   "calc key", extras={"container": "xcalc"}) for k in keys]
 
@@ -490,6 +494,10 @@ def capture_state(sb, app, spec: AppSpec, reader, rng: random.Random) -> tuple[o
         info = next((w for w in sb.windows() if w.id == app.window.id), None)
         if info is not None:
             labels = xcalc_labels(Rect(*_rect(info.rect)), rng)
+    keys = [lab for lab in labels if lab.target.kind == "calc_key"]
+    if len(keys) > MAX_CALC_KEYS:
+        dropped = {id(lab) for lab in rng.sample(keys, len(keys) - MAX_CALC_KEYS)}
+        labels = [lab for lab in labels if id(lab) not in dropped]
     labels += frame_button_labels(sb.display, screen, spec.everyday, occluders, app.window.id)
     if reader is not None:
         mark_icons(labels, image, reader)
@@ -501,7 +509,7 @@ def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, s
     """ScreenSpot rows for one screen's labels."""
     rows = []
     for lab in labels:
-        text, template = realapp_instruction(rng, lab.target)
+        text, template = realapp_instruction(rng, lab.target, role_word=lab.extras.get("role_word", False))
         rows.append({
             "img_filename": img, "bbox": list(lab.box), "instruction": text, "data_type": lab.data_type,
             "data_source": app_name, "screen": f"{screen[0]}x{screen[1]}", "split": split, "app": app_name,
