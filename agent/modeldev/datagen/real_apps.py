@@ -113,6 +113,8 @@ ROLE_KINDS = {
 CLIP_ROLES = ("scroll pane", "viewport")
 UNNAMED_KINDS = ("findbar_field", "search_field", "dialog_field")  # named by their place, not a label
 MAX_LIST_ROWS = 6
+MAX_BUTTON_HEIGHT = 160
+MAX_MENU_TITLES = 3  # of a menu bar's titles per screen: they repeat on every screen of an app
 MAX_CALC_KEYS = 12  # calculator keys per screen (xcalc has 55, galculator 30-50): one app must not fill the set  # list rows are plentiful; a few per screen
 
 
@@ -211,6 +213,8 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
         if any(_intersects(box, pbox) and id(pm) not in popup_path and pm is not w for pm, pbox in popups):
             continue
         kind = ROLE_KINDS[w.role]
+        if kind in ("button", "toggle") and (box[3] > MAX_BUTTON_HEIGHT or box[2] > screen[0] // 3):
+            continue  # an expander's or a list row's toggle reports the box of all it holds
         name = _clean(w.name) or _child_label(w)
         window = _clean(top.name) if top is not None else ""
         dialog = top is not None and top.role != "frame"
@@ -246,7 +250,8 @@ def widget_labels(trees, screen: tuple[int, int], everyday: str) -> list[Label]:
         elif kind == "toggle" and len(name) <= 4 and "calc" in everyday:
             kind = "calc_key"
         labels.append(Label(Target(kind, name, menu, window, dialog, everyday), box, w.role,
-                             extras={"container": menu or window, "window_key": id(top)}))
+                             extras={"container": menu or window, "window_key": id(top),
+                                     "open": any(pm is w for pm, _ in popups)}))
     return _unambiguous(labels)
 
 
@@ -494,10 +499,11 @@ def capture_state(sb, app, spec: AppSpec, reader, rng: random.Random) -> tuple[o
         info = next((w for w in sb.windows() if w.id == app.window.id), None)
         if info is not None:
             labels = xcalc_labels(Rect(*_rect(info.rect)), rng)
-    keys = [lab for lab in labels if lab.target.kind == "calc_key"]
-    if len(keys) > MAX_CALC_KEYS:
-        dropped = {id(lab) for lab in rng.sample(keys, len(keys) - MAX_CALC_KEYS)}
-        labels = [lab for lab in labels if id(lab) not in dropped]
+    for kind, cap in (("calc_key", MAX_CALC_KEYS), ("menu", MAX_MENU_TITLES)):
+        some = [lab for lab in labels if lab.target.kind == kind and not lab.extras.get("open")]
+        if len(some) > cap:
+            dropped = {id(lab) for lab in rng.sample(some, len(some) - cap)}
+            labels = [lab for lab in labels if id(lab) not in dropped]
     labels += frame_button_labels(sb.display, screen, spec.everyday, occluders, app.window.id)
     if reader is not None:
         mark_icons(labels, image, reader)
@@ -521,11 +527,16 @@ def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, s
 
 
 def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, log=print,
-                 states: Sequence[str] | None = None) -> list[dict]:
-    """All states of one app: one sandbox, the app relaunched per state; returns its rows."""
+                 states: Sequence[str] | None = None, screen: tuple[int, int] | None = None) -> list[dict]:
+    """All states of one app: one sandbox (of `screen`, default the app's), the app relaunched per state;
+    returns its rows."""
+    from dataclasses import replace
+
     from sandbox import Sandbox, ScreenSpec
 
     spec = APPS[name]
+    if screen is not None and spec.screen == (1280, 800):  # apps that need a bigger screen keep theirs
+        spec = replace(spec, screen=screen)
     rows: list[dict] = []
     with Sandbox(ScreenSpec(*spec.screen), accessibility=spec.atspi) as sb:
         for state, steps in spec.states:
@@ -550,7 +561,7 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
                 if not labels:
                     log(f"  {name}/{state}: no labels (screen unsettled?); skipped")
                     continue
-                img = f"images/{split[0]}_{name}_{state}.png"
+                img = f"images/{split[0]}_{name}_{spec.screen[0]}x{spec.screen[1]}_{state}.png"
                 image.save(out / img, compress_level=1)
                 new = rows_for(labels, rng, img, name, state, split, spec.screen)
                 rows += new
@@ -563,8 +574,10 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
 
 
 def generate(apps: Sequence[str], out: str | Path, *, split: str, seed: int = 0, ocr: bool = True,
-             log=print, states: Sequence[str] | None = None) -> dict:
-    """Generate rows for `apps` into `out` (dataset.json, images/, manifest.json); return the manifest."""
+             log=print, states: Sequence[str] | None = None,
+             screens: Sequence[tuple[int, int] | None] = (None,)) -> dict:
+    """Generate rows for `apps` into `out` (dataset.json, images/, manifest.json), each app once per screen size
+    in `screens` (None: the app's own); return the manifest."""
     out = Path(out).resolve()
     (out / "images").mkdir(parents=True, exist_ok=True)
     reader = None
@@ -574,12 +587,15 @@ def generate(apps: Sequence[str], out: str | Path, *, split: str, seed: int = 0,
         reader = TextFinder(threads=1)
     start = time.monotonic()
     rows: list[dict] = []
-    for name in apps:
-        rng = random.Random(f"{seed}/{split}/{name}")
-        rows += generate_app(name, out, split, rng, reader, log, states)
-        (out / "dataset.json").write_text(json.dumps(rows, indent=0))  # written as it goes: a crash keeps apps done
+    for screen in screens:
+        for name in apps:
+            rng = random.Random(f"{seed}/{split}/{name}/{screen}")
+            rows += generate_app(name, out, split, rng, reader, log, states, screen)
+            (out / "dataset.json").write_text(json.dumps(rows, indent=0))  # as it goes: a crash keeps apps done
     counts = Counter((r["app"], r["data_type"]) for r in rows)
     manifest = {"generator_version": REALAPP_VERSION, "seed": seed, "split": split, "apps": list(apps),
+                "screen_sizes": [f"{w}x{h}" if w else "app default" for w, h in
+                                 ((sc or (0, 0)) for sc in screens)],
                 "screens": len({r["img_filename"] for r in rows}), "rows": len(rows),
                 "rows_per_app": {a: {t: counts[(a, t)] for t in ("text", "icon")} for a in apps},
                 "seconds": round(time.monotonic() - start, 1)}
@@ -595,13 +611,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"comma-separated apps (default: the split's apps); known: {', '.join(APPS)}")
     parser.add_argument("--split", choices=("train", "heldout"), default="heldout")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--screens", default=None,
+                        help="comma-separated screen sizes to run every app at, e.g. 1280x800,1024x768 "
+                             "(default: each app's own, 1280x800 for most)")
     parser.add_argument("--no-ocr", action="store_true", help="do not OCR buttons to tell icons from text")
     args = parser.parse_args(argv)
     apps = args.apps.split(",") if args.apps else list(HELDOUT_APPS if args.split == "heldout" else TRAIN_APPS)
     unknown = [a for a in apps if a not in APPS]
     if unknown:
         parser.error(f"unknown apps {unknown}; known: {', '.join(APPS)}")
-    manifest = generate(apps, args.out, split=args.split, seed=args.seed, ocr=not args.no_ocr)
+    screens = [tuple(int(v) for v in s.split("x")) for s in args.screens.split(",")] if args.screens else [None]
+    manifest = generate(apps, args.out, split=args.split, seed=args.seed, ocr=not args.no_ocr, screens=screens)
     print(json.dumps(manifest, indent=1))
     return 0
 
