@@ -54,11 +54,9 @@ def test_button_boxes_hold_drawn_pixels(galculator_rows):
         x, y, w, h = r["bbox"]
         with Image.open(out / r["img_filename"]) as im:
             crop = im.convert("L").crop((x, y, x + w, y + h))
-            around = im.convert("L").crop((x - 2 * w, y - 2 * h, x + 3 * w, y + 3 * h))
         # A key: its label and border vary inside the box; the box is not a patch of flat background.
         assert ImageStat.Stat(crop).stddev[0] > 8, r
-        assert crop.getextrema()[0] < 120, r  # the dark glyph of its label is inside
-        assert around.size[0] > crop.size[0]
+        assert crop.getextrema()[0] < 170, r  # its label's glyph (grey when the key is insensitive) is inside
 
 
 def test_menu_item_boxes_hold_their_names_as_ocr_reads_them(galculator_rows):
