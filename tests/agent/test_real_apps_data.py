@@ -143,6 +143,13 @@ def test_a_name_two_kinds_share_is_kept_and_its_instruction_names_the_kind():
             assert names_role(TEMPLATES[row["kind"]][int(row["template"].split("/")[1])]), row
 
 
+def test_frame_buttons_of_two_windows_name_their_window():
+    rng = random.Random(0)
+    for _ in range(30):
+        text, _ = realapp_instruction(rng, Target("frame_close", "", "", "Find", False, "Find"), window_word=True)
+        assert "find" in text.lower(), text
+
+
 def test_every_template_formats_and_apps_are_split_by_whole_app():
     rng = random.Random(0)
     for kind in TEMPLATES:

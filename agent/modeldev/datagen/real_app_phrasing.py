@@ -82,12 +82,16 @@ def names_role(template: str) -> bool:
     return any(word in plain for word in ROLE_WORDS)
 
 
-def realapp_instruction(rng: random.Random, target: Target, *, role_word: bool = False) -> tuple[str, int]:
+def realapp_instruction(rng: random.Random, target: Target, *, role_word: bool = False,
+                        window_word: bool = False) -> tuple[str, int]:
     """One instruction for `target` and the index of the template used (recorded per row, so templates can be
     held out later). With `role_word`, only templates that name the widget's kind (for a name that another kind
-    of widget on the screen shares). About one in ten has its case changed, as people type."""
+    of widget on the screen shares); with `window_word`, only templates that name the window (a frame button
+    while two windows show theirs). About one in ten has its case changed, as people type."""
     templates = TEMPLATES[target.kind]
-    allowed = [i for i, t in enumerate(templates) if not role_word or names_role(t)] or list(range(len(templates)))
+    allowed = [i for i, t in enumerate(templates)
+               if (not role_word or names_role(t)) and (not window_word or "{a}" in t or "{w}" in t)]
+    allowed = allowed or list(range(len(templates)))
     index = rng.choice(allowed)
     text = templates[index].format(n=target.name, m=target.menu, w=target.window, a=target.app)
     roll = rng.random()

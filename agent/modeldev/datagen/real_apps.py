@@ -347,6 +347,9 @@ def frame_button_labels(display: str, screen: tuple[int, int], everyday: str, oc
                     continue
                 labels.append(Label(Target(kind, "", "", _clean(title), False, name), box, "frame button", "icon",
                                     extras={"container": "title bar"}))
+        if len({lab.target.app for lab in labels}) > 1:  # two windows' buttons: each instruction names its window
+            for lab in labels:
+                lab.extras["window_word"] = True
         return labels
     finally:
         d.close()
@@ -515,7 +518,8 @@ def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, s
     """ScreenSpot rows for one screen's labels."""
     rows = []
     for lab in labels:
-        text, template = realapp_instruction(rng, lab.target, role_word=lab.extras.get("role_word", False))
+        text, template = realapp_instruction(rng, lab.target, role_word=lab.extras.get("role_word", False),
+                                             window_word=lab.extras.get("window_word", False))
         rows.append({
             "img_filename": img, "bbox": list(lab.box), "instruction": text, "data_type": lab.data_type,
             "data_source": app_name, "screen": f"{screen[0]}x{screen[1]}", "split": split, "app": app_name,
