@@ -11,7 +11,8 @@ import pytest
 from PIL import Image, ImageStat
 
 from agent.modeldev.datagen.real_app_phrasing import TEMPLATES, Target, names_role, realapp_instruction
-from agent.modeldev.datagen.real_apps import APPS, generate, rows_for, widget_labels
+from agent.modeldev.datagen.real_app_labels import widget_labels
+from agent.modeldev.datagen.real_apps import APPS, generate, rows_for
 from agent.modeldev.eval.grounding import check_images, load_rows
 from sandbox.accessibility import Widget
 from sandbox.windows import Rect
