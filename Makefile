@@ -57,7 +57,7 @@ datagen-apps: setup
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	$(VENV)/bin/python -m agent.modeldev.datagen.real_apps $(DATAGEN_OUT)-heldout --split heldout
+	$(VENV)/bin/python -m agent.modeldev.datagen.real_apps $(DATAGEN_OUT)-heldout --split heldout --screens 1280x800,1024x768
 	$(VENV)/bin/python -m agent.modeldev.datagen.real_apps $(DATAGEN_OUT)-train --split train
 
 clean:
