@@ -9,9 +9,12 @@ TORCH_SPEC ?= torch==2.13.0
 APT_PACKAGES := xvfb xdotool x11-utils x11-xserver-utils openbox xterm x11-apps galculator mousepad \
                 x11vnc novnc websockify fonts-dejavu-core scrot chromium dbus-daemon at-spi2-core python3-pyatspi \
                 gir1.2-atspi-2.0
+# Only for `make datagen-apps` (real-application grounding data, docs/real-app-data.md); tests and demo do not need them.
+DATAGEN_APT_PACKAGES := gtk-3-examples gucharmap xfce4-terminal
+DATAGEN_OUT ?= data/realapps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps python-deps demo test bench clean
+.PHONY: setup system-deps python-deps demo test bench clean datagen-apps
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -68,6 +71,17 @@ demo: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/step_overhead.py
+
+# Real GTK/X apps labelled from the accessibility tree: the held-out apps and the training apps, one dataset each.
+datagen-apps: setup
+	@missing=$$(for p in $(DATAGEN_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(VENV)/bin/python -m agent.modeldev.datagen.real_apps $(DATAGEN_OUT)-heldout --split heldout --screens 1280x800,1024x768
+	$(VENV)/bin/python -m agent.modeldev.datagen.real_apps $(DATAGEN_OUT)-train --split train
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
