@@ -49,9 +49,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int, timeout: float = 0.2) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
             return True
     except OSError:
         return False
@@ -77,7 +78,7 @@ def start_vnc(display: str, env: Mapping[str, str], log_path: str, *, control: b
         child = spawn("x11vnc", argv, env, log_path=log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and child.alive():
-            if _unix_open(unix_socket) if unix_socket is not None else _port_open(port):
+            if _unix_open(unix_socket) if unix_socket is not None else port_open(port):
                 return child, port
             time.sleep(0.05)
         child.stop()

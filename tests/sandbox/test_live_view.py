@@ -15,7 +15,7 @@ import pytest
 
 from sandbox import Sandbox, ScreenSpec
 from sandbox.errors import MissingDependencyError
-from sandbox.live_view import NOVNC_DIR, LiveView
+from sandbox.live_view import NOVNC_DIR, LiveView, port_open
 
 pytestmark = pytest.mark.skipif(
     shutil.which("x11vnc") is None or shutil.which("websockify") is None or not (NOVNC_DIR / "core").is_dir(),
@@ -57,14 +57,6 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def alive(pid: int) -> bool:

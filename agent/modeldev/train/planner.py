@@ -26,43 +26,37 @@ from perception.planner.base import planner_prompt
 IGNORE = -100
 
 
-def _byte_batch(items: list[Instruction]):
+def _padded(rows: list[list[int]], labels: list[list[int]], pad: int):
+    """(input ids, attention mask, labels) tensors, right-padded to the longest row."""
     import torch
 
-    from perception.planner.byte_decoder import EOS, PAD, encode, prompt_ids
-
-    rows, labels = [], []
-    for item in items:
-        prompt = prompt_ids(item.text)
-        target = encode(" " + item.plan) + [EOS]
-        rows.append(prompt + target)
-        labels.append([IGNORE] * len(prompt) + target)
     width = max(map(len, rows))
-    ids = torch.full((len(rows), width), PAD)
-    lab = torch.full((len(rows), width), IGNORE)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, (r, l) in enumerate(zip(rows, labels)):
-        ids[i, :len(r)], lab[i, :len(l)], mask[i, :len(r)] = torch.tensor(r), torch.tensor(l), 1
-    return ids, mask, lab
-
-
-def _token_batch(tokenizer, items: list[Instruction]):
-    import torch
-
-    rows, labels = [], []
-    for item in items:
-        prompt = tokenizer(planner_prompt(item.text)).input_ids
-        target = tokenizer(" " + item.plan).input_ids + [tokenizer.eos_token_id]
-        rows.append(prompt + target)
-        labels.append([IGNORE] * len(prompt) + target)
-    width = max(map(len, rows))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     ids = torch.full((len(rows), width), pad)
     lab = torch.full((len(rows), width), IGNORE)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     for i, (r, l) in enumerate(zip(rows, labels)):
         ids[i, :len(r)], lab[i, :len(l)], mask[i, :len(r)] = torch.tensor(r), torch.tensor(l), 1
     return ids, mask, lab
+
+
+def _supervised(prompt_ids: list[list[int]], target_ids: list[list[int]], pad: int):
+    """A batch whose loss covers the targets only."""
+    rows = [p + t for p, t in zip(prompt_ids, target_ids)]
+    labels = [[IGNORE] * len(p) + t for p, t in zip(prompt_ids, target_ids)]
+    return _padded(rows, labels, pad)
+
+
+def _byte_batch(items: list[Instruction]):
+    from perception.planner.byte_decoder import EOS, PAD, encode, prompt_ids
+
+    return _supervised([prompt_ids(i.text) for i in items], [encode(" " + i.plan) + [EOS] for i in items], PAD)
+
+
+def _token_batch(tokenizer, items: list[Instruction]):
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    prompts = [tokenizer(planner_prompt(i.text)).input_ids for i in items]
+    targets = [tokenizer(" " + i.plan).input_ids + [tokenizer.eos_token_id] for i in items]
+    return _supervised(prompts, targets, pad)
 
 
 def build(backbone: str, init: Path | None = None):

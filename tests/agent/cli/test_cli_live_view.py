@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from PIL import Image
 from deskpilot_cli import DESKPILOT, cli, env_for, script
 from devtools import CHROMIUM, Browser
 from probes import StreamLines, environ_of, processes_with_env, wait_gone, wait_until
-from sandbox.live_view import NOVNC_DIR
+from sandbox.live_view import NOVNC_DIR, port_open
 
 pytestmark = [
     pytest.mark.display,
@@ -84,14 +83,6 @@ def shows(browser: Browser, url: str, expected: np.ndarray) -> np.ndarray:
 
 def port_of(url: str) -> int:
     return int(re.match(r"http://127\.0\.0\.1:(\d+)/view\.html\?token=[\w-]{32,}$", url).group(1))
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def test_sandbox_view_shows_that_sandbox_refuses_a_wrong_token_and_stops_with_it(tmp_path, sandboxes):
