@@ -5,7 +5,7 @@ the built-in policy then plays it step by step, grounding each named target on t
 one line of steps joined by " ; ":
 
 - `press K K K`: calculator keys by their label (`1`, `+`, `*`, `sqrt`, `x^2`, `1/x`, `+/-`, `(`, `AC`, ...);
-- `type TEXT`: type TEXT exactly as written (to the end of the step);
+- `type TEXT`: type TEXT as written to the end of the step (a text holding " ; " cannot be planned);
 - `key COMBO`: one key or a chord, `enter`, `ctrl+s`, `ctrl+end`;
 - `click LABEL`: click the element whose visible text is LABEL (`[Name]` names a text field by its label);
 - `save` / `save NAME`: save the document, typing NAME if the app asks for a file name;
@@ -53,10 +53,6 @@ class Plan:
     def __str__(self) -> str:
         return SEPARATOR.join(str(s) for s in self.steps)
 
-    @property
-    def refused(self) -> bool:
-        """Whether the planner judged the task impossible."""
-        return any(s.kind == "refuse" for s in self.steps)
 
 
 def parse_plan(text: str) -> Plan:
@@ -72,6 +68,8 @@ def parse_plan(text: str) -> Plan:
             raise ModelOutputError(f"the plan step {part!r} starts with no known kind ({', '.join(STEP_KINDS)})", text)
         if kind in ("press", "type", "key", "click") and not arg.strip():
             raise ModelOutputError(f"the plan step {part!r} names nothing to {kind}", text)
+        if kind == "key" and not all(k.strip() for k in arg.split("+")):
+            raise ModelOutputError(f"the plan step {part!r} has an empty key in its chord", text)
         steps.append(PlanStep(kind, arg.strip() if kind != "type" else arg))
     return Plan(tuple(steps))
 

@@ -50,7 +50,7 @@ def _expand(step: PlanStep) -> list[Move]:
     if step.kind == "press":
         moves, typed = [Move("clear")], ""
         for key in step.keys:
-            if key in TYPABLE_KEYS:
+            if key and set(key) <= TYPABLE_KEYS:
                 if typed.endswith(key):  # a calculator can drop the second of two equal keys typed at once
                     moves.append(Move("keys", typed))  # (galculator took "144" as "14"): a new step, a new burst
                     typed = ""
@@ -59,13 +59,18 @@ def _expand(step: PlanStep) -> list[Move]:
             if typed:
                 moves.append(Move("keys", typed))
                 typed = ""
-            moves.append(Move("click", key) if key != "AC" else Move("clear"))
+            moves.append(Move("click", key))  # AC too: pressed on purpose, it must not be skipped
         return moves + ([Move("keys", typed)] if typed else [])
     if step.kind == "save":
         if not step.arg:
             return [Move("save")]
         return [Move("save"), Move("named", step.arg), Move("confirm"), Move("confirm"), Move("saved")]
     return [Move(step.kind, step.arg)]
+
+
+def _entered(moves: list[Move], index: int) -> bool:
+    """Whether the `type` move at `index` is a command line: Enter is pressed right after it."""
+    return index + 1 < len(moves) and moves[index + 1].kind == "key" and moves[index + 1].arg.lower() == "enter"
 
 
 def _key_action(combo: str) -> Action:
@@ -84,6 +89,8 @@ class PlanPlayer:
         self._next = 0
         self._retries = 0
         self._before: list[OcrLine] | None = None  # the screen before the last typed command
+        self._typed = ""  # that command
+        self._saving: set[str] = set()  # the screen's texts before Ctrl+S: a dialog is what appears after it
         self._dialog = False  # a save dialog asked for a file name
 
     def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
@@ -112,24 +119,26 @@ class PlanPlayer:
             point = centre(line) if line is not None else ground(_words(arg))
             return _click(point), f"click {arg}" + ("" if line is not None else " (found by the grounding model)")
         if kind == "type":
-            self._before = lines
+            if _entered(self.moves, self._next - 1):  # a command: what it prints is checked at the end
+                self._before, self._typed = lines, arg
             return Type(text=arg), f"type {arg!r}"
         if kind == "key":
             return _key_action(arg), f"press {arg}"
         if kind == "save":
+            self._saving = {line.text for line in lines}
             return Hotkey(keys=("ctrl", "s")), "save (Ctrl+S)"
         if kind == "named":
-            if not _dialog_up(lines):
+            if not self._dialog_up(lines):
                 return None  # saved in place: no dialog asks for a name
             self._dialog = True
             return Type(text=arg), f"name the file {arg}"
         if kind == "confirm":  # a separate step: the dialog's Save button turns on only after the name is typed
-            if not (self._dialog and _dialog_up(lines)):
+            if not (self._dialog and self._dialog_up(lines)):
                 return None
             line = locate("Save", lines)
             return (_click(centre(line)), "click the dialog's Save button") if line else (Key(key="enter"), "press Enter")
         if kind == "saved":
-            if self._dialog and _dialog_up(lines):
+            if self._dialog and self._dialog_up(lines):
                 return Fail(reason="the save dialog is still open"), "the file was not saved"
             return None
         if kind == "refuse":
@@ -137,11 +146,16 @@ class PlanPlayer:
         if kind == "answer":
             return self._answer(lines, ground)
         if kind == "check":
-            error = error_line(lines, self._before) if self._before is not None else None
+            error = error_line(lines, self._before, self._typed) if self._before is not None else None
             if error is not None:
                 return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"
             return Done(answer=None), "the plan is played and the screen shows no error"
         raise ValueError(f"unknown move {kind!r}")
+
+    def _dialog_up(self, lines: Sequence[OcrLine]) -> bool:
+        """Whether a save dialog shows: its title or name field among the lines that were not there before
+        Ctrl+S (the document may well contain "name:")."""
+        return any(w in line.text.casefold() for line in lines if line.text not in self._saving for w in _DIALOG_WORDS)
 
     def _answer(self, lines: list[OcrLine], ground: Ground) -> tuple[Action, str]:
         shown = display_number(lines)
@@ -156,11 +170,6 @@ class PlanPlayer:
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
         want = f"{self.expected:.10g}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
-
-def _dialog_up(lines: Sequence[OcrLine]) -> bool:
-    """Whether a save dialog shows (its title or its name field)."""
-    return any(w in line.text.casefold() for line in lines for w in _DIALOG_WORDS)
-
 
 def _click(point: tuple[int, int]) -> Click:
     return Click(x=int(point[0]), y=int(point[1]))

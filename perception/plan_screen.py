@@ -88,7 +88,7 @@ def expected_result(keys: Sequence[str]) -> float | None:
     try:
         expression, number, result = "", "", None
         for key in keys:
-            if key in "0123456789.":
+            if key and set(key) <= set("0123456789."):
                 number += key
             elif key in ("sqrt", "x^2", "1/x", "+/-"):
                 value = float(number) if number else (result if result is not None else 0.0)
@@ -98,7 +98,7 @@ def expected_result(keys: Sequence[str]) -> float | None:
                     result = value
             elif key == "AC":
                 expression, number, result = "", "", None
-            elif key in "+-*/()":
+            elif key in ("+", "-", "*", "/", "(", ")"):
                 if not expression and not number and result is not None:
                     number = repr(result)
                 expression += number + key
@@ -118,24 +118,30 @@ def expected_result(keys: Sequence[str]) -> float | None:
 
 
 def same_value(shown: str, expected: float) -> bool:
-    """Whether a displayed number equals `expected` to the display's precision."""
+    """Whether a displayed number equals `expected` to the display's precision: exactly, or, when the display is
+    full (7 or more digits) and so rounds or cuts, within one unit of its last shown digit."""
     try:
         value = float(shown)
     except ValueError:
         return False
     if abs(value - expected) <= 1e-9 * max(1.0, abs(expected)):
         return True
-    digits = sum(ch.isdigit() for ch in shown)  # a long display rounds or cuts what it cannot show
-    return digits >= 7 and abs(value - expected) <= 10 ** -(digits - 2) * max(1.0, abs(expected))
+    digits = sum(ch.isdigit() for ch in shown)
+    decimals = len(shown.split(".", 1)[1]) if "." in shown else 0
+    return digits >= 7 and abs(value - expected) < 10.0 ** -decimals
 
 
 _ERRORS = re.compile(r"no such file|not found|cannot|permission denied|syntax error|invalid option", re.I)
 
 
-def error_line(lines: Sequence[OcrLine], before: Sequence[OcrLine]) -> str | None:
-    """A line that appeared since `before` and reads like a command's error, or None."""
+def error_line(lines: Sequence[OcrLine], before: Sequence[OcrLine], typed: str = "") -> str | None:
+    """A line that appeared since `before` and reads like a command's error, or None. The command line itself
+    (a line holding the typed text) is not its output."""
     old = {line.text for line in before}
+    typed = _squash(typed).casefold()
     for line in lines:
-        if line.text not in old and _ERRORS.search(line.text):
+        if line.text in old or (typed and typed[:20] in _squash(line.text).casefold()):
+            continue
+        if _ERRORS.search(line.text):
             return line.text
     return None

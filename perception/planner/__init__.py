@@ -24,7 +24,10 @@ def load_planner(directory: str | Path) -> Planner:
     meta_path = directory / "planner.json"
     if not meta_path.is_file():
         raise BackendError(f"no planner in {str(directory)!r} (planner.json is missing)")
-    meta = json.loads(meta_path.read_text())
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as e:
+        raise BackendError(f"{meta_path}: unreadable planner description ({e})") from e
     if meta.get("backbone") == "byte_decoder":
         from perception.planner.byte_decoder import ByteDecoderPlanner
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Protocol
 
+from perception.errors import ModelOutputError
 from perception.plan import Plan, parse_plan
 
 MAX_PLAN_CHARS = 400  # the longest plan a planner may write; generated plans are under 300
@@ -23,13 +23,28 @@ class Planner(Protocol):
         ...
 
 
-class PlannerBase:
-    """Caches plans per instruction (a task is planned once, whatever the number of steps) and parses them."""
+CACHED_PLANS = 64  # instructions whose plans a planner keeps (a shell session's tasks, a grounding set's rows)
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 -- a planner lives as long as its policy
+
+class PlannerBase:
+    """Caches plans per instruction (a task is planned once, whatever the number of steps), unusable ones too, and
+    parses them."""
+
     def plan(self, instruction: str) -> Plan:
-        """The parsed plan of `instruction` (ModelOutputError when the text is no plan)."""
-        return parse_plan(self.write(instruction))
+        """The parsed plan of `instruction` (ModelOutputError when the text is no plan, every time it is asked)."""
+        cache = self.__dict__.setdefault("_plans", {})  # per planner: freed with it
+        if instruction not in cache:
+            if len(cache) >= CACHED_PLANS:
+                cache.pop(next(iter(cache)))
+            text = self.write(instruction)
+            try:
+                cache[instruction] = parse_plan(text)
+            except ModelOutputError as e:
+                cache[instruction] = e
+        found = cache[instruction]
+        if isinstance(found, ModelOutputError):
+            raise found
+        return found
 
     def write(self, instruction: str) -> str:  # pragma: no cover - every backbone defines it
         raise NotImplementedError

@@ -40,8 +40,8 @@ def cache_directory() -> Path:
 
 
 def load_base():
-    """(model, tokenizer): SmolLM2-135M-Instruct in fp32. The first load dequantizes the GGUF file (about 17 s on
-    2 cores) and keeps the result in cache_directory(); later loads read that (about 1 s)."""
+    """(model, tokenizer): SmolLM2-135M-Instruct in fp32. The first load dequantizes the GGUF file (17-75 s on 2
+    loaded cores) and keeps the result in cache_directory(); later loads read that (3-11 s)."""
     import torch
     import transformers
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
@@ -69,8 +69,11 @@ def _write_cache(model, tokenizer, cache: Path) -> None:
 
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".smollm2-"))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".smollm2-"))
+    except OSError:
+        return  # no cache (a read-only home): the next load dequantizes again
     try:
         # A plain Llama with the dequantized weights: transformers will not save a model it loaded from GGUF.
         config = LlamaConfig.from_dict({k: v for k, v in model.config.to_dict().items() if k != "quantization_config"})
@@ -78,9 +81,10 @@ def _write_cache(model, tokenizer, cache: Path) -> None:
         plain.load_state_dict(model.state_dict())
         plain.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        if cache.exists():
-            shutil.rmtree(cache)
-        tmp.rename(cache)
+        if not cache.exists():  # another process (a second eval worker) may have written it meanwhile: keep that
+            tmp.rename(cache)
+    except OSError:
+        pass  # a full disk or a lost race leaves no cache, never a half one; the model in memory is whole
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -103,7 +107,10 @@ class SmolLM2Planner(PlannerBase):
     @classmethod
     def load(cls, directory: Path) -> "SmolLM2Planner":
         """The base from its package with the adapter saved in `directory`."""
-        from peft import PeftModel
+        try:
+            from peft import PeftModel
+        except ImportError as e:
+            raise BackendError("the SmolLM2 planner needs peft, gguf and accelerate: pip install 'deskpilot[vlm]'") from e
 
         model, tokenizer = load_base()
         with warnings.catch_warnings():  # peft asks transformers a deprecated question (is_gradient_checkpointing)

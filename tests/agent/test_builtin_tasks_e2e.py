@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.display, pytest.mark.slow,
               pytest.mark.skipif(not (BUILTIN_MODEL_DIR / PLANNER_DIR / "planner.json").is_file(),
                                  reason="no planner shipped beside the built-in weights")]
 
-# (case name in the builtin suite): one per app family, plain and terse phrasings, held-out ones included.
+# (case name in the builtin suite): one per app, plain and operator phrasings of train-split tasks (the held-out
+# split is measured by `deskpilot eval tasks`, MODEL.md), and one refusal.
 CASES = ("xcalc-mul-12-7#operator", "galculator-add-23-19#plain", "xterm-echo-greeting#plain",
          "mousepad-save-hello#plain", "infeasible-xcalc-graph#plain")
 

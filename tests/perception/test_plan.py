@@ -39,9 +39,9 @@ def test_keys_that_are_not_arithmetic_have_no_expected_result():
     assert expected_result(["1", "/", "0", "="]) is None
 
 
-def test_same_value_allows_a_display_that_cuts_long_decimals_but_not_a_wrong_short_one():
-    assert same_value("84.", 84) and same_value("0.33333333", 1 / 3)
-    assert not same_value("0", 0.05) and not same_value("85", 84)
+def test_same_value_allows_a_display_that_cuts_long_decimals_but_not_a_wrong_number():
+    assert same_value("84.", 84) and same_value("0.33333333", 1 / 3) and same_value("0.66666667", 2 / 3)
+    assert not same_value("0", 0.05) and not same_value("85", 84) and not same_value("1234567", 1234579)
 
 
 def _line(text, x1, y1, x2, y2):
@@ -55,7 +55,6 @@ CALC = [_line("0", 700, 60, 760, 100), _line("AC", 700, 120, 730, 140), _line("7
 def test_locate_finds_keys_by_their_look_alikes_and_labels_fuzzily():
     assert locate("*", CALC).text == "×"
     assert locate("AC", CALC).text == "AC"
-    assert locate("Save memory", CALC) is None or locate("Save memory", CALC).text == "Save to memory"
     assert locate("Sav to memory", CALC).text == "Save to memory"
     assert locate("/", CALC) is None  # a one-character label is never matched fuzzily
 
@@ -125,7 +124,7 @@ def test_save_as_types_the_name_only_when_a_dialog_asks_and_fails_if_it_stays_op
     assert player.next(dialog, _no_ground)[0] == Click(x=920, y=710)
     assert player.next(editor, _no_ground)[0] == Done(answer=None)
     stuck = PlanPlayer(parse_plan("save notes.txt"))
-    actions = [stuck.next(dialog, _no_ground)[0] for _ in range(5)]
+    actions = [stuck.next(editor if i == 0 else dialog, _no_ground)[0] for i in range(5)]
     assert isinstance(actions[-1], Fail) and "still open" in actions[-1].reason
     in_place = PlanPlayer(parse_plan("save notes.txt"))
     assert [in_place.next(editor, _no_ground)[0] for _ in range(2)] == [Hotkey(keys=("ctrl", "s")), Done(answer=None)]
@@ -147,3 +146,25 @@ def test_equal_keys_in_a_row_are_typed_in_separate_bursts():
     player = PlanPlayer(parse_plan("press 1 4 4 + 1 0 0 = ; answer"))
     actions = [player.next(CALC, _no_ground)[0] for _ in range(4)]
     assert actions == [Click(x=715, y=130), Type(text="14"), Type(text="4+10"), Type(text="0=")]
+
+
+def test_a_document_that_says_name_is_not_taken_for_a_save_dialog():
+    text = [_line("name: Ada", 0, 0, 80, 10)]
+    player = PlanPlayer(parse_plan("type name: Ada ; save notes.txt"))
+    actions = [player.next(text, _no_ground)[0] for _ in range(3)]
+    assert actions == [Type(text="name: Ada"), Hotkey(keys=("ctrl", "s")), Done(answer=None)]
+
+
+def test_text_typed_into_an_editor_is_not_read_as_a_command_error():
+    typed = [_line("I cannot come", 0, 0, 100, 10)]
+    player = PlanPlayer(parse_plan("type I cannot come ; key enter"))
+    player.next([], _no_ground)
+    player.next(typed, _no_ground)
+    assert player.next(typed, _no_ground)[0] == Done(answer=None)
+
+
+def test_an_ac_key_in_the_plan_is_pressed_even_when_the_screen_text_lacks_it():
+    player = PlanPlayer(parse_plan("press 9 9 AC 5 ; answer"))
+    no_ac = [line for line in CALC if line.text != "AC"]
+    actions = [player.next(no_ac, lambda words: (5, 6))[0] for _ in range(4)]
+    assert actions == [Type(text="9"), Type(text="9"), Click(x=5, y=6), Type(text="5")]

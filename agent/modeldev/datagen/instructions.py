@@ -101,7 +101,7 @@ def _calc_symbols(d: _Draw) -> tuple[str, list[str]]:
     for op, (n, kn) in zip(ops, nums[1:]):
         text, keys = f"{text} {op} {n}", keys + [op] + kn
     if len(ops) >= 2 and d.rng.random() < 0.5:  # parenthesise the first pair
-        first_end = text.index(f" {ops[1]} ")
+        first_end = len(f"{nums[0][0]} {ops[0]} {nums[1][0]}")  # the end of the first pair, whatever repeats
         text = f"({text[:first_end]}){text[first_end:]}"
         inner = len(nums[0][1]) + 1 + len(nums[1][1])
         keys = ["("] + keys[:inner] + [")"] + keys[inner:]
