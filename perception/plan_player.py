@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from actions.schema import Action, Click, Done, Fail, Hotkey, Key, Type
+from actions.schema import Action, Click, Done, Fail, Hotkey, Key, Type, Wait
 from perception.listing import OcrLine
 from perception.plan import Plan, PlanStep
 from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_line, expected_result, locate,
@@ -25,6 +25,7 @@ from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_
 
 Ground = Callable[[str], tuple[int, int]]  # a target in words -> its screen point (the grounding model)
 RETRIES = 1  # a calculator whose display is wrong gets its keys once more
+LOOKS, LOOK_WAIT_S = 6, 0.5  # how long a save may take to show its dialog or its file name (a loaded machine)
 _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
 
 
@@ -64,7 +65,7 @@ def _expand(step: PlanStep) -> list[Move]:
     if step.kind == "save":
         if not step.arg:
             return [Move("save")]
-        return [Move("save"), Move("named", step.arg), Move("confirm"), Move("confirm"), Move("saved")]
+        return [Move("save"), Move("named", step.arg), Move("confirm"), Move("confirm"), Move("saved", step.arg)]
     return [Move(step.kind, step.arg)]
 
 
@@ -92,6 +93,7 @@ class PlanPlayer:
         self._typed = ""  # that command
         self._saving: set[str] = set()  # the screen's texts before Ctrl+S: a dialog is what appears after it
         self._dialog = False  # a save dialog asked for a file name
+        self._looks = 0  # waits in a row for the current move
 
     def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
         """The next action and what it is for, given the current screen's text."""
@@ -99,6 +101,8 @@ class PlanPlayer:
             move = self.moves[self._next]
             self._next += 1
             action = self._act(move, list(lines), ground)
+            if action is None or not isinstance(action[0], Wait):
+                self._looks = 0
             if action is not None:
                 return action
         return Done(answer=None), "the plan is played"
@@ -128,10 +132,13 @@ class PlanPlayer:
             self._saving = {line.text for line in lines}
             return Hotkey(keys=("ctrl", "s")), "save (Ctrl+S)"
         if kind == "named":
-            if not self._dialog_up(lines):
-                return None  # saved in place: no dialog asks for a name
-            self._dialog = True
-            return Type(text=arg), f"name the file {arg}"
+            if self._dialog_up(lines):
+                self._dialog = True
+                return Type(text=arg), f"name the file {arg}"
+            if locate(arg, lines) is not None:
+                self._next = self._skip_to("saved")  # the title already shows the name: saved in place
+                return None
+            return self._look_again(f"wait for the save dialog, or for {arg!r} in the title")
         if kind == "confirm":  # a separate step: the dialog's Save button turns on only after the name is typed
             if not (self._dialog and self._dialog_up(lines)):
                 return None
@@ -140,6 +147,9 @@ class PlanPlayer:
         if kind == "saved":
             if self._dialog and self._dialog_up(lines):
                 return Fail(reason="the save dialog is still open"), "the file was not saved"
+            if arg and locate(arg, lines) is None:
+                return self._look_again(f"wait for {arg!r} in the title") or (
+                    Fail(reason=f"the window does not show {arg!r}: the file may not be saved"), "not saved")
             return None
         if kind == "refuse":
             return Fail(reason="this task cannot be done with the apps on this screen"), "refuse: not possible here"
@@ -151,6 +161,20 @@ class PlanPlayer:
                 return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"
             return Done(answer=None), "the plan is played and the screen shows no error"
         raise ValueError(f"unknown move {kind!r}")
+
+    def _look_again(self, why: str) -> tuple[Action, str] | None:
+        """A short wait before this move is tried again (an app still opening a dialog or saving), at most
+        LOOKS times in a row; None when the looks are used up."""
+        if self._looks >= LOOKS:
+            self._looks = 0
+            return None
+        self._looks += 1
+        self._next -= 1
+        return Wait(seconds=LOOK_WAIT_S), why
+
+    def _skip_to(self, kind: str) -> int:
+        """The index of the next move of `kind` (the end when there is none)."""
+        return next((i for i in range(self._next, len(self.moves)) if self.moves[i].kind == kind), len(self.moves))
 
     def _dialog_up(self, lines: Sequence[OcrLine]) -> bool:
         """Whether a save dialog shows: its title or name field among the lines that were not there before

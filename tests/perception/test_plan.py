@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.schema import Click, Done, Fail, Hotkey, Key, Type
+from actions.schema import Click, Done, Fail, Hotkey, Key, Type, Wait
 from perception.errors import ModelOutputError
 from perception.listing import OcrLine
 from perception.plan import parse_plan
@@ -115,19 +115,34 @@ def test_a_terminal_plan_types_presses_enter_and_fails_on_an_error_it_caused():
     assert [ok.next(prompt, _no_ground)[0] for _ in range(3)][2] == Done(answer=None)
 
 
-def test_save_as_types_the_name_only_when_a_dialog_asks_and_fails_if_it_stays_open():
-    editor = [_line("hello", 0, 0, 50, 10)]
+def test_save_as_types_the_name_only_when_a_dialog_asks_and_checks_the_title_after():
+    editor = [_line("Untitled 1 - Mousepad", 400, 0, 600, 10), _line("hello", 0, 20, 50, 30)]
+    saved = [_line("/home/notes.txt - Mousepad", 400, 0, 600, 10), _line("hello", 0, 20, 50, 30)]
     dialog = [_line("Save As", 500, 0, 560, 10), _line("Name:", 0, 40, 40, 50), _line("Save", 900, 700, 940, 720)]
     player = PlanPlayer(parse_plan("save notes.txt"))
     assert player.next(editor, _no_ground)[0] == Hotkey(keys=("ctrl", "s"))
+    assert player.next(editor, _no_ground)[0] == Wait(seconds=0.5)  # the dialog is not up yet: look again
     assert player.next(dialog, _no_ground)[0] == Type(text="notes.txt")
     assert player.next(dialog, _no_ground)[0] == Click(x=920, y=710)
-    assert player.next(editor, _no_ground)[0] == Done(answer=None)
+    assert player.next(saved, _no_ground)[0] == Done(answer=None)
+
+
+def test_a_save_that_never_shows_the_file_name_fails():
+    editor = [_line("Untitled 1 - Mousepad", 400, 0, 600, 10)]
+    dialog = [_line("Save As", 500, 0, 560, 10), _line("Name:", 0, 40, 40, 50), _line("Save", 900, 700, 940, 720)]
     stuck = PlanPlayer(parse_plan("save notes.txt"))
     actions = [stuck.next(editor if i == 0 else dialog, _no_ground)[0] for i in range(5)]
     assert isinstance(actions[-1], Fail) and "still open" in actions[-1].reason
-    in_place = PlanPlayer(parse_plan("save notes.txt"))
-    assert [in_place.next(editor, _no_ground)[0] for _ in range(2)] == [Hotkey(keys=("ctrl", "s")), Done(answer=None)]
+    silent = PlanPlayer(parse_plan("save notes.txt"))
+    actions = [silent.next(editor, _no_ground)[0] for _ in range(14)]  # Ctrl+S, 2 x 6 looks (dialog, title), fail
+    assert isinstance(actions[-1], Fail) and "'notes.txt'" in actions[-1].reason
+    assert all(isinstance(a, Wait) for a in actions[1:-1])
+
+
+def test_a_file_saved_in_place_needs_no_name():
+    titled = [_line("/home/notes.txt - Mousepad", 400, 0, 600, 10)]
+    player = PlanPlayer(parse_plan("save notes.txt"))
+    assert [player.next(titled, _no_ground)[0] for _ in range(2)] == [Hotkey(keys=("ctrl", "s")), Done(answer=None)]
 
 
 def test_refuse_is_a_fail_action():
@@ -149,7 +164,7 @@ def test_equal_keys_in_a_row_are_typed_in_separate_bursts():
 
 
 def test_a_document_that_says_name_is_not_taken_for_a_save_dialog():
-    text = [_line("name: Ada", 0, 0, 80, 10)]
+    text = [_line("notes.txt - Mousepad", 400, 0, 600, 10), _line("name: Ada", 0, 20, 80, 30)]
     player = PlanPlayer(parse_plan("type name: Ada ; save notes.txt"))
     actions = [player.next(text, _no_ground)[0] for _ in range(3)]
     assert actions == [Type(text="name: Ada"), Hotkey(keys=("ctrl", "s")), Done(answer=None)]
