@@ -33,7 +33,7 @@ _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
 class Move:
     """One action to come: its kind and argument (expanded from a plan step)."""
 
-    kind: str  # clear | keys | click | type | key | save | named | confirm | saved | answer | refuse | check
+    kind: str  # clear | keys | click | type | key | save | named | confirm | pause | saved | answer | refuse | check
     arg: str = ""
 
 
@@ -65,7 +65,10 @@ def _expand(step: PlanStep) -> list[Move]:
     if step.kind == "save":
         if not step.arg:
             return [Move("save")]
-        return [Move("save"), Move("named", step.arg), Move("confirm"), Move("confirm"), Move("saved", step.arg)]
+        # The dialog's Save button turns on a little after the name is typed (0.1-0.3 s measured; longer on a loaded
+        # machine): a click before that is lost, so it is tried three times, a pause between, Enter last.
+        confirm = [Move("confirm"), Move("pause"), Move("confirm"), Move("pause"), Move("confirm", "enter")]
+        return [Move("save"), Move("named", step.arg), *confirm, Move("saved", step.arg)]
     return [Move(step.kind, step.arg)]
 
 
@@ -139,10 +142,12 @@ class PlanPlayer:
                 self._next = self._skip_to("saved")  # the title already shows the name: saved in place
                 return None
             return self._look_again(f"wait for the save dialog, or for {arg!r} in the title")
-        if kind == "confirm":  # a separate step: the dialog's Save button turns on only after the name is typed
+        if kind in ("confirm", "pause"):
             if not (self._dialog and self._dialog_up(lines)):
                 return None
-            line = locate("Save", lines)
+            if kind == "pause":
+                return Wait(seconds=LOOK_WAIT_S), "the dialog is still open: give its Save button time"
+            line = locate("Save", lines) if arg != "enter" else None
             return (_click(centre(line)), "click the dialog's Save button") if line else (Key(key="enter"), "press Enter")
         if kind == "saved":
             if self._dialog and self._dialog_up(lines):

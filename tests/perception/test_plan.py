@@ -131,7 +131,9 @@ def test_a_save_that_never_shows_the_file_name_fails():
     editor = [_line("Untitled 1 - Mousepad", 400, 0, 600, 10)]
     dialog = [_line("Save As", 500, 0, 560, 10), _line("Name:", 0, 40, 40, 50), _line("Save", 900, 700, 940, 720)]
     stuck = PlanPlayer(parse_plan("save notes.txt"))
-    actions = [stuck.next(editor if i == 0 else dialog, _no_ground)[0] for i in range(5)]
+    actions = [stuck.next(editor if i == 0 else dialog, _no_ground)[0] for i in range(8)]
+    assert actions[2:7] == [Click(x=920, y=710), Wait(seconds=0.5), Click(x=920, y=710), Wait(seconds=0.5),
+                            Key(key="enter")]
     assert isinstance(actions[-1], Fail) and "still open" in actions[-1].reason
     silent = PlanPlayer(parse_plan("save notes.txt"))
     actions = [silent.next(editor, _no_ground)[0] for _ in range(14)]  # Ctrl+S, 2 x 6 looks (dialog, title), fail
