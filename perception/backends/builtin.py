@@ -171,7 +171,8 @@ class BuiltinPolicy(PolicyBase):
 
     def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],
                            lines: Sequence[OcrLine]) -> Proposal:
-        """`propose` with given screen text instead of OCR (evaluation with cached or edited OCR)."""
+        """The grounding network's own step on given screen text instead of OCR, without the planner: `deskpilot
+        eval actions` measures the network's teacher-forced replies with it (cached or edited OCR)."""
         self._with_text(screenshot, task, lines)
         return self._finish(self.inner.propose(task, screenshot, history))
 

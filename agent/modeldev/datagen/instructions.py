@@ -126,6 +126,7 @@ def _calc_unary_then(d: _Draw) -> tuple[str, list[str]]:
 
 def _calc_keys_listed(d: _Draw) -> tuple[str, list[str]]:
     _, keys = d.choice((_calc_binary, _calc_symbols))(d)
+    d.used_heldout = False  # the words drawn are thrown away: only the keys are said
     spoken = [f"the {k} button" if d.rng.random() < 0.2 else k for k in keys]
     lead = d.choice(("press", "click", "hit", "tap"))
     return f"in {d.choice(W.CALC_APPS)} {lead} {', '.join(spoken[:-1])} and then {spoken[-1]}", keys
@@ -340,7 +341,7 @@ def _perturb(rng: random.Random, text: str, plan: str, family: str) -> str:
     letters in one word the plan does not contain, the first letter capitalised, and all lower or upper case for
     calculator and impossible tasks (whose plans copy no letters)."""
     words = text.split(" ")
-    plan_words = set(plan.lower().replace(";", " ").split())
+    plan_words = {w.strip(".,:;'\"") for w in plan.lower().split()}
     free = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha() and w.lower() not in plan_words]
     if free and rng.random() < 0.12:
         i = rng.choice(free)
@@ -353,7 +354,7 @@ def _perturb(rng: random.Random, text: str, plan: str, family: str) -> str:
         return text.lower()
     if family in ("calc", "refuse") and r < 0.13:
         return text.upper()
-    if r < 0.3 and text[:1].lower() not in plan_words:
+    if r < 0.3 and words[0].lower() not in plan_words:
         return text[:1].upper() + text[1:]
     return text
 

@@ -60,19 +60,19 @@ def _token_batch(tokenizer, items: list[Instruction]):
 
 
 def build(backbone: str, init: Path | None = None):
-    """(trainable model, batch function, planner factory, save function) for a backbone; `init`: a saved
+    """(trainable model, batch function, save function) for a backbone; `init`: a saved
     planner of that backbone to continue training from."""
     if backbone == "byte_decoder":
         from perception.planner.byte_decoder import ByteDecoderConfig, ByteDecoderPlanner, config_dict
 
         config = ByteDecoderConfig()
         model = config.build() if init is None else ByteDecoderPlanner.load(init).model.train()
-        return (model, _byte_batch, lambda: ByteDecoderPlanner(model),
+        return (model, _byte_batch,
                 lambda out, extra: ByteDecoderPlanner(model).save(out, {**extra, "config": config_dict(config)}))
     if backbone == "smollm2":
         from peft import get_peft_model
 
-        from perception.planner.smollm2 import SmolLM2Planner, load_base, lora_config, save_adapter
+        from perception.planner.smollm2 import load_base, lora_config, save_adapter
 
         import torch
 
@@ -84,7 +84,7 @@ def build(backbone: str, init: Path | None = None):
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(base, init, is_trainable=True)
-        return (model, lambda items: _token_batch(tokenizer, items), lambda: SmolLM2Planner(model, tokenizer),
+        return (model, lambda items: _token_batch(tokenizer, items),
                 lambda out, extra: save_adapter(model, out, extra))
     raise SystemExit(f"unknown backbone {backbone!r}: byte_decoder or smollm2")
 
@@ -96,7 +96,7 @@ def train(backbone: str, out: Path, minutes: float, max_steps: int, batch: int, 
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    model, make_batch, _, save = build(backbone, init)
+    model, make_batch, save = build(backbone, init)
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     rng = random.Random(seed)
