@@ -4,7 +4,10 @@ The planner reads the instruction once; PlanPlayer turns each plan step into act
 - `press`: calculator keys. It clears first (AC, when the screen shows one), types the keys a calculator also
   takes from the keyboard (digits, `.`, `+ - * / = ( )`: typing cannot miss a key) and clicks the others
   (`sqrt`, `x^2`, `1/x`, `+/-`, `AC`) where the screen's text shows them, else where the grounding model points;
-- `type`, `key`: as written; `click`: the line showing the label, else the grounding model's point;
+- `type`, `key`: as written; a value typed into a field or a document must then show on the screen;
+- `click`: the part of the line showing the label. A label the screen does not show is looked for in the menus
+  of the window's menu bar, one after the other (perception.menu_bar); with no menu bar, the grounding model
+  points, and when the plan ends on such a click, the screen must have changed;
 - `save NAME`: Ctrl+S, then the name and Enter when a save dialog asks for one;
 - `answer`: the display is read back and compared with what the keys compute. A mismatch presses the keys
   once more from a cleared calculator, then fails: the agent says done only when the screen shows the effect.
@@ -19,9 +22,11 @@ from dataclasses import dataclass
 
 from actions.schema import Action, Click, Done, Fail, Hotkey, Key, Type, Wait
 from perception.listing import OcrLine
+from perception.menu_bar import MenuTitle, menu_bar
 from perception.plan import Plan, PlanStep
+from perception.plan_copies import typed_values
 from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_line, expected_result, locate,
-                                    same_value)
+                                    point_of, same_value)
 
 Ground = Callable[[str], tuple[int, int]]  # a target in words -> its screen point (the grounding model)
 RETRIES = 1  # a calculator whose display is wrong gets its keys once more
@@ -33,15 +38,19 @@ _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
 class Move:
     """One action to come: its kind and argument (expanded from a plan step)."""
 
-    kind: str  # clear | keys | click | type | key | save | named | confirm | pause | saved | answer | refuse | check
+    kind: str  # clear | keys | click | type | shows | key | save | named | confirm | pause | saved | answer | refuse
+    #            | check
     arg: str = ""
 
 
 def expand(plan: Plan) -> list[Move]:
     """The moves of a plan, in order."""
     moves: list[Move] = []
+    values = typed_values(plan)
     for step in plan.steps:
         moves.extend(_expand(step))
+        if step in values and step.arg.strip():
+            moves.append(Move("shows", step.arg.strip()))  # a field's or a document's text, not a command
     if not any(m.kind in ("answer", "refuse") for m in moves):
         moves.append(Move("check"))
     return moves
@@ -97,6 +106,9 @@ class PlanPlayer:
         self._saving: set[str] = set()  # the screen's texts before Ctrl+S: a dialog is what appears after it
         self._dialog = False  # a save dialog asked for a file name
         self._looks = 0  # waits in a row for the current move
+        self._opened: tuple[int, int] | None = None  # the menu bar title clicked last (its menu is open)
+        self._menus: list[MenuTitle] | None = None  # titles still to open while a label is looked for
+        self._guessed: tuple[str, frozenset[str]] | None = None  # (label, screen texts) of a click the model placed
 
     def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
         """The next action and what it is for, given the current screen's text."""
@@ -118,13 +130,12 @@ class PlanPlayer:
         if kind == "keys":
             return Type(text=arg), f"key in {arg}"
         if kind == "click":
-            line = locate(arg, lines)
-            field = arg[1:-1] if arg.startswith("[") and arg.endswith("]") else None
-            if line is None and field is not None and locate(field, lines) is None:
-                # A field is found by its label's text; with no such text the plan is wrong, not the pointing.
-                return Fail(reason=f"the screen shows no field labelled {field!r}"), f"no {field!r} field here"
-            point = centre(line) if line is not None else ground(_words(arg))
-            return _click(point), f"click {arg}" + ("" if line is not None else " (found by the grounding model)")
+            return self._click(arg, lines, ground)
+        if kind == "shows":
+            if locate(arg, lines) is not None:
+                return None
+            return self._look_again(f"wait for {arg!r} to show", limit=2) or (
+                Fail(reason=f"the screen does not show the typed {arg!r}"), "the typed text is not there")
         if kind == "type":
             if _entered(self.moves, self._next - 1):  # a command: what it prints is checked at the end
                 self._before, self._typed = lines, arg
@@ -161,16 +172,60 @@ class PlanPlayer:
         if kind == "answer":
             return self._answer(lines, ground)
         if kind == "check":
+            if self._guessed is not None and frozenset(line.text for line in lines) == self._guessed[1]:
+                label = self._guessed[0]
+                return self._look_again(f"wait for the click on {label!r} to show", limit=1) or (
+                    Fail(reason=f"the click where the grounding model put {label!r} changed nothing on the screen"),
+                    "the last click had no effect")
             error = error_line(lines, self._before, self._typed) if self._before is not None else None
             if error is not None:
                 return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"
             return Done(answer=None), "the plan is played and the screen shows no error"
         raise ValueError(f"unknown move {kind!r}")
 
-    def _look_again(self, why: str) -> tuple[Action, str] | None:
+    def _click(self, label: str, lines: list[OcrLine], ground: Ground) -> tuple[Action, str] | None:
+        line = locate(label, lines)
+        field = label[1:-1] if label.startswith("[") and label.endswith("]") else None
+        if line is not None:
+            point = point_of(label, line)
+            self._menus, self._guessed = None, None
+            on_bar = any(abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6
+                         for t in menu_bar(lines, point))
+            self._opened = point if on_bar else None
+            return _click(point), f"click {label}"
+        if field is not None and locate(field, lines) is None:
+            # A field is found by its label's text; with no such text the plan is wrong, not the pointing.
+            return Fail(reason=f"the screen shows no field labelled {field!r}"), f"no {field!r} field here"
+        if field is None:
+            looked = self._look_in_menus(label, lines)
+            if looked is not None:
+                return looked
+        self._guessed = (label, frozenset(line.text for line in lines))
+        return _click(ground(_words(label))), f"click {label} (found by the grounding model)"
+
+    def _look_in_menus(self, label: str, lines: list[OcrLine]) -> tuple[Action, str] | None:
+        """The next action of looking for `label` in the menu bar's menus: open the next title (a click on
+        another title while a menu is open switches to that menu: GTK 3, measured on galculator), at the end
+        fail. None when the screen shows no menu bar."""
+        if self._menus is None:
+            titles = menu_bar(lines, self._opened)
+            if not titles:
+                return None
+            opened = self._opened
+            self._menus = [t for t in titles if opened is None or max(abs(t.point[0] - opened[0]),
+                                                                         abs(t.point[1] - opened[1])) > 12]
+        if not self._menus:
+            self._menus = None
+            return Fail(reason=f"no menu of the menu bar shows {label!r}"), f"{label!r} is in none of the menus"
+        title = self._menus.pop(0)
+        self._opened = title.point
+        self._next -= 1  # this click again, on the screen with that menu open
+        return _click(title.point), f"{label!r} is not on the screen: look in the {title.text} menu"
+
+    def _look_again(self, why: str, limit: int = LOOKS) -> tuple[Action, str] | None:
         """A short wait before this move is tried again (an app still opening a dialog or saving), at most
-        LOOKS times in a row; None when the looks are used up."""
-        if self._looks >= LOOKS:
+        `limit` times in a row; None when the looks are used up."""
+        if self._looks >= limit:
             self._looks = 0
             return None
         self._looks += 1

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from perception.listing import OcrLine
-from perception.text_match import best_span
+from perception.text_match import best_span, sub_box
 
 # How calculators print a key's label, by the plan's key name (OCR look-alikes included).
 KEY_LABELS: dict[str, tuple[str, ...]] = {
@@ -53,6 +53,21 @@ def locate(label: str, lines: Sequence[OcrLine], min_similarity: float = 0.8) ->
 def centre(line: OcrLine) -> tuple[int, int]:
     """The middle of a line's box, in screen pixels."""
     x1, y1, x2, y2 = line.box
+    return (x1 + x2) // 2, (y1 + y2) // 2
+
+
+def point_of(label: str, line: OcrLine) -> tuple[int, int]:
+    """Where `label` shows on `line` (a line locate() found for it): the middle of the part that reads `label`.
+
+    OCR reads a menu bar's words as one line ("FileEditView"): its middle is Edit, so a click on View goes to
+    the part of the line that says View. A line that is the label, or a key's look-alike, is clicked in its middle.
+    """
+    if _squash(line.text).casefold() == _squash(label).casefold() or label in KEY_LABELS:
+        return centre(line)
+    span = best_span(label, line.text)
+    if span is None:
+        return centre(line)
+    x1, y1, x2, y2 = sub_box(line.box, line.text, span.start, span.end)
     return (x1 + x2) // 2, (y1 + y2) // 2
 
 

@@ -8,7 +8,7 @@ a flat desktop background. The lines are what `perception.listing.read_screen_li
 
 from __future__ import annotations
 
-from perception.boxes import changed_regions, content_region, grown_over, merge_overlapping, overlaps
+from perception.boxes import centre_in, changed_regions, content_region, grown_over, merge_overlapping, overlaps
 from perception.capture import Screenshot
 from perception.listing import OcrLine, read_screen_lines
 
@@ -58,10 +58,13 @@ class ScreenReader:
         # lost on a live xcalc run). New lines at their place are the same text read again.
         kept = [ln for ln in old
                 if not any(overlaps(ln.box, r) for r in regions) or difference.crop(ln.box).getbbox() is None]
+        # A fresh line is the same text as a kept one when either's centre is in the other's box; merely touching
+        # is not enough: OCR boxes are loose, and a galculator menu bar's "View" touches its neighbour "Calculator
+        # Help" (a live run lost the View menu that way).
         fresh = []
         for region in regions:
             fresh += [ln for ln in read_screen_lines(self.finder, screenshot, region, fields=self.fields, context=kept)
-                      if not any(overlaps(ln.box, k.box) for k in kept)]
+                      if not any(centre_in(ln.box, k.box) or centre_in(k.box, ln.box) for k in kept)]
         return kept + fresh
 
     def close(self) -> None:

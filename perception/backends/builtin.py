@@ -18,6 +18,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from actions.schema import CallUser
+
 # torch and transformers load with the model (perception.builtin_model.copy_head imports torch): importing this
 # module stays cheap.
 from perception.backends.named_target import snap_to_named_line
@@ -29,7 +31,8 @@ from perception.formats import resize
 from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text, text_at
 from perception.plan_player import PlanPlayer
-from perception.plan_screen import centre, locate
+from perception.plan_screen import locate, point_of
+from perception.planner.base import PlanMismatchError
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
 
@@ -131,7 +134,7 @@ class BuiltinPolicy(PolicyBase):
         label = self._target_label(description)
         line = locate(label, self._lines) if label else None
         if line is not None:
-            x, y = centre(line)
+            x, y = point_of(label, line)
             return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
         return self.inner.ground(screenshot, description)
 
@@ -142,20 +145,32 @@ class BuiltinPolicy(PolicyBase):
         if self.planner is None:
             return self._finish(self.inner.propose(task, screenshot, history))
         start = time.perf_counter()
-        plan = self._plan(task)
+        said = _rephrased(history) or (self._player[0] if self._player and history else task)
+        try:
+            plan = self._plan(said, mismatch=True)
+        except PlanMismatchError as e:  # the plan made something up: ask rather than do a misread task
+            question = f"{e}. Could you say the task again in other words?"
+            return self._finish(Proposal(actions=(CallUser(question=question),), thought=question,
+                                         raw_text=f"Thought: {question}", timings={"plan": time.perf_counter() - start}))
         if plan is None:  # the planner wrote no usable plan: the network plans the step itself
             return self._finish(self.inner.propose(task, screenshot, history))
-        if self._player is None or self._player[0] != task or not history:
-            self._player = (task, PlanPlayer(plan))
+        if self._player is None or self._player[0] != said or not history:
+            self._player = (said, PlanPlayer(plan))
         action, why = self._player[1].next(self._lines, lambda words: self._network_point(screenshot, words))
         thought = f"plan: {plan} | {why}"
         timings = {**self.last_timings, "plan": time.perf_counter() - start}
         proposal = Proposal(actions=(action,), thought=thought, raw_text=f"Thought: {thought}", timings=timings)
         return self._finish(proposal)
 
-    def _plan(self, task: str):
+    def _plan(self, task: str, mismatch: bool = False):
+        """The task's plan; None when the planner wrote none it could read, or (unless `mismatch`, which raises
+        PlanMismatchError) none whose copies check."""
         try:
             return self.planner.plan(task)
+        except PlanMismatchError:
+            if mismatch:
+                raise
+            return None
         except ModelOutputError:
             return None
 
@@ -188,6 +203,17 @@ class BuiltinPolicy(PolicyBase):
         self.planner = None
         if self.reader is not None:
             self.reader.close()
+
+
+def _rephrased(history: Sequence[HistoryItem]) -> str | None:
+    """The user's answer when the last step asked them (call_user) to say the task again: it is planned instead."""
+    if not history or not any(a.kind == "call_user" for a in history[-1].actions):
+        return None
+    feedback = history[-1].feedback or ""
+    prefix = "The user answered: "  # agent.loop.human's wording
+    if not feedback.startswith(prefix):
+        return None
+    return feedback[len(prefix):].strip() or None
 
 
 def _load_planner(directory: str | Path | None | bool):

@@ -1,11 +1,20 @@
-"""What every planner backbone shares: the prompt text and the decoding loop's contract."""
+"""What every planner backbone shares: the prompt text, the decoding contract, and checking a plan's copies.
+
+A plan is kept only when what it copies is in the instruction (perception.plan_copies). When the greedy plan
+copies something else ("12 times 7" planned as `press 1 2 * 6`), a backbone that can list alternatives (beam
+search) is asked for its next best plans, and the first that checks is used. When none does, planning fails with
+PlanMismatchError, which names what the plan made up: the agent then asks the user instead of doing a task it
+misread and saying done.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from perception.errors import ModelOutputError
 from perception.plan import Plan, parse_plan
+from perception.plan_copies import unsupported
 
 MAX_PLAN_CHARS = 400  # the longest plan a planner may write; generated plans are under 300
 
@@ -23,6 +32,13 @@ class Planner(Protocol):
         ...
 
 
+ALTERNATIVES = 4  # beams asked for when the greedy plan does not check
+
+
+class PlanMismatchError(ModelOutputError):
+    """Every plan the planner wrote copies something the instruction does not say; the message names it."""
+
+
 CACHED_PLANS = 64  # instructions whose plans a planner keeps (a shell session's tasks, a grounding set's rows)
 
 
@@ -36,9 +52,8 @@ class PlannerBase:
         if instruction not in cache:
             if len(cache) >= CACHED_PLANS:
                 cache.pop(next(iter(cache)))
-            text = self.write(instruction)
             try:
-                cache[instruction] = parse_plan(text)
+                cache[instruction] = self._checked(instruction, self.write(instruction))
             except ModelOutputError as e:
                 cache[instruction] = e
         found = cache[instruction]
@@ -46,5 +61,34 @@ class PlannerBase:
             raise found
         return found
 
+    def _checked(self, instruction: str, text: str) -> Plan:
+        """The plan of `text` when its copies check, else the first alternative that checks; ModelOutputError
+        (PlanMismatchError when a plan was read but none checks) otherwise."""
+        mismatch: PlanMismatchError | None = None
+        unreadable: ModelOutputError | None = None
+        for candidate in self._candidates(instruction, text):
+            try:
+                plan = parse_plan(candidate)
+            except ModelOutputError as e:
+                unreadable = unreadable or e
+                continue
+            problems = unsupported(instruction, plan)
+            if not problems:
+                return plan
+            mismatch = mismatch or PlanMismatchError(
+                f"I read the task as `{plan}`, but the task does not say {_listed(problems)}", candidate)
+        raise mismatch or unreadable  # type: ignore[misc]  # one of them is set: the loop ran at least once
+
+    def _candidates(self, instruction: str, text: str) -> Iterator[str]:
+        """The greedy plan's text, then the backbone's alternatives when it has any (asked for only when needed)."""
+        yield text
+        alternatives = getattr(self, "alternatives", None)
+        if alternatives is not None:
+            yield from alternatives(instruction, ALTERNATIVES)
+
     def write(self, instruction: str) -> str:  # pragma: no cover - every backbone defines it
         raise NotImplementedError
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

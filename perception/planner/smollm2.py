@@ -120,21 +120,24 @@ class SmolLM2Planner(PlannerBase):
 
     def write(self, instruction: str) -> str:
         """Greedy tokens after the prompt up to EOS or a newline."""
+        ids = self.tokenizer(planner_prompt(instruction), return_tensors="pt").input_ids
+        with _decoding():
+            return self._decode(ids, [], self.tokenizer.eos_token_id)
+
+    def alternatives(self, instruction: str, count: int) -> list[str]:
+        """The `count` best plans by beam search, best first (asked for when the greedy plan copies what the
+        instruction does not say: perception.plan_copies)."""
         import torch
 
         ids = self.tokenizer(planner_prompt(instruction), return_tensors="pt").input_ids
-        out: list[int] = []
-        eos = self.tokenizer.eos_token_id
-        # One thread: a plan took 1.9 s on one thread and 12.9 s on two (measured back to back on 2 loaded cores),
-        # so the planner leaves torch's thread pool aside while it decodes.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        torch.set_flush_denormal(True)  # process-wide CPU state: on only while the planner decodes (see the module)
-        try:
-            return self._decode(ids, out, eos)
-        finally:
-            torch.set_flush_denormal(False)  # torch's default; other code (hypothesis' floats) needs subnormals
-            torch.set_num_threads(threads)
+        newline = self.tokenizer.convert_tokens_to_ids("Ċ")  # byte-level BPE's "\n": a plan is one line
+        with _decoding(), torch.inference_mode():
+            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), num_beams=count,
+                                      num_return_sequences=count, do_sample=False, max_new_tokens=MAX_PLAN_CHARS // 2,
+                                      eos_token_id=[self.tokenizer.eos_token_id, newline],
+                                      pad_token_id=self.tokenizer.eos_token_id)
+        texts = self.tokenizer.batch_decode(out[:, ids.shape[1]:], skip_special_tokens=True)
+        return [t.split("\n")[0].strip() for t in texts]
 
     def _decode(self, ids, out: list[int], eos: int) -> str:
         import torch
@@ -150,6 +153,26 @@ class SmolLM2Planner(PlannerBase):
                     break
                 result = self.model(input_ids=torch.tensor([[token]]), cache=kv_cache(result), use_cache=True)
         return self.tokenizer.decode(out, skip_special_tokens=True).split("\n")[0].strip()
+
+
+@contextlib.contextmanager
+def _decoding():
+    """One thread and denormals flushed while the planner decodes, torch's settings back after.
+
+    One thread: a plan took 1.9 s on one thread and 12.9 s on two (measured back to back on 2 loaded cores).
+    Flushing is process-wide CPU state, so it is on only while the planner decodes: other code (hypothesis'
+    floats) needs subnormal numbers.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)  # torch's default
+        torch.set_num_threads(threads)
 
 
 def save_adapter(model, directory: Path, extra: dict | None = None) -> None:

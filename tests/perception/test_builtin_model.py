@@ -226,3 +226,28 @@ def test_with_a_planner_grounding_takes_the_line_the_plan_names_and_falls_back_t
         reply = e.raw_text
     assert reply.startswith("Thought:") and "Plan:" not in reply
     policy.close()
+
+
+def test_a_plan_that_makes_up_a_number_asks_the_user_and_plays_the_plan_of_their_answer():
+    """The greedy plan presses a 6 the task never gave, and no alternative checks: the policy asks (call_user)
+    instead of computing 12 x 6 and saying done; the user's answer is planned and played."""
+    from actions.schema import CallUser, Type
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, load_builtin_policy
+    from perception.planner.base import PlannerBase
+    from perception.policy import HistoryItem
+
+    class Misreads(PlannerBase):  # the planner's answers under control; the policy and its player are real
+        def write(self, instruction):
+            return {"compute 12 times 7": "press 1 2 * 6 = ; answer",
+                    "multiply 12 by 7": "press 1 2 * 7 = ; answer"}[instruction]
+
+    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=FakeOcr(), planner=False)
+    policy.planner = Misreads()
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    asked = policy.propose("compute 12 times 7", shot)
+    assert asked.actions == (CallUser(question="I read the task as `press 1 2 * 6 = ; answer`, but the task does "
+                                               "not say the digit 6. Could you say the task again in other words?"),)
+    answered = HistoryItem(asked.thought, asked.raw_text, asked.actions, None, "The user answered: multiply 12 by 7")
+    step = policy.propose("compute 12 times 7", shot, [answered])
+    assert step.actions == (Type(text="12*7="),) and step.thought.startswith("plan: press 1 2 * 7 = ; answer")
+    policy.close()

@@ -185,3 +185,55 @@ def test_an_ac_key_in_the_plan_is_pressed_even_when_the_screen_text_lacks_it():
     no_ac = [line for line in CALC if line.text != "AC"]
     actions = [player.next(no_ac, lambda words: (5, 6))[0] for _ in range(4)]
     assert actions == [Type(text="9"), Type(text="9"), Click(x=5, y=6), Type(text="5")]
+
+
+# galculator's menu bar as OCR reads it: words run together in two lines (a live screen, 2026-12-02).
+BAR = [_line("galculator", 605, 216, 675, 236), _line("FileEditView", 478, 236, 602, 260),
+       _line("Calculator Help", 592, 239, 727, 259)]
+
+
+def test_a_word_inside_a_merged_line_is_clicked_where_it_is_not_at_the_lines_middle():
+    player = PlanPlayer(parse_plan("click View"))
+    assert player.next(BAR, _no_ground)[0] == Click(x=578, y=248)  # the line's middle (540) is Edit
+
+
+def test_an_item_under_another_menu_than_the_plan_says_is_found_by_opening_the_others():
+    player = PlanPlayer(parse_plan("click File ; click Paper Mode"))
+    file_menu, edit_menu = BAR + [_line("Quit", 503, 265, 537, 283)], BAR + [_line("Cut", 542, 264, 600, 285)]
+    view_menu = BAR + [_line("Paper Mode", 580, 300, 660, 320)]
+    screens = [BAR, file_menu, edit_menu, view_menu, view_menu]
+    actions = [player.next(screen, _no_ground)[0] for screen in screens]
+    assert actions == [Click(x=497, y=248), Click(x=535, y=248), Click(x=578, y=248), Click(x=620, y=310),
+                       Done(answer=None)]
+
+
+def test_an_item_in_no_menu_fails_after_every_menu_was_opened():
+    player = PlanPlayer(parse_plan("click Network tab"))
+    actions = [player.next(BAR, _no_ground)[0] for _ in range(6)]
+    assert actions[:5] == [Click(x=497, y=248), Click(x=535, y=248), Click(x=578, y=248), Click(x=637, y=249),
+                           Click(x=707, y=249)]
+    assert isinstance(actions[5], Fail) and "'Network tab'" in actions[5].reason
+
+
+def test_a_last_click_the_model_placed_must_change_the_screen():
+    form = [_line("Name", 10, 10, 50, 20)]
+    player = PlanPlayer(parse_plan("click Send"))  # no menu bar here: the grounding model points
+    assert player.next(form, lambda words: (5, 6))[0] == Click(x=5, y=6)
+    assert player.next(form, _no_ground)[0] == Wait(seconds=0.5)
+    action = player.next(form, _no_ground)[0]
+    assert isinstance(action, Fail) and "changed nothing" in action.reason
+    sent = PlanPlayer(parse_plan("click Send"))
+    sent.next(form, lambda words: (5, 6))
+    assert sent.next(form + [_line("Thank you", 10, 40, 90, 50)], _no_ground)[0] == Done(answer=None)
+
+
+def test_a_value_typed_into_a_field_must_show_before_the_plan_goes_on():
+    form = [_line("Name", 10, 10, 50, 20), _line("[Name]", 100, 10, 300, 20), _line("Submit", 10, 50, 60, 70)]
+    filled = form + [_line("Ada Lovelace", 105, 10, 200, 20)]
+    player = PlanPlayer(parse_plan("click [Name] ; type Ada Lovelace ; click Submit"))
+    actions = [player.next(screen, _no_ground)[0] for screen in (form, form, filled, filled)]
+    assert actions == [Click(x=200, y=15), Type(text="Ada Lovelace"), Click(x=35, y=60), Done(answer=None)]
+    lost = PlanPlayer(parse_plan("click [Name] ; type Ada Lovelace ; click Submit"))
+    actions = [lost.next(form, _no_ground)[0] for _ in range(5)]
+    assert actions[2:4] == [Wait(seconds=0.5), Wait(seconds=0.5)]
+    assert isinstance(actions[4], Fail) and "'Ada Lovelace'" in actions[4].reason

@@ -4,7 +4,7 @@ compared with the plan its task's expert parameters imply (`expert: {keys: [...]
 Text only, no sandbox: a fast measure of instruction language on sentences people wrote (the suite's phrasings
 are never in the planner's training data), split as the suite splits them (held-out templates and styles).
 
-    python -m agent.modeldev.eval.suite_plans PLANNER_DIR [--split heldout]
+    python -m agent.modeldev.eval.suite_plans PLANNER_DIR [--split heldout] [--checked]
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import json
 from collections import Counter
 
 from agent.evaluation.suite import load_suite
+from perception.errors import ModelOutputError
 from perception.plan import PlanStep, format_plan
+from perception.planner.base import PlanMismatchError
 
 
 def _typed(text: str) -> list[PlanStep]:
@@ -74,29 +76,52 @@ def _same(got: str, want: str, family: str) -> bool:
     return norm(got) == norm(want)
 
 
-def evaluate(planner, split: str | None = None) -> dict:
-    """Agreement of `planner` with the expected plans, overall, per split and per family, with the misses."""
-    right, total = Counter(), Counter()
+def evaluate(planner, split: str | None = None, checked: bool = False) -> dict:
+    """Agreement of `planner` with the expected plans, overall, per split and per family, with the misses.
+
+    `checked`: the plans the agent would play (`planner.plan`: copies checked, alternatives tried), and how many
+    were not played because none checked (`asked`: the agent asks the user) and how many wrong plans were played
+    anyway (`wrong_played`); else the greedy text alone.
+    """
+    right, total, asked, wrong_played = Counter(), Counter(), Counter(), Counter()
     misses = []
     for case in load_suite("builtin").cases(split):
         want = expected_plan(case.task)
         if want is None:
             continue
-        got = planner.write(case.instruction)
-        ok = _same(got, want, case.task.family)
+        got, ask = _planned(planner, case.instruction) if checked else (planner.write(case.instruction), False)
+        ok = not ask and _same(got, want, case.task.family)
         for key in ("all", f"split:{case.split}", f"family:{case.task.family}"):
             total[key] += 1
             right[key] += ok
+            asked[key] += ask
+            wrong_played[key] += not ok and not ask
         if not ok:
             misses.append({"case": case.name, "instruction": case.instruction, "want": want, "got": got})
-    return {"agreement": {k: f"{right[k]}/{n} ({right[k] / n:.1%})" for k, n in sorted(total.items())},
-            "misses": misses}
+    share = lambda c, k, n: f"{c[k]}/{n} ({c[k] / n:.1%})"  # noqa: E731
+    report = {"agreement": {k: share(right, k, n) for k, n in sorted(total.items())}, "misses": misses}
+    if checked:
+        report["asked"] = {k: share(asked, k, n) for k, n in sorted(total.items())}
+        report["wrong_played"] = {k: share(wrong_played, k, n) for k, n in sorted(total.items())}
+    return report
+
+
+def _planned(planner, instruction: str) -> tuple[str, bool]:
+    """(the plan the agent plays, or the question it asks; whether it asks)."""
+    try:
+        return str(planner.plan(instruction)), False
+    except PlanMismatchError as e:
+        return f"asks: {e}", True
+    except ModelOutputError as e:
+        return f"no plan: {e}", False
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("planner")
     parser.add_argument("--split", choices=("train", "heldout"))
+    parser.add_argument("--checked", action="store_true",
+                        help="the plans the agent plays: copies checked against the instruction, alternatives tried")
     parser.add_argument("--out")
     args = parser.parse_args()
     import torch
@@ -104,11 +129,11 @@ def main() -> None:
     from perception.planner import load_planner
 
     torch.set_num_threads(1)
-    report = evaluate(load_planner(args.planner), args.split)
+    report = evaluate(load_planner(args.planner), args.split, args.checked)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(report, f, indent=1)
-    print(json.dumps(report["agreement"], indent=1))
+    print(json.dumps({k: v for k, v in report.items() if k != "misses"}, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""Whether a plan copies what its instruction says: its numbers, quoted texts, file names and typed values.
+
+A planner can read "compute 12 times 7" as `press 1 2 * 6 ; answer`. The player would then find 72 on the
+display, as that plan should produce, and say done: the screen cannot tell that plan from the right one. The
+instruction can. What a plan copies (the numbers it presses, the text it types into a field or a document, the
+file names it saves or uses) must be in the instruction. `unsupported(instruction, plan)` lists each copy that breaks this, as words for a message.
+
+The check is of copies only: a command the plan writes for "list the files" (`ls`) is the planner's to choose,
+but `notes.txt` in it must be a name the instruction gave, and a command must use every file the instruction
+names ("write the path into where.txt" is not `pwd > txt`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from perception.plan import Plan, PlanStep
+
+# A number standing alone: not the 2 of "report2.txt".
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+_FILE_NAME = re.compile(r"(?<![\w.@-])[\w-]+\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
+# 'text' or "text" (or typographic quotes) opening after a space or the start: the apostrophe of "galculator's" is
+# no quote.
+_QUOTED = re.compile(r"""(?:(?<=[\s:(])|^)(?:'([^']+)'|"([^"]+)"|“([^”]+)”|‘([^’]+)’)(?=[\s,.;:!?)]|$)""")
+# Words that put a number into a plan that neither digits nor number words give ("double 8", "two and a half").
+_VAGUE_NUMBER_WORDS = frozenset(
+    "dozen half halve halved halves double doubled twice triple tripled thrice quarter percent square squared cube "
+    "cubed point".split())
+_ONES = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+
+
+def unsupported(instruction: str, plan: Plan) -> list[str]:
+    """What `plan` copies that `instruction` does not say, and the files a command plan leaves out; [] when every
+    copy checks (a refusal copies nothing)."""
+    said = _norm(instruction)
+    problems: list[str] = []
+    problems += _numbers(instruction, plan)
+    for step in plan.steps:
+        if step.kind == "save" and step.arg and _norm(step.arg) not in said:
+            problems.append(f"the file name {step.arg!r}")
+        for name in _FILE_NAME.findall(step.arg) if step.kind in ("type", "save") else ():
+            if _norm(name) not in said and name != step.arg:
+                problems.append(f"the file name {name!r}")
+    values = typed_values(plan)
+    for step in values:
+        if _norm(step.arg) not in said:
+            problems.append(f"the text {step.arg.strip()!r}")
+    commands = _norm(" ".join(s.arg for s in plan.steps if s.kind == "type" and s not in values))
+    for name in _FILE_NAME.findall(instruction) if commands else ():  # a command uses the files it is told of
+        if _norm(name) not in commands:
+            problems.append(f"no command uses {name}")
+    copied = _squeeze(" ".join(s.arg for s in plan.steps))
+    for groups in _QUOTED.findall(instruction):
+        quoted = next(g for g in groups if g)
+        if _squeeze(quoted.replace("\\n", "")) not in copied:
+            problems.append(f"no step uses the quoted {quoted!r}")
+    return list(dict.fromkeys(problems))
+
+
+def _numbers(instruction: str, plan: Plan) -> list[str]:
+    """Numbers the plan uses and the instruction does not give, in digits or in words ("fifty-eight"). Calculator
+    keys count digit by digit: "press 2, 3 and +" is the plan `press 2 3 +`, and "the * button next to the 6"
+    names a key it need not press."""
+    words = re.findall(r"[a-z]+", instruction.casefold())
+    if _VAGUE_NUMBER_WORDS.intersection(words):
+        return []  # "double 8", "two and a half": numbers the planner works out
+    spelled = spelled_numbers(words)
+    digits = Counter(c for c in instruction if c.isdigit()) + Counter(c for n in spelled for c in str(n))
+    pressed = Counter(c for s in plan.steps if s.kind == "press" for k in s.keys if k.isdigit() for c in k)
+    problems = [f"the digit {d}" for d, n in sorted(pressed.items()) if n > digits[d]]
+    given = {float(n) for n in _NUMBER.findall(instruction)} | {float(n) for n in spelled}
+    for step in plan.steps:
+        if step.kind in ("type", "save", "click"):
+            problems += [f"the number {n}" for n in _NUMBER.findall(step.arg) if float(n) not in given]
+    return problems
+
+
+def spelled_numbers(words: list[str]) -> list[int]:
+    """The numbers written in words among `words` (lower case, hyphens split): "fifty eight" is 58, "one hundred
+    and five" 105, "nine minus fourteen" 9 and 14."""
+    numbers: list[int] = []
+    current: int | None = None
+    for word in words:
+        value = _ONES.get(word, _TENS.get(word))
+        if value is not None:
+            hundreds = current is not None and current >= 100 and current % 100 == 0
+            tens = current is not None and current % 100 >= 20 and current % 10 == 0 and word in _ONES and value < 10
+            if current is not None and not (hundreds or tens):
+                numbers.append(current)
+                current = None
+            current = (current or 0) + value
+        elif word in ("hundred", "thousand"):
+            current = (current or 1) * (100 if word == "hundred" else 1000)
+        elif word == "and" and current is not None and current >= 100:
+            continue  # "one hundred and five"
+        elif current is not None:
+            numbers.append(current)
+            current = None
+    return numbers + ([current] if current is not None else [])
+
+
+def typed_values(plan: Plan) -> list[PlanStep]:
+    """The `type` steps whose text is a value to copy (a field's or a document's), not a command: a command is
+    typed, then Enter, in a plan that saves nothing and fills no field."""
+    steps = plan.steps
+    saves = any(s.kind == "save" for s in steps)
+    values = []
+    for i, step in enumerate(steps):
+        if step.kind != "type":
+            continue
+        into_field = i > 0 and steps[i - 1].kind == "click" and steps[i - 1].arg.startswith("[")
+        entered = i + 1 < len(steps) and steps[i + 1] == PlanStep("key", "enter")
+        if into_field or saves or not entered:
+            values.append(step)
+    return values
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.casefold().split())

@@ -1,0 +1,94 @@
+"""A plan may copy only what its instruction says (perception.plan_copies), and a planner whose greedy plan makes
+something up tries its alternatives, then says what it made up (perception.planner.base)."""
+
+from __future__ import annotations
+
+import pytest
+
+from perception.plan import parse_plan
+from perception.plan_copies import unsupported
+from perception.planner.base import PlanMismatchError, PlannerBase
+
+
+@pytest.mark.parametrize("instruction, plan, problems", [
+    ("compute 12 times 7 in the calculator", "press 1 2 * 6 = ; answer", ["the digit 6"]),
+    ("compute 12 times 7 in the calculator", "press 1 2 * 7 = ; answer", []),
+    ("144/12 on xcalc", "press 1 4 4 / 1 2 = ; answer", []),
+    ("144/12 on xcalc", "press 1 4 4 4 / 1 2 = ; answer", ["the digit 4"]),  # one 4 too many
+    # numbers in words are the planner's to write in digits
+    ("what is twelve times seven?", "press 1 2 * 7 = ; answer", []),
+    ("compute nine minus fourteen", "press 1 4 - 1 4 = ; answer", ["the digit 1", "the digit 4"]),
+    ("take fifty-eight away from one hundred", "press 1 0 0 - 5 8 = ; answer", []),
+    ("what is double 8?", "press 8 * 2 = ; answer", []),  # a number the planner works out
+    # keys named by where they are: "next to the 6" is not a key to press, and not one the plan must press
+    ("in galculator enter 12, click the * button next to the 6, enter 7 and press =", "press 1 2 * 7 = ; answer", []),
+    ("write 'buy milk' in mousepad and save it as todo.txt", "type buy milk ; save todo.txt", []),
+    ("write 'buy milk' in mousepad and save it as todo.txt", "type buy mlik ; save todo.txt",
+     ["the text 'buy mlik'", "no step uses the quoted 'buy milk'"]),
+    ("write 'buy milk' in mousepad and save it as todo.txt", "type buy milk ; save todo.md", ["the file name 'todo.md'"]),
+    # a command is the planner's to write; the file names in it are the user's
+    ("in the terminal, list the files into list.txt", "type ls > list.txt ; key enter", []),
+    ("in the terminal, list the files into list.txt", "type ls > lists.txt ; key enter",
+     ["the file name 'lists.txt'", "no command uses list.txt"]),
+    ("in the terminal, write the path of the current directory into where.txt", "type pwd > txt ; key enter",
+     ["no command uses where.txt"]),
+    ("echo meeting at 10 into notes.txt in xterm", "type echo meeting at 11 > notes.txt ; key enter",
+     ["the number 11"]),
+    ("enter the name Ada Lovelace in the form and submit", "click [Name] ; type Ada Lovelace ; click Submit", []),
+    ("enter the name Ada Lovelace in the form and submit", "click [Name] ; type Ada Lovelance ; click Submit",
+     ["the text 'Ada Lovelance'"]),
+    ("open galculator's About window", "click Help ; click About", []),  # an apostrophe opens no quote
+    ("book a flight to Oslo", "refuse", []),
+])
+def test_a_plan_copies_only_what_the_instruction_says(instruction, plan, problems):
+    assert unsupported(instruction, parse_plan(plan)) == problems
+
+
+def test_every_suite_phrasing_with_its_experts_plan_checks():
+    # No false alarm on sentences people wrote: each phrasing of the task suite against the plan its expert implies.
+    from agent.evaluation.suite import load_suite
+    from agent.modeldev.eval.suite_plans import expected_plan
+
+    checked, alarms = 0, []
+    for case in load_suite("builtin").cases(None):
+        want = expected_plan(case.task)
+        if want is not None:
+            checked += 1
+            if problems := unsupported(case.instruction, parse_plan(want)):
+                alarms.append((case.name, problems))
+    assert checked > 200 and alarms == []
+
+
+class Scripted(PlannerBase):
+    """A backbone under control: a greedy text and the alternatives a beam search would give."""
+
+    def __init__(self, greedy: str, beams: list[str]) -> None:
+        self.greedy, self.beams, self.asked = greedy, beams, 0
+
+    def write(self, instruction: str) -> str:
+        return self.greedy
+
+    def alternatives(self, instruction: str, count: int) -> list[str]:
+        self.asked += 1
+        return self.beams[:count]
+
+
+def test_a_plan_that_checks_is_played_and_no_alternatives_are_decoded():
+    planner = Scripted("press 1 2 * 7 = ; answer", ["never asked"])
+    assert str(planner.plan("compute 12 times 7")) == "press 1 2 * 7 = ; answer" and planner.asked == 0
+
+
+def test_a_made_up_plan_gives_way_to_the_first_alternative_that_checks():
+    planner = Scripted("press 1 2 * 6 = ; answer", ["press 1 2 * 6 = ; answer", "no plan at all",
+                                                    "press 1 2 * 7 = ; answer", "press 1 2 + 7 = ; answer"])
+    assert str(planner.plan("compute 12 times 7")) == "press 1 2 * 7 = ; answer"
+
+
+def test_when_no_plan_checks_the_error_names_what_the_plan_made_up():
+    planner = Scripted("press 1 2 * 6 = ; answer", ["press 1 2 * 6 = ; answer", "press 1 2 * 9 = ; answer"])
+    with pytest.raises(PlanMismatchError) as e:
+        planner.plan("compute 12 times 7")
+    assert str(e.value) == "I read the task as `press 1 2 * 6 = ; answer`, but the task does not say the digit 6"
+    with pytest.raises(PlanMismatchError):  # cached: asked once
+        planner.plan("compute 12 times 7")
+    assert planner.asked == 1
