@@ -27,6 +27,8 @@ _QUOTED = re.compile(r"""(?:(?<=[\s:(])|^)(?:'([^']+)'|"([^"]+)"|“([^”]+)”
 _VAGUE_NUMBER_WORDS = frozenset(
     "dozen half halve halved halves double doubled twice triple tripled thrice quarter percent square squared cube "
     "cubed point".split())
+_BINARY = frozenset("+-*/")
+_KEY_REFERENCE_WORDS = frozenset({"the", "to", "of", "above", "below", "beside", "under", "over"})
 _ONES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
@@ -34,21 +36,22 @@ _TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty sevent
 
 
 def unsupported(instruction: str, plan: Plan) -> list[str]:
-    """What `plan` copies that `instruction` does not say, and the files a command plan leaves out; [] when every
-    copy checks (a refusal copies nothing)."""
+    """Where `plan` does not fit `instruction`, each a clause ("the task gives no digit 6"): copies the instruction
+    does not make, numbers and files it gives that the plan leaves out, operators in a row; [] when it fits (a
+    refusal copies nothing)."""
     said = _norm(instruction)
     problems: list[str] = []
     problems += _numbers(instruction, plan)
     for step in plan.steps:
         if step.kind == "save" and step.arg and _norm(step.arg) not in said:
-            problems.append(f"the file name {step.arg!r}")
+            problems.append(f"the task gives no file name {step.arg!r}")
         for name in _FILE_NAME.findall(step.arg) if step.kind in ("type", "save") else ():
             if _norm(name) not in said and name != step.arg:
-                problems.append(f"the file name {name!r}")
+                problems.append(f"the task gives no file name {name!r}")
     values = typed_values(plan)
     for step in values:
         if _norm(step.arg) not in said:
-            problems.append(f"the text {step.arg.strip()!r}")
+            problems.append(f"the task gives no text {step.arg.strip()!r}")
     commands = _norm(" ".join(s.arg for s in plan.steps if s.kind == "type" and s not in values))
     for name in _FILE_NAME.findall(instruction) if commands else ():  # a command uses the files it is told of
         if _norm(name) not in commands:
@@ -71,12 +74,40 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
     spelled = spelled_numbers(words)
     digits = Counter(c for c in instruction if c.isdigit()) + Counter(c for n in spelled for c in str(n))
     pressed = Counter(c for s in plan.steps if s.kind == "press" for k in s.keys if k.isdigit() for c in k)
-    problems = [f"the digit {d}" for d, n in sorted(pressed.items()) if n > digits[d]]
+    problems = [f"the task gives no digit {d}" for d, n in sorted(pressed.items()) if n > digits[d]]
     given = {float(n) for n in _NUMBER.findall(instruction)} | {float(n) for n in spelled}
     for step in plan.steps:
         if step.kind in ("type", "save", "click"):
-            problems += [f"the number {n}" for n in _NUMBER.findall(step.arg) if float(n) not in given]
+            problems += [f"the task gives no number {n}" for n in _NUMBER.findall(step.arg) if float(n) not in given]
+    keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
+    if keys:  # a calculation uses the numbers it is given ("nine minus fourteen" is not 14 - 14)
+        entered = " ".join(f"{n:g}" for n in _key_numbers(keys)) + " " + " ".join(k for k in keys if not k.isdigit())
+        operands = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
+        operands += [str(n) for n in spelled if n]  # not "zero": "below zero" is no operand
+        # An operand is used when the keys enter it, or a number holding it ("press 2, 3" enters 23), or a key
+        # label holds it (the 1 of "1 divided by 8, using the 1/x key").
+        problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands) if f"{float(n):g}" not in entered]
+        problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
     return problems
+
+
+def _key_numbers(keys: list[str]) -> set[float]:
+    """The numbers a calculator's keys enter: runs of digit keys and points (`1 2 . 5` is 12.5)."""
+    numbers, run = set(), ""
+    for key in (*keys, ""):
+        if key.isdigit() or key == ".":
+            run += key
+            continue
+        if run.strip("."):
+            numbers.add(float(run))
+        run = ""
+    return numbers
+
+
+def _names_a_key(instruction: str, at: int) -> bool:
+    """Whether the number at `at` names a key by its place ("the * button next to the 6", "right of 9")."""
+    before = re.findall(r"[a-z]+", instruction[max(0, at - 12):at].casefold())
+    return bool(before) and before[-1] in _KEY_REFERENCE_WORDS
 
 
 def spelled_numbers(words: list[str]) -> list[int]:

@@ -28,7 +28,8 @@ from perception.plan_copies import typed_values
 from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_line, expected_result, locate,
                                     point_of, same_value)
 
-Ground = Callable[[str], tuple[int, int]]  # a target in words -> its screen point (the grounding model)
+Ground = Callable[[str], tuple[int, int]]  # a plan's label the screen text lacks -> its screen point (an icon,
+#                                           the grounding model: the policy's choice; label_words() asks in words)
 RETRIES = 1  # a calculator whose display is wrong gets its keys once more
 LOOKS, LOOK_WAIT_S = 6, 0.5  # how long a save may take to show its dialog or its file name (a loaded machine)
 _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
@@ -60,7 +61,7 @@ def _expand(step: PlanStep) -> list[Move]:
     if step.kind == "press":
         moves, typed = [Move("clear")], ""
         for key in step.keys:
-            if key and set(key) <= TYPABLE_KEYS:
+            if len(key) == 1 and key in TYPABLE_KEYS:  # "+/-" is a key of its own, not three to type
                 if typed.endswith(key):  # a calculator can drop the second of two equal keys typed at once
                     moves.append(Move("keys", typed))  # (galculator took "144" as "14"): a new step, a new burst
                     typed = ""
@@ -112,6 +113,10 @@ class PlanPlayer:
 
     def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
         """The next action and what it is for, given the current screen's text."""
+        if self._guessed is not None:  # the last click went where a picture was guessed: did it do anything?
+            verdict = self._guess_took_effect(lines)
+            if verdict is not None:
+                return verdict
         while self._next < len(self.moves):
             move = self.moves[self._next]
             self._next += 1
@@ -172,11 +177,6 @@ class PlanPlayer:
         if kind == "answer":
             return self._answer(lines, ground)
         if kind == "check":
-            if self._guessed is not None and frozenset(line.text for line in lines) == self._guessed[1]:
-                label = self._guessed[0]
-                return self._look_again(f"wait for the click on {label!r} to show", limit=1) or (
-                    Fail(reason=f"the click where the grounding model put {label!r} changed nothing on the screen"),
-                    "the last click had no effect")
             error = error_line(lines, self._before, self._typed) if self._before is not None else None
             if error is not None:
                 return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"
@@ -201,7 +201,21 @@ class PlanPlayer:
             if looked is not None:
                 return looked
         self._guessed = (label, frozenset(line.text for line in lines))
-        return _click(ground(_words(label))), f"click {label} (found by the grounding model)"
+        return _click(ground(label)), f"click {label} (not in the screen's text: found by its picture)"
+
+    def _guess_took_effect(self, lines: Sequence[OcrLine]) -> tuple[Action, str] | None:
+        """None once the screen's text changed after a click on a guessed point; else one short wait, then a
+        fail: a click that changes nothing hit no control, and the plan cannot go on as if it had."""
+        label, before = self._guessed
+        if frozenset(line.text for line in lines) != before:
+            self._guessed = None
+            return None
+        if self._looks < 1:
+            self._looks += 1
+            return Wait(seconds=LOOK_WAIT_S), f"wait for the click on {label!r} to show"
+        self._guessed = None
+        return (Fail(reason=f"the click where {label!r} was guessed to be changed nothing on the screen"),
+                "that click had no effect")
 
     def _look_in_menus(self, label: str, lines: list[OcrLine]) -> tuple[Action, str] | None:
         """The next action of looking for `label` in the menu bar's menus: open the next title (a click on
@@ -259,8 +273,8 @@ def _click(point: tuple[int, int]) -> Click:
     return Click(x=int(point[0]), y=int(point[1]))
 
 
-def _words(label: str) -> str:
-    """How the grounding model is asked for a label it could not find as text."""
+def label_words(label: str) -> str:
+    """How the grounding model is asked for a plan's label ("the 1/x button", "the Name field")."""
     if label.startswith("[") and label.endswith("]"):
         return f"the {label[1:-1]} field"
     return f"the {label} button"

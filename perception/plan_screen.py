@@ -146,16 +146,19 @@ def same_value(shown: str, expected: float) -> bool:
     return digits >= 7 and abs(value - expected) < 10.0 ** -decimals
 
 
-_ERRORS = re.compile(r"no such file|not found|cannot|permission denied|syntax error|invalid option", re.I)
+_ERRORS = re.compile(r"no such file|not found|cannot|permission denied|syntax error|invalid option|missing operand|"
+                     r"missing file operand|for more information|usage:|unrecognized option|is a directory|"
+                     r"not a directory|too many arguments|ambiguous redirect|bad substitution", re.I)
 
 
 def error_line(lines: Sequence[OcrLine], before: Sequence[OcrLine], typed: str = "") -> str | None:
     """A line that appeared since `before` and reads like a command's error, or None. The command line itself
-    (a line holding the typed text) is not its output."""
+    (a line ending in the typed text, after the prompt) is not its output; an error naming the command ("mkdir:
+    missing operand") is."""
     old = {line.text for line in before}
     typed = _squash(typed).casefold()
     for line in lines:
-        if line.text in old or (typed and typed[:20] in _squash(line.text).casefold()):
+        if line.text in old or (typed and _squash(line.text).casefold().endswith(typed[-20:])):
             continue
         if _ERRORS.search(line.text):
             return line.text

@@ -30,7 +30,7 @@ from perception.errors import BackendError, ModelOutputError
 from perception.formats import resize
 from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text, text_at
-from perception.plan_player import PlanPlayer
+from perception.plan_player import PlanPlayer, label_words
 from perception.plan_screen import locate, point_of
 from perception.planner.base import PlanMismatchError
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
@@ -107,6 +107,7 @@ class BuiltinPolicy(PolicyBase):
         # The planner reads each task once (perception.planner); True: the one shipped beside the weights, if any.
         self.planner = _load_planner(Path(model_dir) / PLANNER_DIR if planner is True else planner)
         self._player: tuple[str, PlanPlayer] | None = None  # (task, its plan's player) of the current episode
+        self._finders: tuple | None = None  # frame buttons and theme icons, on first use (perception.frame_buttons)
 
     def forget_text(self) -> None:
         """Drop the remembered screen text: the next read OCRs the whole screen again."""
@@ -128,15 +129,35 @@ class BuiltinPolicy(PolicyBase):
         self.last_timings = {"ocr": time.perf_counter() - start}
 
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
-        """The described element's screen point: the screen text the planner names as the target when it is on
-        the screen, else the grounding network's point."""
+        """The described element's screen point, the first of: a window's frame button the description asks for
+        (perception.frame_buttons); the screen text the planner names as the target; the icon of the theme its
+        name means (perception.theme_icons); the grounding network's point."""
         self._with_text(screenshot, description)
+        finders = self._pictures()
+        button = finders[0].find(screenshot, description, self._lines) if finders else None
+        if button is not None:
+            return Grounding(*button.centre, box=button.box, raw_text=f"Frame button: {button.kind}")
         label = self._target_label(description)
         line = locate(label, self._lines) if label else None
         if line is not None:
             x, y = point_of(label, line)
             return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
+        icon = finders[1].find(screenshot, label) if finders and label else None
+        if icon is not None:
+            return Grounding(*icon.centre, box=icon.box, raw_text=f"Plan: click {label} | icon {icon.name}")
         return self.inner.ground(screenshot, description)
+
+    def _pictures(self):
+        """(FrameButtonFinder, IconTheme), made on first use; () without OpenCV (the `ocr` extra)."""
+        if self._finders is None:
+            try:
+                from perception.frame_buttons import FrameButtonFinder
+                from perception.theme_icons import IconTheme
+
+                self._finders = (FrameButtonFinder(), IconTheme())
+            except ImportError:
+                self._finders = ()
+        return self._finders
 
     def propose(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem] = ()) -> Proposal:
         """The next action in screen pixels: the task's plan played on this screen (perception.plan_player), or
@@ -156,7 +177,7 @@ class BuiltinPolicy(PolicyBase):
             return self._finish(self.inner.propose(task, screenshot, history))
         if self._player is None or self._player[0] != said or not history:
             self._player = (said, PlanPlayer(plan))
-        action, why = self._player[1].next(self._lines, lambda words: self._network_point(screenshot, words))
+        action, why = self._player[1].next(self._lines, lambda label: self._picture_point(screenshot, label))
         thought = f"plan: {plan} | {why}"
         timings = {**self.last_timings, "plan": time.perf_counter() - start}
         proposal = Proposal(actions=(action,), thought=thought, raw_text=f"Thought: {thought}", timings=timings)
@@ -180,8 +201,13 @@ class BuiltinPolicy(PolicyBase):
         clicks = [s.arg for s in plan.steps if s.kind == "click"] if plan is not None else []
         return clicks[0] if clicks else None
 
-    def _network_point(self, screenshot: Screenshot, words: str) -> tuple[int, int]:
-        grounding = self.inner.ground(screenshot, words)
+    def _picture_point(self, screenshot: Screenshot, label: str) -> tuple[int, int]:
+        """Where a plan's label the screen text lacks is: its theme icon, else the grounding network's point."""
+        finders = self._pictures()
+        icon = finders[1].find(screenshot, label) if finders else None
+        if icon is not None:
+            return icon.centre
+        grounding = self.inner.ground(screenshot, label_words(label))
         return grounding.x, grounding.y
 
     def propose_with_lines(self, task: str, screenshot: Screenshot, history: Sequence[HistoryItem],

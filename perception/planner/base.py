@@ -76,7 +76,7 @@ class PlannerBase:
             if not problems:
                 return plan
             mismatch = mismatch or PlanMismatchError(
-                f"I read the task as `{plan}`, but the task does not say {_listed(problems)}", candidate)
+                f"I read the task as `{plan}`, which does not fit it: {'; '.join(problems)}", candidate)
         raise mismatch or unreadable  # type: ignore[misc]  # one of them is set: the loop ran at least once
 
     def _candidates(self, instruction: str, text: str) -> Iterator[str]:
@@ -89,6 +89,3 @@ class PlannerBase:
     def write(self, instruction: str) -> str:  # pragma: no cover - every backbone defines it
         raise NotImplementedError
 
-
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -245,8 +245,9 @@ def test_a_plan_that_makes_up_a_number_asks_the_user_and_plays_the_plan_of_their
     policy.planner = Misreads()
     shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
     asked = policy.propose("compute 12 times 7", shot)
-    assert asked.actions == (CallUser(question="I read the task as `press 1 2 * 6 = ; answer`, but the task does "
-                                               "not say the digit 6. Could you say the task again in other words?"),)
+    assert asked.actions == (CallUser(question="I read the task as `press 1 2 * 6 = ; answer`, which does not fit "
+                                               "it: the task gives no digit 6; no key enters the given 7. Could you "
+                                               "say the task again in other words?"),)
     answered = HistoryItem(asked.thought, asked.raw_text, asked.actions, None, "The user answered: multiply 12 by 7")
     step = policy.propose("compute 12 times 7", shot, [answered])
     assert step.actions == (Type(text="12*7="),) and step.thought.startswith("plan: press 1 2 * 7 = ; answer")
