@@ -36,8 +36,10 @@ def locate(label: str, lines: Sequence[OcrLine], min_similarity: float = 0.8) ->
     exact = [line for line in lines if _squash(line.text).casefold() in wanted]
     if exact:
         return exact[0]
-    if len(_squash(label)) < 3:  # a one- or two-character label matches too much fuzzily
-        return None
+    if len(_squash(label)) < 3:  # a one- or two-character label matches too much fuzzily: only as a line's first
+        # word (galculator's memory keys read "MS v", their drop-down arrow after the label)
+        return next((line for line in lines if line.text.split()[:1] and line.text.split()[0].casefold() in wanted),
+                    None)
     best, best_score = None, 0.0
     for line in lines:
         span = best_span(label, line.text, min_similarity)

@@ -14,6 +14,7 @@ train and inference cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -137,14 +138,14 @@ class BuiltinPolicy(PolicyBase):
         button = finders[0].find(screenshot, description, self._lines) if finders else None
         if button is not None:
             return Grounding(*button.centre, box=button.box, raw_text=f"Frame button: {button.kind}")
-        label = self._target_label(description)
-        line = locate(label, self._lines) if label else None
-        if line is not None:
-            x, y = point_of(label, line)
-            return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
-        icon = finders[1].find(screenshot, label) if finders and label else None
-        if icon is not None:
-            return Grounding(*icon.centre, box=icon.box, raw_text=f"Plan: click {label} | icon {icon.name}")
+        for label in self._target_labels(description):  # its text on the screen, else its icon
+            line = locate(label, self._lines)
+            if line is not None:
+                x, y = point_of(label, line)
+                return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
+            icon = finders[1].find(screenshot, label) if finders else None
+            if icon is not None:
+                return Grounding(*icon.centre, box=icon.box, raw_text=f"Plan: click {label} | icon {icon.name}")
         return self.inner.ground(screenshot, description)
 
     def _pictures(self):
@@ -195,11 +196,22 @@ class BuiltinPolicy(PolicyBase):
         except ModelOutputError:
             return None
 
-    def _target_label(self, description: str) -> str | None:
-        """The label of the plan's first click, when a planner reads `description` as one."""
-        plan = self._plan(description) if self.planner is not None else None
-        clicks = [s.arg for s in plan.steps if s.kind == "click"] if plan is not None else []
-        return clicks[0] if clicks else None
+    def _target_labels(self, description: str) -> list[str]:
+        """What `description` may call its target, most likely first: the plan's last click or key (a menu path's
+        item, not the menu that opens it: "the 'Line Numbers' entry of the View menu" is `click View ; click Line
+        Numbers`), its other clicks and keys, then the description's own words without role words ("Save
+        (toolbar)" -> "Save"), for a plan that names none. None without a planner: the network grounds alone."""
+        if self.planner is None:  # the network alone (planner=False)
+            return []
+        plan = self._plan(description)
+        labels = []
+        for step in reversed(plan.steps if plan is not None else ()):
+            if step.kind == "click":  # a field's label too: "[select font]" may name a menu item
+                labels += [step.arg] + ([step.arg[1:-1]] if step.arg.startswith("[") and step.arg.endswith("]") else [])
+            elif step.kind == "press":
+                labels += list(reversed(step.keys))
+        own = _bare_name(description)
+        return list(dict.fromkeys(labels + ([own] if own else [])))
 
     def _picture_point(self, screenshot: Screenshot, label: str) -> tuple[int, int]:
         """Where a plan's label the screen text lacks is: its theme icon, else the grounding network's point."""
@@ -229,6 +241,21 @@ class BuiltinPolicy(PolicyBase):
         self.planner = None
         if self.reader is not None:
             self.reader.close()
+
+
+_ROLE_WORDS = frozenset("the a an button icon key toolbar tool bar menu entry item field box tab of in on for click "
+                        "press select choose pick open calculator terminal editor window dialog".split())
+
+
+def _bare_name(description: str) -> str | None:
+    """A description's quoted name, or its words without parentheses and role words when at most three remain
+    ("Save (toolbar)" -> "Save", "the icon for Copy" -> "Copy"); None otherwise."""
+    quoted = re.search(r"'([^']+)'|\"([^\"]+)\"", description)
+    if quoted:
+        return quoted.group(1) or quoted.group(2)
+    words = [w for w in re.sub(r"\([^)]*\)", " ", description).split()
+             if w.casefold().removesuffix("'s") not in _ROLE_WORDS]
+    return " ".join(words) if 0 < len(words) <= 3 else None
 
 
 def _rephrased(history: Sequence[HistoryItem]) -> str | None:

@@ -252,3 +252,24 @@ def test_a_plan_that_makes_up_a_number_asks_the_user_and_plays_the_plan_of_their
     step = policy.propose("compute 12 times 7", shot, [answered])
     assert step.actions == (Type(text="12*7="),) and step.thought.startswith("plan: press 1 2 * 7 = ; answer")
     policy.close()
+
+
+def test_grounding_takes_a_menu_paths_item_and_falls_back_to_the_descriptions_own_name():
+    """A menu path's target is its last click (the item), not the menu that opens it; a plan that names nothing on
+    the screen leaves the description's own name ("Submit (toolbar)" -> Submit)."""
+    from perception.backends.builtin import BUILTIN_MODEL_DIR, load_builtin_policy
+    from perception.planner.base import PlannerBase
+
+    class Fixed(PlannerBase):
+        def write(self, instruction):
+            return {"the 7 entry of the Submit menu": "click Submit ; click 7",
+                    "Submit (toolbar)": "click (toolbar)"}[instruction]
+
+    policy = load_builtin_policy(model_dir=BUILTIN_MODEL_DIR, ocr=FakeOcr(), planner=False)
+    policy.planner = Fixed()
+    shot = Screenshot.from_image(Image.new("RGB", (1280, 800), "white"))
+    item = policy.ground(shot, "the 7 entry of the Submit menu")
+    assert (item.x, item.y, item.raw_text) == (605, 410, "Plan: click 7")
+    named = policy.ground(shot, "Submit (toolbar)")
+    assert (named.x, named.y, named.raw_text) == (130, 110, "Plan: click Submit")
+    policy.close()
