@@ -81,12 +81,16 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
             problems += [f"the task gives no number {n}" for n in _NUMBER.findall(step.arg) if float(n) not in given]
     keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
     if keys:  # a calculation uses the numbers it is given ("nine minus fourteen" is not 14 - 14)
-        entered = " ".join(f"{n:g}" for n in _key_numbers(keys)) + " " + " ".join(k for k in keys if not k.isdigit())
+        numbers = _key_numbers(keys)
+        labels = " ".join(k for k in keys if not k.isdigit())
         operands = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
         operands += [str(n) for n in spelled if n]  # not "zero": "below zero" is no operand
-        # An operand is used when the keys enter it, or a number holding it ("press 2, 3" enters 23), or a key
-        # label holds it (the 1 of "1 divided by 8, using the 1/x key").
-        problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands) if f"{float(n):g}" not in entered]
+        # An operand is used when the keys enter it, or a key's label holds it (the 1 of "1 divided by 8, using the
+        # 1/x key"). Digits given one by one ("press 2, 3, +, 1, 9") are used inside the numbers they make.
+        one_by_one = all(len(n) == 1 for n in operands)
+        entered = " ".join(f"{n:g}" for n in numbers)
+        problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands)
+                     if float(n) not in numbers and n not in labels and not (one_by_one and n in entered)]
         problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
     return problems
 

@@ -26,7 +26,7 @@ from perception.menu_bar import MenuTitle, menu_bar
 from perception.plan import Plan, PlanStep
 from perception.plan_copies import typed_values
 from perception.plan_screen import (TYPABLE_KEYS, centre, display_number, error_line, expected_result, locate,
-                                    point_of, same_value)
+                                    point_of, same_value, typed_without_prompt)
 
 Ground = Callable[[str], tuple[int, int]]  # a plan's label the screen text lacks -> its screen point (an icon,
 #                                           the grounding model: the policy's choice; label_words() asks in words)
@@ -177,6 +177,9 @@ class PlanPlayer:
         if kind == "answer":
             return self._answer(lines, ground)
         if kind == "check":
+            if self._before is not None and typed_without_prompt(lines, self._typed):
+                return (Fail(reason=f"the command {self._typed!r} shows with no shell prompt before it: it was not "
+                                    "typed into a terminal"), "the command went to no terminal")
             error = error_line(lines, self._before, self._typed) if self._before is not None else None
             if error is not None:
                 return Fail(reason=f"the command failed: {error}"), "the terminal shows an error"

@@ -165,3 +165,18 @@ def error_line(lines: Sequence[OcrLine], before: Sequence[OcrLine], typed: str =
         if _ERRORS.search(line.text):
             return line.text
     return None
+
+
+_SHELL = re.compile(r"^\s*(echo|printf|ls|cat|mkdir|cp|mv|rm|touch|grep|sort|wc|head|tail|pwd|cd|find|sed|awk|tee|"
+                    r"sleep|date|chmod|ln|tar|python3?|git)\b|[>|]|&&")
+
+
+def typed_without_prompt(lines: Sequence[OcrLine], typed: str) -> bool:
+    """Whether a typed command shows as a line of its own, with no shell prompt before it on any line: typed into
+    a document or a field, not a terminal ("echo draft one > draft.txt" in an editor). A command OCR wrapped or
+    cut shows on no line whole: not this."""
+    command = _squash(typed).casefold()
+    if not command or not _SHELL.search(typed):  # a line of prose typed with Enter is the editor's to keep
+        return False
+    texts = [_squash(line.text).casefold() for line in lines]
+    return command in texts and not any(t.endswith(command) and t != command for t in texts)

@@ -254,3 +254,15 @@ def test_an_error_that_names_the_command_is_its_error_not_the_command_line():
              _line("Try 'mkdir --help' for more information.", 0, 24, 300, 34), _line("root@vm:~#", 0, 36, 80, 46)]
     assert error_line(after, before, "mkdir") == "mkdir: missing operand"
     assert error_line(after[:1], before, "mkdir") is None  # the command line alone is no error
+
+
+def test_a_command_typed_where_no_prompt_shows_fails():
+    editor = [_line("*Untitled 1 - Mousepad", 400, 0, 600, 10)]
+    typed = editor + [_line("echo draft one > draft.txt", 0, 20, 200, 30)]
+    player = PlanPlayer(parse_plan("type echo draft one > draft.txt ; key enter"))
+    actions = [player.next(screen, _no_ground)[0] for screen in (editor, typed, typed)]
+    assert isinstance(actions[2], Fail) and "no shell prompt" in actions[2].reason
+    prompt = [_line("root@vm:~#", 0, 0, 80, 10)]
+    ran = prompt + [_line("root@vm:~# echo draft one > draft.txt", 0, 0, 300, 10)]
+    ok = PlanPlayer(parse_plan("type echo draft one > draft.txt ; key enter"))
+    assert [ok.next(screen, _no_ground)[0] for screen in (prompt, ran, ran)][2] == Done(answer=None)

@@ -15,11 +15,14 @@ from perception.planner.base import PlanMismatchError, PlannerBase
      ["the task gives no digit 6", "no key enters the given 7"]),
     ("compute 12 times 7 in the calculator", "press 1 2 * 7 = ; answer", []),
     ("144/12 on xcalc", "press 1 4 4 / 1 2 = ; answer", []),
-    ("144/12 on xcalc", "press 1 4 4 4 / 1 2 = ; answer", ["the task gives no digit 4"]),  # one 4 too many
+    ("144/12 on xcalc", "press 1 4 4 4 / 1 2 = ; answer",
+     ["the task gives no digit 4", "no key enters the given 144"]),  # one 4 too many
     # numbers in words are the planner's to write in digits
     ("what is twelve times seven?", "press 1 2 * 7 = ; answer", []),
     ("compute nine minus fourteen", "press 1 4 - 1 4 = ; answer", ["the task gives no digit 1", "the task gives no digit 4", "no key enters the given 9"]),
     ("take fifty-eight away from one hundred", "press 1 0 0 - 5 8 = ; answer", []),
+    ("I spent fourteen euros but only had nine; compute nine minus fourteen", "press 1 4 9 - 1 4 = ; answer",
+     ["no key enters the given 9"]),
     ("what is double 8?", "press 8 * 2 = ; answer", []),  # a number the planner works out
     ("144/12 on xcalc", "press 1 4 4 / * 1 2 = ; answer", ["the keys / * come in a row"]),
     # digits given one by one enter one number; "the 9" names a key by its place
