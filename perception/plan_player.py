@@ -6,13 +6,14 @@ The planner reads the instruction once; PlanPlayer turns each plan step into act
   (`sqrt`, `x^2`, `1/x`, `+/-`, `AC`) where the screen's text shows them, else where the grounding model points;
 - `type`, `key`: as written; a value typed into a field or a document must then show on the screen;
 - `click`: the part of the line showing the label. A label the screen does not show is looked for in the menus
-  of the window's menu bar, one after the other (perception.menu_bar); with no menu bar, the grounding model
-  points, and when the plan ends on such a click, the screen must have changed;
+  of the window's menu bar, one after the other (perception.menu_bar); with no menu bar, the policy's `ground`
+  guesses the point (an icon's picture, the grounding network), and the screen must change after such a click;
 - `save NAME`: Ctrl+S, then the name and Enter when a save dialog asks for one;
 - `answer`: the display is read back and compared with what the keys compute. A mismatch presses the keys
   once more from a cleared calculator, then fails: the agent says done only when the screen shows the effect.
 - `refuse`: a `fail` action saying the task cannot be done here.
-After a terminal command it looks for an error line the command printed before it says done.
+After a terminal command it looks for an error line the command printed, and for the shell prompt before the
+command, before it says done.
 """
 
 from __future__ import annotations

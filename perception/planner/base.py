@@ -88,4 +88,3 @@ class PlannerBase:
 
     def write(self, instruction: str) -> str:  # pragma: no cover - every backbone defines it
         raise NotImplementedError
-
