@@ -21,6 +21,7 @@
     ├── PerceptionError                   perception: capture, model backends, output formats, OCR
     │   ├── ModelOutputError              model text that parses into no valid action (recoverable: shown
     │   │                                 to the model on its next turn)
+    │   │   └── PlanMismatchError         every plan written for a task copies what the task does not say
     │   ├── LiteralError (ValueError)     text the format tokenizer cannot read (becomes a ModelOutputError)
     │   ├── BackendError                  a model backend failed: server unreachable, directory unusable
     │   │   └── PolicyConfigError (ValueError)  model options that describe no usable model
@@ -108,6 +109,7 @@ _LAZY = {
     "UnknownKeyError": "actions.keys",
     "PerceptionError": "perception.errors",
     "ModelOutputError": "perception.errors",
+    "PlanMismatchError": "perception.errors",
     "BackendError": "perception.errors",
     "OcrUnavailableError": "perception.errors",
     "ConformanceError": "perception.errors",
@@ -125,6 +127,7 @@ if TYPE_CHECKING:
         ModelOutputError,
         OcrUnavailableError,
         PerceptionError,
+        PlanMismatchError,
     )
     from perception.formats.literals import LiteralError
 
@@ -154,7 +157,7 @@ __all__ = [
     # actions
     "ActionError", "InvalidActionError", "UnknownKeyError", "ExecutorError", "SecretError",
     # perception
-    "PerceptionError", "ModelOutputError", "LiteralError", "BackendError", "PolicyConfigError",
+    "PerceptionError", "ModelOutputError", "PlanMismatchError", "LiteralError", "BackendError", "PolicyConfigError",
     "OcrUnavailableError", "ConformanceError",
     # agent
     "AgentError", "UsageError", "RecipeError", "TaskFileError", "TrajectoryError", "TargetLostError", "DatasetError",

@@ -15,6 +15,11 @@ class ModelOutputError(PerceptionError):
         self.raw_text = raw_text
 
 
+class PlanMismatchError(ModelOutputError):
+    """Every plan a planner wrote for a task copies something the task does not say (perception.plan_copies); the
+    message names what. The built-in policy asks the user to say the task again."""
+
+
 class BackendError(PerceptionError):
     """A model backend failed (server unreachable, bad response, model directory unusable)."""
 

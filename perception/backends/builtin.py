@@ -27,13 +27,12 @@ from perception.backends.named_target import snap_to_named_line
 from perception.backends.qwen_inputs import to_device
 from perception.backends.transformers_local import TransformersPolicy
 from perception.capture import Screenshot
-from perception.errors import BackendError, ModelOutputError
+from perception.errors import BackendError, ModelOutputError, PlanMismatchError
 from perception.formats import resize
 from perception.formats.builtin import builtin_format
 from perception.listing import ListingOptions, OcrLine, screen_text, text_at
 from perception.plan_player import PlanPlayer, label_words
 from perception.plan_screen import locate, point_of
-from perception.planner.base import PlanMismatchError
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from perception.errors import ModelOutputError
+from perception.errors import ModelOutputError, PlanMismatchError
 from perception.plan import Plan, parse_plan
 from perception.plan_copies import unsupported
 
@@ -33,10 +33,6 @@ class Planner(Protocol):
 
 
 ALTERNATIVES = 4  # beams asked for when the greedy plan does not check
-
-
-class PlanMismatchError(ModelOutputError):
-    """Every plan the planner wrote copies something the instruction does not say; the message names it."""
 
 
 CACHED_PLANS = 64  # instructions whose plans a planner keeps (a shell session's tasks, a grounding set's rows)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from perception.errors import PlanMismatchError
 from perception.plan import parse_plan
 from perception.plan_copies import unsupported
-from perception.planner.base import PlanMismatchError, PlannerBase
+from perception.planner.base import PlannerBase
 
 
 @pytest.mark.parametrize("instruction, plan, problems", [

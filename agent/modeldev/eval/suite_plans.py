@@ -14,9 +14,8 @@ import json
 from collections import Counter
 
 from agent.evaluation.suite import load_suite
-from perception.errors import ModelOutputError
+from perception.errors import ModelOutputError, PlanMismatchError
 from perception.plan import PlanStep, format_plan
-from perception.planner.base import PlanMismatchError
 
 
 def _typed(text: str) -> list[PlanStep]:
