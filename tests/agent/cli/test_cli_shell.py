@@ -71,8 +71,11 @@ def test_without_json_the_commands_answer_on_stdout(tmp_path):
 def test_the_shells_sandbox_is_listed_reachable_and_removed_on_ctrl_c(tmp_path):
     env = env_for(tmp_path)
     args = [DESKPILOT, "shell", "--app", "xcalc", "--model", script(tmp_path, [])]
+    # Ctrl-C as a terminal sends it, whatever this test process inherited: a test run started as a background job
+    # ignores SIGINT, and so would the shell, which then never ended (python keeps an ignored SIGINT ignored).
+    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
     with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=env, cwd=tmp_path) as proc:
+                          env=env, cwd=tmp_path, preexec_fn=default_sigint) as proc:
         err = StreamLines(proc.stderr)
         try:
             deadline = time.monotonic() + 120
