@@ -30,6 +30,8 @@ XTerm*faceName: DejaVu Sans Mono
 XTerm*faceSize: 11
 XTerm*locale: true
 """
+# /proc states of a process still reacting to input: running or runnable, or waiting on a disk (gui_busy).
+REACTING_STATES = (b"R", b"D")
 
 
 @dataclass
@@ -265,11 +267,14 @@ class Sandbox:
         return read_tree(self.env, app)
 
     def gui_busy(self) -> bool:
-        """True while the X server, the window manager or a launched app is running on a CPU.
+        """True while the X server, the window manager or a launched app is running on a CPU or waiting on a disk.
 
         An app still working through the input it was sent shows as running ('R'); one waiting for
-        events sleeps. Screen-settling uses this, because an app that has not started redrawing
-        yet looks exactly like a settled screen (seen under load: Tk lagged more than 30 ms).
+        events sleeps ('S'). Screen-settling uses this, because an app that has not started redrawing
+        yet looks exactly like a settled screen (seen under load: Tk lagged more than 30 ms). An app
+        saving a file waits on the disk ('D', uninterruptible) before it draws what saving shows: the
+        demo form fsyncs its state on Submit and only then shows "Saved", and on a CI machine with a
+        busy disk a replay took its screenshot in that gap.
         """
         for child in self._children:
             try:
@@ -277,7 +282,7 @@ class Sandbox:
                     state = f.read().rsplit(b") ", 1)[1][:1]
             except (OSError, IndexError):
                 continue
-            if state == b"R":
+            if state in REACTING_STATES:
                 return True
         return False
 

@@ -159,3 +159,19 @@ def test_every_template_formats_and_apps_are_split_by_whole_app():
     from agent.modeldev.datagen.real_apps import HELDOUT_APPS, TRAIN_APPS
 
     assert not set(HELDOUT_APPS) & set(TRAIN_APPS) and set(HELDOUT_APPS) | set(TRAIN_APPS) == set(APPS)
+
+
+def test_dark_theme_rows_come_from_a_dark_window(tmp_path):
+    """--theme dark: the same app started dark (GTK_THEME=Adwaita:dark), its rows marked so and their images apart."""
+    out = tmp_path / "dark"
+    manifest = generate(["galculator"], out, split="heldout", seed=3, states=["main"], log=lambda _: None, ocr=False,
+                        theme="dark")
+    rows = json.loads((out / "dataset.json").read_text())
+    assert manifest["theme"] == "dark" and rows and {r["theme"] for r in rows} == {"dark"}
+    (image,) = {r["img_filename"] for r in rows}
+    assert "_dark_" in image
+    window = next(r for r in rows if r["role"] == "toggle button")  # a key: inside galculator's window
+    with Image.open(out / image) as im:
+        x, y, w, h = window["bbox"]
+        key = im.convert("L").crop((x, y, x + w, y + h))
+    assert ImageStat.Stat(key).median[0] < 100  # a dark key (Adwaita's light keys are near white)

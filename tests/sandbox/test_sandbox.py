@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -110,3 +111,24 @@ def test_missing_program_names_the_package(sandbox):
 def test_launch_rejects_a_string_command(sandbox):
     with pytest.raises(TypeError, match="argument list"):
         sandbox.launch("xcalc")
+
+
+def _busy_within(sandbox, want: bool, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sandbox.gui_busy() == want:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_gui_busy_while_an_app_computes_and_not_once_it_waits():
+    """Settling trusts gui_busy: a computing app is busy on every look (runnable, on a CPU or not), an idle one is not."""
+    with Sandbox() as sb:
+        sb.launch(["sleep", "60"], wait_window=False)
+        assert _busy_within(sb, False)  # Xvfb, the window manager and sleep all wait
+        spinner = sb.launch([sys.executable, "-c", "while True: pass"], wait_window=False)
+        assert _busy_within(sb, True)
+        assert all(sb.gui_busy() for _ in range(50))
+        spinner.process.stop()
+        assert _busy_within(sb, False)

@@ -12,8 +12,12 @@ Output (the layout of agent.modeldev.datagen.generate, read unchanged by `deskpi
 
     OUT/images/*.png     one screenshot per state
     OUT/dataset.json     ScreenSpot rows: img_filename, bbox [x, y, w, h], instruction, data_type, data_source
-                         (the app), screen, split, and extras: app, state, role, target_text, container, template
+                         (the app), screen, split, theme, and extras: app, state, role, target_text, container,
+                         template
     OUT/manifest.json    apps, states, rows per app and data_type, seconds
+
+`--theme dark` starts the apps dark, as `deskpilot eval tasks --sweep theme` does (agent.evaluation.sweeps): GTK
+apps with GTK_THEME=Adwaita:dark, xcalc and xterm in reverse video.
 
 Usage: python -m agent.modeldev.datagen.real_apps OUT --apps galculator,mousepad --split heldout --seed 0
 """
@@ -225,7 +229,7 @@ def capture_state(sb, app, spec: AppSpec, reader, rng: random.Random) -> tuple[o
 
 
 def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, state: str, split: str,
-             screen: tuple[int, int]) -> list[dict]:
+             screen: tuple[int, int], theme: str = "light") -> list[dict]:
     """ScreenSpot rows for one screen's labels."""
     rows = []
     for lab in labels:
@@ -233,7 +237,7 @@ def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, s
                                              window_word=lab.extras.get("window_word", False))
         rows.append({
             "img_filename": img, "bbox": list(lab.box), "instruction": text, "data_type": lab.data_type,
-            "data_source": app_name, "screen": f"{screen[0]}x{screen[1]}", "split": split, "app": app_name,
+            "data_source": app_name, "screen": f"{screen[0]}x{screen[1]}", "split": split, "theme": theme, "app": app_name,
             "state": state, "role": lab.role, "kind": lab.target.kind, "target_text": lab.target.name,
             "container": lab.extras.get("container", ""), "template": f"{lab.target.kind}/{template}",
             "generator_version": REALAPP_VERSION,
@@ -242,14 +246,17 @@ def rows_for(labels: list[Label], rng: random.Random, img: str, app_name: str, s
 
 
 def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, log=print,
-                 states: Sequence[str] | None = None, screen: tuple[int, int] | None = None) -> list[dict]:
-    """All states of one app: one sandbox (of `screen`, default the app's), the app relaunched per state;
-    returns its rows."""
+                 states: Sequence[str] | None = None, screen: tuple[int, int] | None = None,
+                 theme: str = "light") -> list[dict]:
+    """All states of one app: one sandbox (of `screen`, default the app's), the app relaunched per state, in
+    `theme` ("light": as installed, "dark": see the module docstring); returns its rows."""
     from dataclasses import replace
 
+    from agent.evaluation.sweeps import Variant
     from sandbox import Sandbox, ScreenSpec
 
     spec = APPS[name]
+    argv = Variant("theme", dark=theme == "dark").app_argv(spec.argv)
     if screen is not None and spec.screen == (1280, 800):  # apps that need a bigger screen keep theirs
         spec = replace(spec, screen=screen)
     rows: list[dict] = []
@@ -257,7 +264,7 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
         for state, steps in spec.states:
             if states is not None and state not in states:
                 continue
-            app = sb.launch(list(spec.argv), timeout=40)
+            app = sb.launch(argv, timeout=40)
             try:
                 time.sleep(spec.settle)
                 x = rng.randint(0, max(0, spec.screen[0] - app.window.rect.width - 10))
@@ -276,9 +283,10 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
                 if not labels:
                     log(f"  {name}/{state}: no labels (screen unsettled?); skipped")
                     continue
-                img = f"images/{split[0]}_{name}_{spec.screen[0]}x{spec.screen[1]}_{state}.png"
+                shade = "" if theme == "light" else f"{theme}_"
+                img = f"images/{split[0]}_{name}_{spec.screen[0]}x{spec.screen[1]}_{shade}{state}.png"
                 image.save(out / img, compress_level=1)
-                new = rows_for(labels, rng, img, name, state, split, spec.screen)
+                new = rows_for(labels, rng, img, name, state, split, spec.screen, theme)
                 rows += new
                 log(f"  {name}/{state}: {len(new)} rows "
                     f"({sum(r['data_type'] == 'icon' for r in new)} icons)")
@@ -290,9 +298,9 @@ def generate_app(name: str, out: Path, split: str, rng: random.Random, reader, l
 
 def generate(apps: Sequence[str], out: str | Path, *, split: str, seed: int = 0, ocr: bool = True,
              log=print, states: Sequence[str] | None = None,
-             screens: Sequence[tuple[int, int] | None] = (None,)) -> dict:
+             screens: Sequence[tuple[int, int] | None] = (None,), theme: str = "light") -> dict:
     """Generate rows for `apps` into `out` (dataset.json, images/, manifest.json), each app once per screen size
-    in `screens` (None: the app's own); return the manifest."""
+    in `screens` (None: the app's own), in `theme` ("light" or "dark"); return the manifest."""
     out = Path(out).resolve()
     (out / "images").mkdir(parents=True, exist_ok=True)
     reader = None
@@ -304,11 +312,11 @@ def generate(apps: Sequence[str], out: str | Path, *, split: str, seed: int = 0,
     rows: list[dict] = []
     for screen in screens:
         for name in apps:
-            rng = random.Random(f"{seed}/{split}/{name}/{screen}")
-            rows += generate_app(name, out, split, rng, reader, log, states, screen)
+            rng = random.Random(f"{seed}/{split}/{name}/{screen}")  # the theme keeps the same states and phrasings
+            rows += generate_app(name, out, split, rng, reader, log, states, screen, theme)
             (out / "dataset.json").write_text(json.dumps(rows, indent=0))  # as it goes: a crash keeps apps done
     counts = Counter((r["app"], r["data_type"]) for r in rows)
-    manifest = {"generator_version": REALAPP_VERSION, "seed": seed, "split": split, "apps": list(apps),
+    manifest = {"generator_version": REALAPP_VERSION, "seed": seed, "split": split, "theme": theme, "apps": list(apps),
                 "screen_sizes": [f"{w}x{h}" if w else "app default" for w, h in
                                  ((sc or (0, 0)) for sc in screens)],
                 "screens": len({r["img_filename"] for r in rows}), "rows": len(rows),
@@ -329,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--screens", default=None,
                         help="comma-separated screen sizes to run every app at, e.g. 1280x800,1024x768 "
                              "(default: each app's own, 1280x800 for most)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light",
+                        help="dark: GTK apps with Adwaita:dark, xcalc and xterm in reverse video")
     parser.add_argument("--no-ocr", action="store_true", help="do not OCR buttons to tell icons from text")
     args = parser.parse_args(argv)
     apps = args.apps.split(",") if args.apps else list(HELDOUT_APPS if args.split == "heldout" else TRAIN_APPS)
@@ -336,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown apps {unknown}; known: {', '.join(APPS)}")
     screens = [tuple(int(v) for v in s.split("x")) for s in args.screens.split(",")] if args.screens else [None]
-    manifest = generate(apps, args.out, split=args.split, seed=args.seed, ocr=not args.no_ocr, screens=screens)
+    manifest = generate(apps, args.out, split=args.split, seed=args.seed, ocr=not args.no_ocr, screens=screens,
+                        theme=args.theme)
     print(json.dumps(manifest, indent=1))
     return 0
 
