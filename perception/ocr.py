@@ -60,6 +60,13 @@ class TextMatch:
         return _center(self.box)
 
 
+def _rgb(image: Image.Image):
+    """A PIL image as an RGB [H, W, 3] uint8 array."""
+    import numpy as np  # installed with the OCR extra
+
+    return np.asarray(image.convert("RGB"))
+
+
 def _center(box: Box) -> tuple[int, int]:
     return (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
 
@@ -88,13 +95,17 @@ class TextFinder:
 
     `engine` injects a ready engine (a callable behaving like RapidOCR's, e.g. a fake in tests); otherwise
     RapidOCR is imported and built on first use with `threads` CPU threads (None: onnxruntime's default).
-    `min_score` drops lines OCR itself is unsure of. `close()` drops the engine and may be called twice.
+    `min_score` drops lines OCR itself is unsure of. `light_on_dark` reads text on dark backgrounds again from
+    the negated pixels (perception.polarity; needs OpenCV), which the detector otherwise mostly misses.
+    `close()` drops the engine and may be called twice.
     """
 
-    def __init__(self, *, threads: int | None = None, min_score: float = 0.5, engine: Engine | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, min_score: float = 0.5, engine: Engine | None = None,
+                 light_on_dark: bool = True) -> None:
         self._threads = threads
         self._min_score = min_score
         self._engine = engine
+        self._light_on_dark = light_on_dark
         self._closed = False
 
     def load(self) -> None:
@@ -119,12 +130,19 @@ class TextFinder:
         if region is not None:
             left, top, right, bottom = _clip(region, image.size)
             image = image.crop((left, top, right, bottom))
-        engine = self._get_engine()
+        rgb = _rgb(image)
+        lines = self._detect(rgb, left, top)
+        if self._light_on_dark:
+            lines = self._with_light_on_dark(rgb, lines, left, top)
+        lines.sort(key=lambda line: (line.box[1], line.box[0]))
+        return lines
+
+    def _detect(self, rgb, left: int, top: int) -> list[TextBox]:
+        """One detector-and-recogniser pass over `rgb` ([H, W, 3] uint8), boxes shifted by (left, top)."""
         import numpy as np  # installed with the OCR extra, like the engine
 
         # RapidOCR treats arrays as BGR (OpenCV order).
-        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])  # [H, W, 3] uint8
-        results, _timings = engine(pixels)
+        results, _timings = self._get_engine()(np.ascontiguousarray(rgb[:, :, ::-1]))
         lines = []
         for quad, text, score in results or ():
             if float(score) < self._min_score or not str(text).strip():
@@ -133,7 +151,30 @@ class TextFinder:
             ys = [p[1] for p in quad]
             box = (left + math.floor(min(xs)), top + math.floor(min(ys)), left + math.ceil(max(xs)), top + math.ceil(max(ys)))
             lines.append(TextBox(str(text), box, float(score)))
-        lines.sort(key=lambda line: (line.box[1], line.box[0]))
+        return lines
+
+    def _with_light_on_dark(self, rgb, lines: list[TextBox], left: int, top: int) -> list[TextBox]:
+        """`lines` with the text on dark backgrounds read again, dark on light (perception.polarity): in each dark
+        region holding ink, the lines on dark ground come from the negated image instead."""
+        import cv2
+
+        from perception.polarity import background, dark_regions, negated_dark_parts, on_dark
+
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        bg = background(gray)
+        regions = dark_regions(gray, bg)
+        if not regions:
+            return lines
+        negated = negated_dark_parts(rgb, gray, bg)
+
+        def dark_in(line: TextBox, region) -> bool:
+            x, y = line.center[0] - left, line.center[1] - top
+            return region[0] <= x < region[2] and region[1] <= y < region[3] and on_dark(bg, (x, y))
+
+        for region in regions:
+            x1, y1, x2, y2 = region
+            again = [ln for ln in self._detect(negated[y1:y2, x1:x2], left + x1, top + y1) if dark_in(ln, region)]
+            lines = [ln for ln in lines if not dark_in(ln, region)] + again
         return lines
 
     def find_text(

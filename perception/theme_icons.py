@@ -91,7 +91,11 @@ class IconTheme:
                     continue
                 scores = cv2.matchTemplate(screen, picture, cv2.TM_CCOEFF_NORMED, mask=mask)
                 scores = np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0)
-                _, score, _, (x, y) = cv2.minMaxLoc(scores)
+                low, score, low_at, (x, y) = cv2.minMaxLoc(scores)
+                if mask is None and -low > score:
+                    # A symbolic icon takes the text colour: on a dark theme it is light on dark, the picture
+                    # negated, which this correlation (each side's mean taken off) scores as -1.
+                    score, (x, y) = -low, low_at
                 if score >= MATCH and (best is None or score > best.score):
                     best = IconMatch(name, (x, y, x + w, y + h), float(score))
             if best is not None:
@@ -100,7 +104,8 @@ class IconTheme:
 
     def _load(self, path: Path) -> list[tuple[object, object]]:
         """(picture, mask) pairs of an icon file: its size, and a 24-pixel one also at 16 and 32. A symbolic icon
-        is drawn in the text colour, so its picture is its shape in dark grey on white."""
+        is drawn in the text colour, so its picture is its shape in dark grey on white, with no mask (find also
+        takes it negated, for dark themes)."""
         if path not in self._pictures:
             np, cv2 = self._np, self._cv2
             rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)

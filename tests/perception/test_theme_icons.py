@@ -48,3 +48,22 @@ def test_the_found_save_as_icon_on_mousepads_tool_bar_opens_the_save_as_dialog()
             while "Save As" not in {w.title for w in sb.windows()} and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert "Save As" in {w.title for w in sb.windows()}, [w.title for w in sb.windows()]
+
+
+def test_a_symbolic_icon_is_found_light_on_dark_in_a_dark_theme():
+    """Dark Adwaita draws symbolic icons in its light text colour: the Find bar's Up arrow is still found, on the
+    button the accessibility tree names Up."""
+    pytest.importorskip("cv2")
+    from agent.evaluation.sweeps import Variant
+    from agent.modeldev.datagen.real_apps import _find, run_step
+
+    with Sandbox(ScreenSpec(1280, 800), accessibility=True) as sb:
+        app = sb.launch(Variant("theme", dark=True).app_argv(["mousepad"]))
+        assert run_step(sb, app, "key:ctrl+f")
+        up = _find(sb, "push button", "Up")
+        assert up is not None
+        with ScreenCapture(sb.display) as cap:
+            icon = IconTheme().find(cap.grab(), "Up")
+        assert icon is not None and icon.name.startswith("go-up"), icon
+        x, y = icon.centre
+        assert up.rect.x <= x < up.rect.x + up.rect.width and up.rect.y <= y < up.rect.y + up.rect.height, (icon, up.rect)
