@@ -14,7 +14,6 @@ train and inference cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +34,7 @@ from perception.plan_player import PlanPlayer, label_words
 from perception.plan_screen import locate, point_of
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
+from perception.target_names import bare_name, ranked
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
 PLANNER_DIR = "planner"  # the planner shipped beside the weights (perception.planner)
@@ -199,7 +199,9 @@ class BuiltinPolicy(PolicyBase):
         """What `description` may call its target, most likely first: the plan's last click or key (a menu path's
         item, not the menu that opens it: "the 'Line Numbers' entry of the View menu" is `click View ; click Line
         Numbers`), its other clicks and keys, then the description's own words without role words ("Save
-        (toolbar)" -> "Save"), for a plan that names none. None without a planner: the network grounds alone."""
+        (toolbar)" -> "Save"), for a plan that names none; ranked by the description's words
+        (perception.target_names: "the 8 key of the calculator" is 8 before Calculator). None without a planner:
+        the network grounds alone."""
         if self.planner is None:  # the network alone (planner=False)
             return []
         plan = self._plan(description)
@@ -209,8 +211,8 @@ class BuiltinPolicy(PolicyBase):
                 labels += [step.arg] + ([step.arg[1:-1]] if step.arg.startswith("[") and step.arg.endswith("]") else [])
             elif step.kind == "press":
                 labels += list(reversed(step.keys))
-        own = _bare_name(description)
-        return list(dict.fromkeys(labels + ([own] if own else [])))
+        own = bare_name(description)
+        return ranked(description, list(dict.fromkeys(labels + ([own] if own else []))))
 
     def _picture_point(self, screenshot: Screenshot, label: str) -> tuple[int, int]:
         """Where a plan's label the screen text lacks is: its theme icon, else the grounding network's point."""
@@ -240,21 +242,6 @@ class BuiltinPolicy(PolicyBase):
         self.planner = None
         if self.reader is not None:
             self.reader.close()
-
-
-_ROLE_WORDS = frozenset("the a an button icon key toolbar tool bar menu entry item field box tab of in on for click "
-                        "press select choose pick open calculator terminal editor window dialog".split())
-
-
-def _bare_name(description: str) -> str | None:
-    """A description's quoted name, or its words without parentheses and role words when at most three remain
-    ("Save (toolbar)" -> "Save", "the icon for Copy" -> "Copy"); None otherwise."""
-    quoted = re.search(r"'([^']+)'|\"([^\"]+)\"", description)
-    if quoted:
-        return quoted.group(1) or quoted.group(2)
-    words = [w for w in re.sub(r"\([^)]*\)", " ", description).split()
-             if w.casefold().removesuffix("'s") not in _ROLE_WORDS]
-    return " ".join(words) if 0 < len(words) <= 3 else None
 
 
 def _rephrased(history: Sequence[HistoryItem]) -> str | None:
