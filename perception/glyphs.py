@@ -76,7 +76,7 @@ def symbol_of(crop: Image.Image) -> str | None:
     """The operator glyph alone on this key crop (border already trimmed), or None when the ink is anything else.
 
     Claims only a single column of ink (pieces side by side mean several characters) whose shape is one of
-    `+ - * / ÷ = .`; sizes are judged against the crop's height because a key's label is about a third of it.
+    `+ - * / ÷ = . ( )`; sizes are judged against the crop's height because a key's label is about a third of it.
     """
     mask = ink_mask(crop)
     pieces = strokes(mask)
@@ -110,12 +110,34 @@ def symbol_of(crop: Image.Image) -> str | None:
         return "+"
     if piece.width >= max(3, 0.35 * piece.height) and aspect < 0.8 and _is_diagonal(glyph):
         return "/"
+    bracket = _parenthesis(glyph, height)
+    if bracket:
+        return bracket
     # An asterisk sits high on its line: its ink ends above the middle of the key, where letters and digits,
     # centred on the key, always reach. (Small bitmap asterisks are blobs without clean arms.)
     if (0.6 <= aspect <= 1.7 and piece.y2 <= centre + 1 and piece.height <= 0.3 * height and piece.area >= 5
             and piece.fill >= 0.35):
         return "*"
     return None
+
+
+def _parenthesis(glyph, key_height: int) -> str | None:
+    """"(" or ")" for one tall, thin, curved stroke: its middle rows lie left of its ends for "(" and right of them
+    for ")"; a straight stroke (1, l, |) is neither."""
+    import numpy as np
+
+    h, w = glyph.shape
+    if h < max(8, 0.25 * key_height) or w > 0.6 * h or w < 2:
+        return None
+    xs = np.array([row.nonzero()[0].mean() if row.any() else np.nan for row in glyph])
+    if np.isnan(xs).any():  # a gap: more than one stroke
+        return None
+    ends = np.concatenate([xs[: max(1, h // 5)], xs[-max(1, h // 5):]]).mean()
+    middle = xs[h // 3 : h - h // 3].mean()
+    bulge = middle - ends
+    if abs(bulge) < max(0.6, 0.25 * w):
+        return None
+    return "(" if bulge < 0 else ")"
 
 
 def _one_column(pieces: list[Stroke]) -> bool:

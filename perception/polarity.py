@@ -2,7 +2,7 @@
 
 RapidOCR's detector is trained on dark text on light paper. On a dark theme (GTK's Adwaita:dark, xterm or xcalc in
 reverse video) it misses most light-on-dark labels: on a dark galculator it found 18 lines where the same screen
-with its dark parts negated gave 27 (every key, the menu titles one by one). Negating the whole screen would turn
+with its dark parts negated gave 27 (every digit key, the menu titles one by one). Negating the whole screen would turn
 the light parts dark instead, so only the pixels whose surroundings are dark are negated (`negated_dark_parts`),
 and OCR reads again only the dark regions that hold something to read (`dark_regions`): a light-theme screen's dark
 parts are its title bars and the empty desktop, so it costs those few small reads.

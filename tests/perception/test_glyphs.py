@@ -24,12 +24,12 @@ def key(text: str, px: int, dark: bool = False) -> Image.Image:
 
 @pytest.mark.parametrize("px", [12, 16, 20])
 @pytest.mark.parametrize("dark", [False, True])
-@pytest.mark.parametrize("glyph", ["+", "-", "=", "÷", ".", "*", "/"])
+@pytest.mark.parametrize("glyph", ["+", "-", "=", "÷", ".", "*", "/", "(", ")"])
 def test_operator_glyphs_are_named(glyph, px, dark):
     assert symbol_of(key(glyph, px, dark)) == glyph
 
 
-@pytest.mark.parametrize("text", ["7", "1", "0", "8", "e", "B", "E", "F", "H", "T", "l", "AC", "sin", "x^2", "+/-", "CE/C"])
+@pytest.mark.parametrize("text", ["7", "1", "0", "8", "e", "B", "E", "F", "H", "T", "l", "I", "J", "|", "AC", "sin", "x^2", "+/-", "CE/C"])
 @pytest.mark.parametrize("px", [12, 16])
 def test_letters_digits_and_words_are_left_to_the_recogniser(text, px):
     assert symbol_of(key(text, px)) is None
