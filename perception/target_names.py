@@ -6,6 +6,9 @@ on the screen. A plan made from a referring expression may name the target's con
 label the description never said, so the labels are ranked by the description's own words (`ranked`): the ones
 it says come first, a label said only after "of", "in", "on" or "from" (the container) after the ones said
 before it, and a label that is part of another ("Color" of "Background color") after the longer one.
+
+A description that asks for a control (`asks_for_control`: "the Background color button") means the field beside
+the label when the screen lists one (`[Background color:]`, perception.fields), not the label's text.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ import re
 from collections.abc import Sequence
 
 ROLE_WORDS = frozenset("the a an button icon key toolbar tool bar menu entry item field box tab of in on for click "
-                       "press select choose pick open calculator terminal editor window dialog".split())
+                       "press select choose pick open calculator terminal editor window dialog picker chooser "
+                       "selector".split())
 _CONTAINER = re.compile(r"\s(?:of|in|on|from|inside|within)\s")
+# Words that ask for the control a label names, not the label's own text: "the Background color button" is the
+# colour button beside "Background color:", "the text field next to 'Name'" the entry beside "Name".
+_CONTROL = re.compile(r"\b(?:button|picker|field|entry|input|box|chooser|selector)\b", re.IGNORECASE)
 
 
 def bare_name(description: str) -> str | None:
@@ -27,6 +34,11 @@ def bare_name(description: str) -> str | None:
     words = [w for w in re.sub(r"\([^)]*\)", " ", description).split()
              if w.casefold().removesuffix("'s") not in ROLE_WORDS]
     return " ".join(words) if 0 < len(words) <= 3 else None
+
+
+def asks_for_control(description: str) -> bool:
+    """True when `description` asks for a control (button, field, picker, entry, box) that a label may name."""
+    return _CONTROL.search(description) is not None
 
 
 def says(text: str, label: str) -> bool:

@@ -34,7 +34,7 @@ from perception.plan_player import PlanPlayer, label_words
 from perception.plan_screen import locate, point_of
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
-from perception.target_names import bare_name, ranked
+from perception.target_names import asks_for_control, bare_name, ranked
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
 PLANNER_DIR = "planner"  # the planner shipped beside the weights (perception.planner)
@@ -130,15 +130,19 @@ class BuiltinPolicy(PolicyBase):
 
     def ground(self, screenshot: Screenshot, description: str) -> Grounding:
         """The described element's screen point, the first of: a window's frame button the description asks for
-        (perception.frame_buttons); the screen text the planner names as the target; the icon of the theme its
+        (perception.frame_buttons); the field a label names when a control is asked for ("the Name field",
+        perception.target_names); the screen text the planner names as the target; the icon of the theme its
         name means (perception.theme_icons); the grounding network's point."""
         self._with_text(screenshot, description)
         finders = self._pictures()
         button = finders[0].find(screenshot, description, self._lines) if finders else None
         if button is not None:
             return Grounding(*button.centre, box=button.box, raw_text=f"Frame button: {button.kind}")
-        for label in self._target_labels(description):  # its text on the screen, else its icon
-            line = locate(label, self._lines)
+        fields = [OcrLine(ln.text[1:-1].strip().rstrip(":"), ln.box) for ln in self._lines
+                  if ln.text.startswith("[") and ln.text.endswith("]")] if asks_for_control(description) else []
+        for label in self._target_labels(description):  # its field, its text on the screen, else its icon
+            bare = label[1:-1] if label.startswith("[") and label.endswith("]") else label
+            line = (locate(bare, fields) if fields else None) or locate(label, self._lines)
             if line is not None:
                 x, y = point_of(label, line)
                 return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")

@@ -31,3 +31,11 @@ def test_bare_name():
     assert bare_name("Save (toolbar)") == "Save" and bare_name("the icon for Copy") == "Copy"
     assert bare_name("click 'Open Recent' in the File menu") == "Open Recent"
     assert bare_name("the big red button that closes every window on the screen") is None
+
+
+def test_a_control_asked_for_by_its_label():
+    from perception.target_names import asks_for_control
+
+    assert asks_for_control("the Background color button") and asks_for_control("the text field next to 'Name'")
+    assert asks_for_control("the Active module color picker") and not asks_for_control("the View menu")
+    assert bare_name("the Active module color picker") == "Active module color"
