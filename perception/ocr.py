@@ -67,6 +67,16 @@ def _rgb(image: Image.Image):
     return np.asarray(image.convert("RGB"))
 
 
+def _same_place(a: TextBox, b: TextBox) -> bool:
+    """Whether either line's centre lies in the other's box: the same text read twice, or one read of a merged
+    line ("FileEdit View") and its parts."""
+    return _inside(a.center, b.box) or _inside(b.center, a.box)
+
+
+def _inside(point: tuple[int, int], box: Box) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
 def _center(box: Box) -> tuple[int, int]:
     return (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
 
@@ -155,7 +165,9 @@ class TextFinder:
 
     def _with_light_on_dark(self, rgb, lines: list[TextBox], left: int, top: int) -> list[TextBox]:
         """`lines` with the text on dark backgrounds read again, dark on light (perception.polarity): in each dark
-        region holding ink, the lines on dark ground come from the negated image instead."""
+        region holding ink, the lines on dark ground read from the negated image replace the ones they overlap (a
+        plain-pass line there that the negated read missed stays: xcalc's reverse-video display was read only
+        that way)."""
         import cv2
 
         from perception.polarity import background, dark_regions, negated_dark_parts, on_dark
@@ -174,7 +186,7 @@ class TextFinder:
         for region in regions:
             x1, y1, x2, y2 = region
             again = [ln for ln in self._detect(negated[y1:y2, x1:x2], left + x1, top + y1) if dark_in(ln, region)]
-            lines = [ln for ln in lines if not dark_in(ln, region)] + again
+            lines = [ln for ln in lines if not any(_same_place(ln, new) for new in again)] + again
         return lines
 
     def find_text(

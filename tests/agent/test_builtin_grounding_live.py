@@ -12,6 +12,7 @@ from actions.schema import Click
 from agent.evaluation.sweeps import Variant
 from agent.modeldev.datagen.real_apps import _find, run_step
 from perception.capture import ScreenCapture
+from perception.settle import wait_until_settled
 from sandbox import Sandbox, ScreenSpec
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
@@ -36,7 +37,8 @@ def test_the_background_color_button_is_the_button_beside_its_label(policy, dark
         assert run_step(sb, app, "item:Edit/Preferences")
         button = _button_right_of(sb, _find(sb, "label", "Background color:"))
         with ScreenCapture(sb.display) as cap, Executor(sb.display) as ex:
-            found = policy.ground(cap.grab(), "the Background color button")
+            shot = wait_until_settled(cap, min_wait=0.5, busy=sb.gui_busy).screenshot  # the dialog drawn
+            found = policy.ground(shot, "the Background color button")
             r = button
             assert r.x <= found.x < r.x + r.width and r.y <= found.y < r.y + r.height, (found, r)
             titles = {w.title for w in sb.windows()}

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from perception.capture import ScreenCapture
+from perception.settle import wait_until_settled
 from sandbox import Sandbox, ScreenSpec
 
 np = pytest.importorskip("numpy")
@@ -52,8 +53,8 @@ def test_ocr_reads_a_dark_galculators_keys_and_menu_titles():
 
     with Sandbox(ScreenSpec(1280, 800)) as sb:
         sb.launch(Variant("theme", dark=True).app_argv(["galculator"]))
-        with ScreenCapture(sb.display) as cap:
-            shot = cap.grab()
+        with ScreenCapture(sb.display) as cap:  # drawn: GTK paints after the window maps, later under load
+            shot = wait_until_settled(cap, min_wait=0.5, busy=sb.gui_busy).screenshot
         with TextFinder() as finder, TextFinder(light_on_dark=False) as plain:
             texts = {line.text.strip() for line in finder.read(shot)}
             before = {line.text.strip() for line in plain.read(shot)}

@@ -10,6 +10,7 @@ import pytest
 from actions.executor import Executor
 from actions.schema import Click
 from perception.capture import ScreenCapture
+from perception.settle import wait_until_settled
 from perception.theme_icons import IconTheme, label_words
 from sandbox import Sandbox, ScreenSpec
 
@@ -63,7 +64,7 @@ def test_a_symbolic_icon_is_found_light_on_dark_in_a_dark_theme():
         up = _find(sb, "push button", "Up")
         assert up is not None
         with ScreenCapture(sb.display) as cap:
-            icon = IconTheme().find(cap.grab(), "Up")
+            icon = IconTheme().find(wait_until_settled(cap, min_wait=0.5, busy=sb.gui_busy).screenshot, "Up")
         assert icon is not None and icon.name.startswith("go-up"), icon
         x, y = icon.centre
         assert up.rect.x <= x < up.rect.x + up.rect.width and up.rect.y <= y < up.rect.y + up.rect.height, (icon, up.rect)
