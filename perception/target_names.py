@@ -51,7 +51,8 @@ def says(text: str, label: str) -> bool:
 
 def ranked(description: str, labels: Sequence[str]) -> list[str]:
     """`labels` (a plan's, most likely first) reordered by the description's words: said before a container word
-    ("of the", "in the") first, then said only after it, then not said at all; the plan's order within each."""
+    ("of the", "in the") first, then said only after it, then not said at all; within each, a label that is part
+    of another ("Color" of "Background color") after it, else the plan's order."""
     parts = _CONTAINER.split(f" {description} ", maxsplit=1)
     head, container = parts[0], parts[1] if len(parts) > 1 else ""
 
