@@ -16,7 +16,7 @@ from PIL import Image
 
 from perception.capture import Screenshot
 from perception.errors import OcrUnavailableError
-from perception.boxes import Box
+from perception.boxes import Box, centre_in
 from perception.text_match import best_span, sub_box
 
 INSTALL_HINT = "pip install 'deskpilot[ocr]'"
@@ -70,11 +70,7 @@ def _rgb(image: Image.Image):
 def _same_place(a: TextBox, b: TextBox) -> bool:
     """Whether either line's centre lies in the other's box: the same text read twice, or one read of a merged
     line ("FileEdit View") and its parts."""
-    return _inside(a.center, b.box) or _inside(b.center, a.box)
-
-
-def _inside(point: tuple[int, int], box: Box) -> bool:
-    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+    return centre_in(a.box, b.box) or centre_in(b.box, a.box)
 
 
 def _center(box: Box) -> tuple[int, int]:

@@ -41,11 +41,15 @@ def asks_for_control(description: str) -> bool:
     return _CONTROL.search(description) is not None
 
 
+def unbracketed(label: str) -> str:
+    """A text field's label without its brackets (`[Name]` -> `Name`); any other label as it is."""
+    return label[1:-1] if label.startswith("[") and label.endswith("]") else label
+
+
 def says(text: str, label: str) -> bool:
     """True when `text` holds `label` as whole words, ignoring case ("the 8 key" says 8, not 80; a field's
     `[label]` is said by its label)."""
-    name = label[1:-1] if label.startswith("[") and label.endswith("]") else label
-    name = name.strip().casefold()
+    name = unbracketed(label).strip().casefold()
     return bool(name) and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text.casefold()) is not None
 
 

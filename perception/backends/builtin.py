@@ -34,7 +34,7 @@ from perception.plan_player import PlanPlayer, label_words
 from perception.plan_screen import locate, point_of
 from perception.policy import Grounding, HistoryItem, PolicyBase, Proposal
 from perception.screen_reader import ScreenReader
-from perception.target_names import asks_for_control, bare_name, ranked
+from perception.target_names import asks_for_control, bare_name, ranked, unbracketed
 
 BUILTIN_MODEL_DIR = Path(__file__).resolve().parent.parent / "builtin_model"
 PLANNER_DIR = "planner"  # the planner shipped beside the weights (perception.planner)
@@ -138,11 +138,10 @@ class BuiltinPolicy(PolicyBase):
         button = finders[0].find(screenshot, description, self._lines) if finders else None
         if button is not None:
             return Grounding(*button.centre, box=button.box, raw_text=f"Frame button: {button.kind}")
-        fields = [OcrLine(ln.text[1:-1].strip().rstrip(":"), ln.box) for ln in self._lines
-                  if ln.text.startswith("[") and ln.text.endswith("]")] if asks_for_control(description) else []
+        fields = [OcrLine(unbracketed(ln.text).strip().rstrip(":"), ln.box) for ln in self._lines
+                  if unbracketed(ln.text) != ln.text] if asks_for_control(description) else []
         for label in self._target_labels(description):  # its field, its text on the screen, else its icon
-            bare = label[1:-1] if label.startswith("[") and label.endswith("]") else label
-            line = (locate(bare, fields) if fields else None) or locate(label, self._lines)
+            line = (locate(unbracketed(label), fields) if fields else None) or locate(label, self._lines)
             if line is not None:
                 x, y = point_of(label, line)
                 return Grounding(x, y, box=tuple(line.box), raw_text=f"Plan: click {label}")
@@ -212,7 +211,7 @@ class BuiltinPolicy(PolicyBase):
         labels = []
         for step in reversed(plan.steps if plan is not None else ()):
             if step.kind == "click":  # a field's label too: "[select font]" may name a menu item
-                labels += [step.arg] + ([step.arg[1:-1]] if step.arg.startswith("[") and step.arg.endswith("]") else [])
+                labels += list(dict.fromkeys([step.arg, unbracketed(step.arg)]))
             elif step.kind == "press":
                 labels += list(reversed(step.keys))
         own = bare_name(description)
