@@ -75,11 +75,15 @@ def strokes(mask) -> list[Stroke]:
 def symbol_of(crop: Image.Image) -> str | None:
     """The operator glyph alone on this key crop (border already trimmed), or None when the ink is anything else.
 
-    Claims only a single column of ink (pieces side by side mean several characters) whose shape is one of
-    `+ - * / ÷ = . ( )`; sizes are judged against the crop's height because a key's label is about a third of it.
+    Claims a radical sign `√` (xcalc draws its square-root key as a bitmap `√` with a bar beside it, which the
+    recogniser does not read), or a single column of ink (pieces side by side mean several characters) whose shape
+    is one of `+ - * / ÷ = . ( )`; sizes are judged against the crop's height because a key's label is about a
+    third of it.
     """
     mask = ink_mask(crop)
     pieces = strokes(mask)
+    if pieces and _is_radical(mask, pieces):
+        return "√"
     if not pieces or len(pieces) > 3 or not _one_column(pieces):
         return None
     height = mask.shape[0]
@@ -138,6 +142,40 @@ def _parenthesis(glyph, key_height: int) -> str | None:
     if abs(bulge) < max(0.6, 0.25 * w):
         return None
     return "(" if bulge < 0 else ")"
+
+
+def _is_radical(mask, pieces: list[Stroke]) -> bool:
+    """Whether the ink is a radical sign: a short tick at mid height on the left, a stroke down to the glyph's
+    bottom, and an arm rising to its top right (a bar over the radicand, joined or beside it, may follow). A V
+    starts at the top, a J's stem is vertical, a 4's too."""
+    import numpy as np
+
+    thin = max(2.0, 0.12 * mask.shape[0])
+    top = min(q.y1 for q in pieces)
+    body = [p for p in pieces  # without an overline beside it, at the glyph's top
+            if not (p.is_bar(thin) and p.x1 > min(q.x1 for q in pieces) and p.y2 <= top + thin)]
+    if not body or len(body) > 3:
+        return False
+    x1, y1 = min(p.x1 for p in body), min(p.y1 for p in body)
+    x2, y2 = max(p.x2 for p in body), max(p.y2 for p in body)
+    glyph = mask[y1 : y2 + 1, x1 : x2 + 1]
+    h, w = glyph.shape
+    if h < max(8, 0.25 * mask.shape[0]) or not 0.3 <= w / h <= 1.3:
+        return False
+    columns = [col.nonzero()[0] for col in glyph.T]
+    tops = [c[0] if len(c) else None for c in columns]
+    if tops[0] is None or tops[-1] is None or not 0.3 * h <= tops[0] <= 0.75 * h:
+        return False  # the tick starts at mid height
+    bottom = glyph[-1].nonzero()[0].mean()
+    if not 0.2 * w <= bottom <= 0.85 * w:
+        return False  # the lowest point is inside, not at either side
+    # The right arm: its column's ink reaches the top and is short (a slanted stroke or the bar, not a stem).
+    right = columns[-1]
+    if right[0] > 0.15 * h or len(right) > 0.5 * h:
+        return False
+    # Right of the lowest point, each column's ink starts no lower than the one before it: the arm rises.
+    rising = [t for t in tops[int(np.ceil(bottom)) :] if t is not None]
+    return all(b <= a + 1 for a, b in zip(rising, rising[1:]))
 
 
 def _one_column(pieces: list[Stroke]) -> bool:

@@ -5,9 +5,12 @@ display, as that plan should produce, and say done: the screen cannot tell that 
 instruction can. What a plan copies (the numbers it presses, the text it types into a field or a document, the
 file names it saves or uses) must be in the instruction. `unsupported(instruction, plan)` lists each copy that breaks this, as words for a message.
 
-The check is of copies only: a command the plan writes for "list the files" (`ls`) is the planner's to choose,
-but `notes.txt` in it must be a name the instruction gave, and a command must use every file the instruction
-names ("write the path into where.txt" is not `pwd > txt`).
+The check is of copies, and of the app a plan is for: a command the plan writes for "list the files" (`ls`) is
+the planner's to choose, but `notes.txt` in it must be a name the instruction gave (with its capitals: file names
+are case-sensitive), a command must use every file the instruction names ("write the path into where.txt" is not
+`pwd > txt`), and a name the instruction gives ("a folder named projects") must be in the plan. A task for the
+terminal is not a document to save, a task for an editor is no shell command to run, and a plan that types the
+same value twice or clicks the same label three times in a row is a planner looping, not a plan.
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ _VAGUE_NUMBER_WORDS = frozenset(
     "cubed point".split())
 _BINARY = frozenset("+-*/")
 _KEY_REFERENCE_WORDS = frozenset({"the", "to", "of", "above", "below", "beside", "under", "over"})
+# "a folder named projects", "a file called 'notes.txt'", "the box labelled Name": the name is the next word.
+_NAMED = re.compile(r"""\b(named|called|labell?ed)\s+(?:'([^']+)'|"([^"]+)"|([\w.-]*\w))""", re.IGNORECASE)
+_NOT_A_NAME = frozenset({"a", "an", "the", "after", "by", "for", "in", "on", "with", "it", "this", "that", "as"})
+_TERMINAL_WORDS = frozenset({"terminal", "xterm", "shell", "bash", "console", "echo"})
+_EDITOR_WORDS = frozenset({"mousepad", "editor", "gedit", "notepad"})
+_NEW_LINE = re.compile(r"\b(a new line|on its own line|on a new line|a second line|the next line)\b", re.IGNORECASE)
+_OPTION_WORDS = {("grep", "c"): ("count", "counts", "how many", "number of"),
+                 ("grep", "v"): ("not", "without", "except", "exclude", "excluding", "don't", "other than"),
+                 ("sort", "r"): ("reverse", "reversed", "descending", "decreasing", "largest first", "biggest first",
+                                 "highest first", "z to a")}
 _ONES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
@@ -43,10 +56,10 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
     problems: list[str] = []
     problems += _numbers(instruction, plan)
     for step in plan.steps:
-        if step.kind == "save" and step.arg and _norm(step.arg) not in said:
+        if step.kind == "save" and step.arg and not _says(instruction, step.arg):
             problems.append(f"the task gives no file name {step.arg!r}")
         for name in _FILE_NAME.findall(step.arg) if step.kind in ("type", "save") else ():
-            if _norm(name) not in said and name != step.arg:
+            if not _says(instruction, name) and name != step.arg:
                 problems.append(f"the task gives no file name {name!r}")
     values = typed_values(plan)
     for step in values:
@@ -61,7 +74,77 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
         quoted = next(g for g in groups if g)
         if _squeeze(quoted.replace("\\n", "")) not in copied:
             problems.append(f"no step uses the quoted {quoted!r}")
+    problems += [f"no step uses the name {name!r}" for name in _given_names(instruction)
+                 if _squeeze(name) not in copied]
+    problems += _app_misfits(instruction, plan) + _loops(instruction, plan) + _options(instruction, plan)
+    if _NEW_LINE.search(instruction) and not any(s == PlanStep("key", "enter") or "\n" in s.arg for s in plan.steps):
+        problems.append("the task asks for a new line, and the plan starts none")
     return list(dict.fromkeys(problems))
+
+
+def _options(instruction: str, plan: Plan) -> list[str]:
+    """Command options that change what a command does, which the task must ask for: `grep -c` counts lines
+    instead of keeping them, `grep -v` keeps the others, `sort -r` reverses."""
+    said = _norm(instruction)
+    written = {f for w in said.split() if w.startswith("-") for f in w[1:]}  # "run grep -c WARN ..." asks itself
+    problems = []
+    for step in plan.steps:
+        words = step.arg.split() if step.kind == "type" else []
+        for i, word in enumerate(words):
+            for flag in (f for w in words[i + 1:] if w.startswith("-") and not w.startswith("--") for f in w[1:]):
+                asks = _OPTION_WORDS.get((word, flag))
+                if asks is not None and flag not in written and not any(re.search(rf"\b{a}\b", said) for a in asks):
+                    problems.append(f"the task does not ask for `{word} -{flag}`")
+    return problems
+
+
+def _says(instruction: str, name: str) -> bool:
+    """Whether `name` is in the instruction as written: a file name with its capitals (`Hello.txt` is not the
+    user's `hello.txt`), anything else in any case."""
+    if _FILE_NAME.fullmatch(name.strip()):
+        return " ".join(name.split()) in " ".join(instruction.split())
+    return _norm(name) in _norm(instruction)
+
+
+def _given_names(instruction: str) -> list[str]:
+    """The names the instruction gives something: the word after "named", "called" or "labelled" ("a folder named
+    projects", "a file called notes.txt"), quoted or bare."""
+    names = []
+    for m in _NAMED.finditer(instruction):
+        name = next(g for g in m.groups()[1:] if g)
+        if name.casefold() not in _NOT_A_NAME:
+            names.append(name)
+    return names
+
+
+def _app_misfits(instruction: str, plan: Plan) -> list[str]:
+    """A plan for another kind of app than the instruction names: a terminal task saved as a document, or an
+    editor task run as a shell command (a typed line with a redirection, then Enter)."""
+    words = set(re.findall(r"[a-z]+", instruction.casefold()))
+    terminal, editor = bool(words & _TERMINAL_WORDS), bool(words & _EDITOR_WORDS)
+    steps = plan.steps
+    if terminal and not editor and any(s.kind == "save" for s in steps):
+        return ["the task is for the terminal, and the plan saves a document"]
+    commands = [s for i, s in enumerate(steps) if s.kind == "type" and ">" in s.arg
+                and i + 1 < len(steps) and steps[i + 1] == PlanStep("key", "enter")]
+    if editor and not terminal and commands:
+        return [f"the task is for a text editor, and the plan runs the command {commands[0].arg.strip()!r}"]
+    return []
+
+
+def _loops(instruction: str, plan: Plan) -> list[str]:
+    """A planner that loops: the same value typed twice, the same label clicked three times in a row (unless the
+    task asks for repeats: "twice", "again", "three times")."""
+    words = set(re.findall(r"[a-z]+", instruction.casefold()))
+    if words & {"twice", "again", "thrice", "times", "repeat", "repeatedly"}:
+        return []
+    problems = [f"the plan types {text!r} twice" for text, n in
+                Counter(s.arg.strip() for s in typed_values(plan)).items() if n > 1 and text]
+    steps = plan.steps
+    for a, b, c in zip(steps, steps[1:], steps[2:]):
+        if a.kind == "click" and a == b == c:
+            problems.append(f"the plan clicks {a.arg!r} three times in a row")
+    return problems
 
 
 def _numbers(instruction: str, plan: Plan) -> list[str]:
@@ -92,6 +175,9 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands)
                      if float(n) not in numbers and n not in labels and not (one_by_one and n in entered)]
         problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
+        if not problems and not one_by_one:  # keys that enter only given numbers: `1 4 + 9 - 1 0` for "nine
+            problems += [f"the keys enter {n:g}, which the task does not give" for n in sorted(numbers)  # minus
+                         if n not in given and f"{n:g}" not in labels]  # fourteen" makes up a 10
     return problems
 
 

@@ -67,6 +67,9 @@ def _expand(step: PlanStep) -> list[Move]:
                     moves.append(Move("keys", typed))  # (galculator took "144" as "14"): a new step, a new burst
                     typed = ""
                 typed += key
+                if key == "=":  # galculator mixes up keys typed while it computes (`20-8=/3=` showed 3):
+                    moves.append(Move("keys", typed))  # what follows waits for the next screen
+                    typed = ""
                 continue
             if typed:
                 moves.append(Move("keys", typed))

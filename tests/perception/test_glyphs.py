@@ -24,12 +24,12 @@ def key(text: str, px: int, dark: bool = False) -> Image.Image:
 
 @pytest.mark.parametrize("px", [12, 16, 20])
 @pytest.mark.parametrize("dark", [False, True])
-@pytest.mark.parametrize("glyph", ["+", "-", "=", "÷", ".", "*", "/", "(", ")"])
+@pytest.mark.parametrize("glyph", ["+", "-", "=", "÷", ".", "*", "/", "(", ")", "√"])
 def test_operator_glyphs_are_named(glyph, px, dark):
     assert symbol_of(key(glyph, px, dark)) == glyph
 
 
-@pytest.mark.parametrize("text", ["7", "1", "0", "8", "e", "B", "E", "F", "H", "T", "l", "I", "J", "|", "AC", "sin", "x^2", "+/-", "CE/C"])
+@pytest.mark.parametrize("text", ["7", "1", "0", "8", "e", "B", "E", "F", "H", "T", "l", "I", "J", "|", "AC", "sin", "x^2", "+/-", "CE/C", "V", "v", "4", "y", "%"])
 @pytest.mark.parametrize("px", [12, 16])
 def test_letters_digits_and_words_are_left_to_the_recogniser(text, px):
     assert symbol_of(key(text, px)) is None
@@ -51,3 +51,20 @@ def test_the_bitmap_asterisk_of_xcalc():
                 if c == "#":
                     image.putpixel((20 + x, top + y), 0)
         assert symbol_of(image) == glyph
+
+
+def test_the_bitmap_square_root_of_xcalc():
+    """xcalc's square-root key, as its screen shows it (1280x800): a bitmap radical with its bar apart, to its
+    right; OCR reads nothing there. Mirrored it is no radical."""
+    rows = ["...................#.........##########",
+            *["...................#" for _ in range(5)],
+            "..............#....#", "............###...#.", "...............#..#.", "...............#..#.",
+            "................#.#.", "................#.#.", ".................##.", ".................#..",
+            ".................#.."]
+    image = Image.new("L", (40, 24), 255)
+    for y, row in enumerate(rows):
+        for x, c in enumerate(row):
+            if c == "#":
+                image.putpixel((x, 3 + y), 0)
+    assert symbol_of(image) == "√"
+    assert symbol_of(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)) is None

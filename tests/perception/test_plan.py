@@ -165,6 +165,13 @@ def test_equal_keys_in_a_row_are_typed_in_separate_bursts():
     assert actions == [Click(x=715, y=130), Type(text="14"), Type(text="4+10"), Type(text="0=")]
 
 
+def test_keys_after_an_equals_sign_are_a_new_burst():
+    # galculator, typed `20-8=/3=` at once, showed 3 (measured): the keys after `=` wait for the next screen.
+    player = PlanPlayer(parse_plan("press 2 0 - 8 = / 3 = ; answer"))
+    actions = [player.next(CALC, _no_ground)[0] for _ in range(3)]
+    assert actions == [Click(x=715, y=130), Type(text="20-8="), Type(text="/3=")]
+
+
 def test_a_document_that_says_name_is_not_taken_for_a_save_dialog():
     text = [_line("notes.txt - Mousepad", 400, 0, 600, 10), _line("name: Ada", 0, 20, 80, 30)]
     player = PlanPlayer(parse_plan("type name: Ada ; save notes.txt"))

@@ -50,6 +50,39 @@ from perception.planner.base import PlannerBase
      ["the task gives no text 'Ada Lovelance'"]),
     ("open galculator's About window", "click Help ; click About", []),  # an apostrophe opens no quote
     ("book a flight to Oslo", "refuse", []),
+    # keys enter only numbers the task gives
+    ("I spent fourteen euros but only had nine; compute nine minus fourteen to see how far below zero I am",
+     "press 1 4 + 9 - 1 0 = ; answer",
+     ["the keys enter 10, which the task does not give"]),
+    # file names keep their capitals; a name the task gives is used
+    ("type hello world, then save it as hello.txt", "type hello world ; save Hello.txt",
+     ["the task gives no file name 'Hello.txt'"]),
+    ("in the terminal, run mkdir to make a folder named projects", "type mkdir ; key enter",
+     ["no step uses the name 'projects'"]),
+    ("in the terminal, run mkdir to make a folder named projects", "type mkdir projects ; key enter", []),
+    # the app the task names: a terminal saves no document, an editor runs no shell command
+    ("in the terminal write hello into a new file called greeting.txt, using echo", "type hello ; save greeting.txt",
+     ["the task is for the terminal, and the plan saves a document"]),
+    ("mousepad: save 'draft one' as draft.txt", "type echo draft one > draft.txt ; key enter",
+     ["the task is for a text editor, and the plan runs the command 'echo draft one > draft.txt'"]),
+    ("mousepad: save 'draft one' as draft.txt", "type draft one ; save draft.txt", []),
+    # a looping planner
+    ("put Ada Lovelace in the box labelled Name", "click [Name] ; type Ada Lovelace ; click [Name] ; type Ada Lovelace",
+     ["the plan types 'Ada Lovelace' twice"]),
+    ("click OK", "click OK ; click OK ; click OK", ["the plan clicks 'OK' three times in a row"]),
+    ("click OK three times", "click OK ; click OK ; click OK", []),
+    # options that change what a command does are asked for, in words or written out
+    ("keep the lines of app.log that mention ERROR in errors.txt", "type grep -c ERROR app.log > errors.txt ; key enter",
+     ["the task does not ask for `grep -c`"]),
+    ("count the lines of app.log that mention ERROR into n.txt", "type grep -c ERROR app.log > n.txt ; key enter", []),
+    ("in a terminal, run grep -c WARN budget.csv > notes.csv", "type grep -c WARN budget.csv > notes.csv ; key enter", []),
+    ("sort names.txt into sorted.txt", "type sort -r names.txt > sorted.txt ; key enter",
+     ["the task does not ask for `sort -r`"]),
+    # "a new line" is one the plan starts
+    ("go to the end of log.txt, add a new line that says line two, and save", "key ctrl+end ; type line two ; save",
+     ["the task asks for a new line, and the plan starts none"]),
+    ("go to the end of log.txt, add a new line that says line two, and save",
+     "key ctrl+end ; key enter ; type line two ; save", []),
 ])
 def test_a_plan_copies_only_what_the_instruction_says(instruction, plan, problems):
     assert unsupported(instruction, parse_plan(plan)) == problems
