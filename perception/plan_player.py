@@ -9,8 +9,9 @@ The planner reads the instruction once; PlanPlayer turns each plan step into act
   of the window's menu bar, one after the other (perception.menu_bar); with no menu bar, the policy's `ground`
   guesses the point (an icon's picture, the grounding network), and the screen must change after such a click;
 - `save NAME`: Ctrl+S, then the name and Enter when a save dialog asks for one;
-- `answer`: the display is read back and compared with what the keys compute. A mismatch presses the keys
-  once more from a cleared calculator, then fails: the agent says done only when the screen shows the effect.
+- `answer`: the display is read back and compared with what the keys compute. A mismatch is looked at twice
+  more (a calculator may still be working through typed keys), then the keys are pressed once more from a cleared
+  calculator, then it fails: the agent says done only when the screen shows the effect.
 - `refuse`: a `fail` action saying the task cannot be done here.
 After a terminal command it looks for an error line the command printed, and for the shell prompt before the
 command, before it says done.
@@ -33,6 +34,7 @@ Ground = Callable[[str], tuple[int, int]]  # a plan's label the screen text lack
 #                                           the grounding model: the policy's choice; label_words() asks in words)
 RETRIES = 1  # a calculator whose display is wrong gets its keys once more
 LOOKS, LOOK_WAIT_S = 6, 0.5  # how long a save may take to show its dialog or its file name (a loaded machine)
+ANSWER_LOOKS = 2  # looks at a calculator's display that is not right yet, before its keys are pressed again
 _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
 
 
@@ -268,12 +270,18 @@ class PlanPlayer:
             return Done(answer=shown), f"the display shows {shown}"
         if shown is not None and same_value(shown, self.expected):
             return Done(answer=shown), f"the display shows {shown}, as {' '.join(self.keys)} should"
+        want = f"{self.expected:.10g}"
+        # A calculator still working through typed keys shows a number on the way (galculator showed 7, then
+        # 12, on the way to 4 on a loaded machine): look again before pressing anything.
+        looked = self._look_again(f"the display shows {shown or 'nothing readable'}, not {want} yet: look again",
+                                  limit=ANSWER_LOOKS)
+        if looked is not None:
+            return looked
         if self._retries < RETRIES:
             self._retries += 1
             self._next = 0  # press the keys again, from a cleared calculator
             action, why = self.next(lines, ground)
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
-        want = f"{self.expected:.10g}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
 
 def _click(point: tuple[int, int]) -> Click:

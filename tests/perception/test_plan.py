@@ -89,10 +89,20 @@ def test_a_wrong_display_is_pressed_again_once_then_fails():
     ground = lambda words: grounded.append(words) or (1, 2)  # noqa: E731
     steps = [player.next(CALC, ground)[0] for _ in range(4)]
     assert steps == [Click(x=715, y=130), Type(text="14"), Type(text="4"), Click(x=670, y=207)]
-    again = [player.next(CALC, ground)[0] for _ in range(5)]  # the display shows 0, not 12
-    assert again[:4] == steps
-    assert isinstance(again[4], Fail) and "not 12" in again[4].reason
+    looks = [player.next(CALC, ground)[0] for _ in range(2)]  # the display shows 0, not 12: maybe not yet
+    assert looks == [Wait(seconds=0.5), Wait(seconds=0.5)]
+    again = [player.next(CALC, ground)[0] for _ in range(7)]  # still 0: pressed again, looked at twice, failed
+    assert again[:6] == steps + looks
+    assert isinstance(again[6], Fail) and "not 12" in again[6].reason
     assert grounded == []
+
+
+def test_a_display_still_on_its_way_is_looked_at_again_before_any_key():
+    player = PlanPlayer(parse_plan("press 1 2 * 7 = ; answer"))
+    assert [player.next(CALC, _no_ground)[0] for _ in range(2)] == [Click(x=715, y=130), Type(text="12*7=")]
+    on_the_way = CALC[1:] + [_line("7", 690, 58, 760, 104)]
+    assert player.next(on_the_way, _no_ground)[0] == Wait(seconds=0.5)
+    assert player.next(CALC[1:] + [_line("84", 690, 58, 760, 104)], _no_ground)[0] == Done(answer="84")
 
 
 def test_a_key_missing_from_the_screen_text_is_found_by_the_grounding_model():
