@@ -15,6 +15,7 @@ same value twice or clicks the same label three times in a row is a planner loop
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 
@@ -75,7 +76,7 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
         if _squeeze(quoted.replace("\\n", "")) not in copied:
             problems.append(f"no step uses the quoted {quoted!r}")
     problems += [f"no step uses the name {name!r}" for name in _given_names(instruction)
-                 if _squeeze(name) not in copied]
+                 if _squeeze(name) not in copied and not _near(name, copied)]
     problems += _app_misfits(instruction, plan) + _loops(instruction, plan) + _options(instruction, plan)
     if _NEW_LINE.search(instruction) and not any(s == PlanStep("key", "enter") or "\n" in s.arg for s in plan.steps):
         problems.append("the task asks for a new line, and the plan starts none")
@@ -96,6 +97,12 @@ def _options(instruction: str, plan: Plan) -> list[str]:
                 if asks is not None and flag not in written and not any(re.search(rf"\b{a}\b", said) for a in asks):
                     problems.append(f"the task does not ask for `{word} -{flag}`")
     return problems
+
+
+def _near(name: str, copied: str) -> bool:
+    """Whether a misspelt `name` ("labelled Saerch") is a word the plan copies (`[Search]`): most letters alike."""
+    words = re.findall(r"\w+", copied)
+    return any(difflib.SequenceMatcher(None, name.casefold(), w).ratio() >= 0.8 for w in words)
 
 
 def _says(instruction: str, name: str) -> bool:
@@ -226,16 +233,17 @@ def spelled_numbers(words: list[str]) -> list[int]:
 
 def typed_values(plan: Plan) -> list[PlanStep]:
     """The `type` steps whose text is a value to copy (a field's or a document's), not a command: a command is
-    typed, then Enter, in a plan that saves nothing and fills no field."""
+    typed, then Enter, in a plan that saves nothing, fills no field and types no line without Enter after it
+    (`type buy milk ; key enter ; type call mom` is two lines of a document)."""
     steps = plan.steps
-    saves = any(s.kind == "save" for s in steps)
+    entered = [i + 1 < len(steps) and steps[i + 1] == PlanStep("key", "enter") for i in range(len(steps))]
+    text = any(s.kind == "save" for s in steps) or any(s.kind == "type" and not e for s, e in zip(steps, entered))
     values = []
     for i, step in enumerate(steps):
         if step.kind != "type":
             continue
         into_field = i > 0 and steps[i - 1].kind == "click" and steps[i - 1].arg.startswith("[")
-        entered = i + 1 < len(steps) and steps[i + 1] == PlanStep("key", "enter")
-        if into_field or saves or not entered:
+        if into_field or text:
             values.append(step)
     return values
 

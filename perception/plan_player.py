@@ -104,6 +104,7 @@ class PlanPlayer:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.moves = expand(plan)
+        self._values = typed_values(plan)  # the texts typed as a document's or a field's, not as commands
         self.keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
         self.expected = expected_result(self.keys) if self.keys else None
         self._next = 0
@@ -148,7 +149,8 @@ class PlanPlayer:
             return self._look_again(f"wait for {arg!r} to show", limit=2) or (
                 Fail(reason=f"the screen does not show the typed {arg!r}"), "the typed text is not there")
         if kind == "type":
-            if _entered(self.moves, self._next - 1):  # a command: what it prints is checked at the end
+            command = _entered(self.moves, self._next - 1) and PlanStep("type", arg) not in self._values
+            if command:  # what it prints is checked at the end
                 self._before, self._typed = lines, arg
             return Type(text=arg), f"type {arg!r}"
         if kind == "key":

@@ -283,3 +283,14 @@ def test_a_command_typed_where_no_prompt_shows_fails():
     ran = prompt + [_line("root@vm:~# echo draft one > draft.txt", 0, 0, 300, 10)]
     ok = PlanPlayer(parse_plan("type echo draft one > draft.txt ; key enter"))
     assert [ok.next(screen, _no_ground)[0] for screen in (prompt, ran, ran)][2] == Done(answer=None)
+
+
+def test_two_lines_of_a_document_are_text_that_must_show_not_commands():
+    player = PlanPlayer(parse_plan("type buy milk ; key enter ; type call mom"))
+    typed = [_line("buy milk", 0, 0, 50, 10)]
+    assert [player.next(typed, _no_ground)[0] for _ in range(3)] == [Type(text="buy milk"), Key(key="enter"),
+                                                                      Type(text="call mom")]
+    action, _ = player.next(typed, _no_ground)  # "call mom" is not on the screen: look, then fail
+    assert action == Wait(seconds=0.5)
+    both = typed + [_line("call mom", 0, 20, 50, 30)]
+    assert player.next(both, _no_ground)[0] == Done(answer=None)  # no shell prompt asked for: it is no command

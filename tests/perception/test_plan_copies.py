@@ -88,6 +88,18 @@ def test_a_plan_copies_only_what_the_instruction_says(instruction, plan, problem
     assert unsupported(instruction, parse_plan(plan)) == problems
 
 
+def test_typed_values_are_field_and_document_texts_not_commands():
+    from perception.plan_copies import typed_values
+
+    def values(plan: str) -> list[str]:
+        return [s.arg for s in typed_values(parse_plan(plan))]
+
+    assert values("type ls > a.txt ; key enter ; type wc -l a.txt ; key enter") == []  # commands
+    assert values("type buy milk ; key enter ; type call mom") == ["buy milk", "call mom"]  # two lines
+    assert values("type a ; key enter ; save todo.txt") == ["a"]
+    assert values("click [Name] ; type Ada ; key enter") == ["Ada"]
+
+
 def test_every_suite_phrasing_with_its_experts_plan_checks():
     # No false alarm on sentences people wrote: each phrasing of the task suite against the plan its expert implies.
     from agent.evaluation.suite import load_suite

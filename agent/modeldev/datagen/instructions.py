@@ -172,12 +172,14 @@ def _terminal_command(d: _Draw, template: str) -> tuple[str, str]:
     q = d.choice(("'", '"', ""))
     table = {
         "term-write": (d.choice((f"write {q}{t}{q} to {f}", f"create {f} containing {q}{t}{q}",
-                                 f"put the text {q}{t}{q} in a file called {f}", f"save {q}{t}{q} into {f}")),
+                                 f"put the text {q}{t}{q} in a file called {f}", f"save {q}{t}{q} into {f}",
+                                 f"use echo to put {q}{t}{q} in {f}")),
                        f"echo {e} > {f}"),
         "term-append": (d.choice((f"add the line {q}{t}{q} to the end of {f}", f"append {q}{t}{q} to {f}",
                                   f"add {q}{t}{q} as a new last line of {f}")), f"echo {e} >> {f}"),
         "term-mkdir": (d.choice((f"make a folder called {dir_}", f"create the directory {dir_}",
-                                 f"create a new directory named {dir_}")), f"mkdir {dir_}"),
+                                 f"create a new directory named {dir_}", f"use mkdir to make a folder named {dir_}")),
+                       f"mkdir {dir_}"),
         "term-move": (d.choice((f"rename {f} to {g}", f"move {f} to {g}", f"change the name of {f} to {g}")),
                       f"mv {f} {g}"),
         "term-copy": (d.choice((f"copy {f} to {g}", f"make a copy of {f} named {g}", f"back up {f} as {g}")),
@@ -186,10 +188,14 @@ def _terminal_command(d: _Draw, template: str) -> tuple[str, str]:
                                  f"write how many lines {f} has into {g}")), f"wc -l < {f} > {g}"),
         "term-sort": (d.choice((f"sort the lines of {f} into {g}", f"write {f} sorted alphabetically to {g}")),
                       f"sort {f} > {g}"),
-        "term-sort-n": (d.choice((f"sort the numbers in {f} numerically and save them to {g}",)),
+        "term-sort-n": (d.choice((f"sort the numbers in {f} numerically and save them to {g}",
+                                  f"write the numbers of {f} from smallest to largest to {g}",
+                                  f"sort {f} in ascending numeric order into {g}")),
                         f"sort -n {f} > {g}"),
         "term-grep": (d.choice((f"put the lines of {f} that contain {p} into {g}",
-                                f"save every line of {f} with {p} in it to {g}")), f"grep {p} {f} > {g}"),
+                                f"save every line of {f} with {p} in it to {g}",
+                                f"keep only the lines of {f} that mention {p}, in {g}",
+                                f"copy the lines mentioning {p} from {f} into {g}")), f"grep {p} {f} > {g}"),
         "term-grep-c": (d.choice((f"count the lines containing {p} in {f} and write the count to {g}",)),
                         f"grep -c {p} {f} > {g}"),
         "term-head": (d.choice((f"write the first {n} lines of {f} to {g}", f"save the top {n} lines of {f} as {g}")),
@@ -247,6 +253,17 @@ def editor(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
                           f"{f}: append {t}, save", f"in {app}, add a line {q}{t}{q} at the end of the text and save",
                           f"{f} in {app}: add {q}{t}{q} at the bottom, then save the file"))
         return words, [PlanStep("key", "ctrl+end")] + _typed_lines(t) + [PlanStep("key", "enter"), PlanStep("save")]
+    if template == "edit-lines":  # two lines of text (generator v3)
+        first, second = d.rng.sample([x for x in W.TEXTS if "," not in x], 2)
+        words = d.choice((f"type {first}, Enter, {second}", f"type {q}{first}{q}, press Enter, then {q}{second}{q}",
+                          f"write {q}{first}{q} on the first line and {q}{second}{q} on the second",
+                          f"type two lines in {app}: {q}{first}{q} and {q}{second}{q}",
+                          f"in {app} type {first}, Enter, {second}, Enter"))
+        steps = [PlanStep("type", first), PlanStep("key", "enter"), PlanStep("type", second)]
+        steps += [PlanStep("key", "enter")] if words.endswith("Enter") else []
+        if d.rng.random() < 0.5 or words.endswith("Enter"):  # lines ending in Enter, unsaved, read as commands
+            return f"{words}, then save it as {f}", steps + [PlanStep("save", f)]
+        return words, steps
     if template == "edit-type":
         words = d.choice((f"type {q}{t}{q} into {app}", f"write {q}{t}{q} in the editor", f"enter the text {q}{t}{q}"))
         return words, _typed_lines(t)
@@ -275,7 +292,8 @@ def click_one(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
     if template == "click-field":
         label = d.choice(W.FIELD_LABELS)
         words = d.choice((f"click the '{label}' field", f"the {label} input box", f"focus the {label} entry",
-                          f"the text box next to '{label}'", f"click into the {label} field"))
+                          f"the text box next to '{label}'", f"click into the {label} field",
+                          f"the box labelled {label}", f"the {label} text box"))
         return words, [PlanStep("click", f"[{label}]")]
     if template == "click-check":
         label = d.choice(W.CHECK_LABELS)
@@ -306,8 +324,30 @@ def form(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
     if d.rng.random() < 0.3:
         parts.append(d.choice(("subscribe to the newsletter", "tick Subscribe", "with the newsletter")))
         steps.append(PlanStep("click", "Subscribe"))
+    submit = [PlanStep("click", "Submit")]
+    if template == "form-terse":  # generator v3: the values in the form's order, then its choices
+        order = [f for f in (("Name", name), ("Email", email), ("City of residence", city)) if f in
+                 [(label, value) for label, value, _ in fields]]
+        steps = [s for label, value in order for s in (PlanStep("click", f"[{label}]"), PlanStep("type", value))]
+        choices = _choices(d)
+        said = [value for _, value in order] + [{"Subscribe": "newsletter"}.get(c.arg, c.arg) for c in choices]
+        sep = d.choice((" / ", "; ", ", "))
+        lead = d.choice(("form: ", "signup form: ", "fill the form: ", ""))
+        return lead + sep.join(said) + d.choice((", submit", " - submit", "; then submit")), steps + choices + submit
+    if template == "form-labelled":  # generator v3: each field by its label's words
+        parts = [d.choice((f"type {value} in the box labelled {label}", f"put {value} into the {label} field",
+                           f"the {label} box: {value}", f"enter {value} in the {label} text box"))
+                 for label, value, _ in fields]
+        return "; ".join(parts) + d.choice((", then click Submit", ", and press the Submit button", "; submit")), \
+            steps[:2 * len(fields)] + submit
     lead = {"form-fill": "fill in the form with ", "form-heldout": "sign me up on the form using "}[template]
-    return lead + ", ".join(parts) + " and submit it", steps + [PlanStep("click", "Submit")]
+    return lead + ", ".join(parts) + " and submit it", steps + submit
+
+
+def _choices(d: _Draw) -> list[PlanStep]:
+    """The form's plan choice and newsletter box, each maybe."""
+    steps = [PlanStep("click", d.choice(("Basic", "Pro", "Enterprise")))] if d.rng.random() < 0.4 else []
+    return steps + ([PlanStep("click", "Subscribe")] if d.rng.random() < 0.3 else [])
 
 
 def refuse(d: _Draw, template: str) -> tuple[str, list[PlanStep]]:
@@ -328,10 +368,11 @@ FAMILIES: dict[str, tuple[Callable[[_Draw, str], tuple[str, list[PlanStep]]], tu
     "terminal": (terminal, ("term-write", "term-append", "term-mkdir", "term-mkdir-p", "term-move", "term-copy",
                             "term-count", "term-sort", "term-sort-n", "term-grep", "term-grep-c", "term-head",
                             "term-pwd", "term-touch", "term-remove", "term-list", "term-literal", "term-heldout"), 0.2),
-    "editor": (editor, ("edit-save-as", "edit-replace", "edit-append", "edit-type", "edit-heldout"), 0.12),
+    "editor": (editor, ("edit-save-as", "edit-replace", "edit-append", "edit-type", "edit-lines", "edit-heldout"),
+               0.12),
     "menu": (menu, ("menu-open-choose", "menu-item-of", "menu-function", "menu-heldout"), 0.12),
     "click": (click_one, ("click-field", "click-check", "click-button", "click-heldout"), 0.1),
-    "form": (form, ("form-fill", "form-heldout"), 0.06),
+    "form": (form, ("form-fill", "form-terse", "form-labelled", "form-heldout"), 0.08),
     "refuse": (refuse, ("refuse-plain", "refuse-heldout"), 0.07),
 }
 
@@ -359,6 +400,16 @@ def _perturb(rng: random.Random, text: str, plan: str, family: str) -> str:
     return text
 
 
+WORDY_SHARE = 0.25  # training instructions wrapped in a wordy frame (generator v3)
+
+
+def _wordy(rng: random.Random, text: str, family: str) -> str:
+    """`text` in more words, the way people write a request ("Please go to the terminal window and ...")."""
+    frame = rng.choice(W.WORDY_FRAMES)
+    request = text[:1].lower() + text[1:]  # a verb (REQUEST_VERBS): "Compute ..." -> "Please compute ..."
+    return frame.format(w=request.rstrip("?"), app=rng.choice(W.FAMILY_APPS[family]))
+
+
 def sample(rng: random.Random, split: Split) -> Instruction:
     """One instruction of `split`: "train" uses no held-out template or word, "heldout" at least one."""
     names = list(FAMILIES)
@@ -371,6 +422,9 @@ def sample(rng: random.Random, split: Split) -> Instruction:
         heldout = template == templates[-1] or d.used_heldout
         if heldout == (split == "heldout"):
             plan = format_plan(steps)
+            if (split == "train" and family in W.FAMILY_APPS and text.split(" ")[0].lower() in W.REQUEST_VERBS
+                    and rng.random() < WORDY_SHARE):
+                text = _wordy(rng, text, family)
             return Instruction(_perturb(rng, text, plan, family), plan, family, template, heldout)
 
 

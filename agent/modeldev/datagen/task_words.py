@@ -12,11 +12,11 @@ OPERATOR_PHRASES: dict[str, tuple[str, ...]] = {
     "+": ("{a} + {b}", "{a} plus {b}", "add {a} and {b}", "the sum of {a} and {b}", "{a} and {b} added together",
           "{a}+{b}", "add {b} to {a}", "{a} increased by {b}", "{b} added to {a}"),
     "-": ("{a} - {b}", "{a} minus {b}", "subtract {b} from {a}", "{a}-{b}", "the difference {a} minus {b}",
-          "{a} take away {b}", "{a} decreased by {b}", "{a} less {b}"),
+          "{a} take away {b}", "{a} decreased by {b}", "take {b} away from {a}", "{a} less {b}"),
     "*": ("{a} * {b}", "{a} times {b}", "{a} x {b}", "multiply {a} by {b}", "the product of {a} and {b}",
           "{a}*{b}", "{a} × {b}", "{a} multiplied by {b}"),
     "/": ("{a} / {b}", "{a} divided by {b}", "divide {a} by {b}", "{a}/{b}", "{a} ÷ {b}",
-          "the quotient of {a} and {b}", "{a} over {b}"),
+          "the quotient of {a} and {b}", "split {a} into {b} equal parts", "{a} over {b}"),
 }
 UNARY_PHRASES: dict[str, tuple[str, ...]] = {
     "sqrt": ("the square root of {a}", "sqrt({a})", "sqrt {a}", "the root of {a}", "√{a}"),
@@ -119,3 +119,18 @@ MENU_FUNCTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("open a file I used recently",), "File", "Open Recent"),
 )
 MENU_APPS = ("galculator", "mousepad", "the editor", "the calculator", "the app")
+
+# How people wrap a request in more words (generator v3; training split only). "{w}" is the request, "{app}" the
+# app it is for.
+WORDY_FRAMES = ("Please {w}", "Could you {w}?", "Could you please {w}?", "I would like you to {w}", "I'd like to {w}",
+                "Hi, please {w}", "{w}, please", "{w}. Thanks!", "Please go to the {app} window and {w}",
+                "Please use the {app} to {w}", "Can you {w} for me?", "I need you to {w}, thanks")
+FAMILY_APPS = {"calc": ("calculator", "xcalc", "galculator"), "terminal": ("terminal", "xterm", "shell"),
+               "editor": ("editor", "mousepad", "text editor"), "menu": ("galculator", "mousepad", "editor"),
+               "click": ("form", "dialog"), "form": ("form", "signup form")}
+# Verbs a request starts with when it can take a wordy frame ("compute 3 + 4", not "3 + 4" or "the OK button").
+REQUEST_VERBS = frozenset(
+    "add append calculate compute work find type write put create make save use open click press hit choose select "
+    "sort count copy rename move delete remove enter fill tick focus show hide switch go turn undo print quit list "
+    "keep run execute take subtract multiply divide replace change overwrite back key sign zoom number wrap jump "
+    "send".split())
