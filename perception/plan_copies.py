@@ -182,10 +182,25 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands)
                      if float(n) not in numbers and n not in labels and not (one_by_one and n in entered)]
         problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
-        if not problems and not one_by_one:  # keys that enter only given numbers: `1 4 + 9 - 1 0` for "nine
+        if not problems and not one_by_one:  # keys that enter only given operands: `1 4 + 9 - 1 0` for "nine
+            keys_named = {float(m.group(1)) for m in re.finditer(r"\bthe (\d+)\b(?! \w+s\b)", instruction)}
+            operand_values = {float(o) for o in operands} | {float(n) for n in spelled}
             problems += [f"the keys enter {n:g}, which the task does not give" for n in sorted(numbers)  # minus
-                         if n not in given and f"{n:g}" not in labels]  # fourteen" makes up a 10
+                         if (n not in given or (n in keys_named and n not in operand_values))  # fourteen" makes
+                         and f"{n:g}" not in labels]  # up a 10, "click the * next to the 6" names the 6 key
+        if _negative(instruction) and not {"+/-", "-"} & set(keys):
+            problems.append("the task gives a negative number, and no key makes one")
     return problems
+
+
+def _negative(instruction: str) -> bool:
+    """Whether a number is written with a minus sign of its own ("-7*6", "(-3) + 4"), not a minus between two
+    numbers ("20 - 8", "20 -8")."""
+    for m in re.finditer(r"-(?=\d)", instruction):
+        before = instruction[:m.start()].rstrip()
+        if not before or not (before[-1].isalnum() or before[-1] in ").%"):
+            return True
+    return False
 
 
 def _key_numbers(keys: list[str]) -> set[float]:

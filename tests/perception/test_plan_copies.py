@@ -54,6 +54,13 @@ from perception.planner.base import PlannerBase
     ("I spent fourteen euros but only had nine; compute nine minus fourteen to see how far below zero I am",
      "press 1 4 + 9 - 1 0 = ; answer",
      ["the keys enter 10, which the task does not give"]),
+    # a key named by its place is not a number to enter; a minus sign of a number's own needs a key
+    ("in galculator enter 12, click the * button next to the 6, enter 7 and press =", "press 1 2 * 6 + 7 = ; answer",
+     ["the keys enter 6, which the task does not give"]),
+    ("-7*6 galculator", "press 7 * 6 = ; answer", ["the task gives a negative number, and no key makes one"]),
+    ("-7*6 galculator", "press 7 +/- * 6 = ; answer", []),
+    ("20 - 8 in galculator", "press 2 0 - 8 = ; answer", []),
+    ("20 -8 in galculator", "press 2 0 - 8 = ; answer", []),
     # file names keep their capitals; a name the task gives is used
     ("type hello world, then save it as hello.txt", "type hello world ; save Hello.txt",
      ["the task gives no file name 'Hello.txt'"]),
