@@ -117,9 +117,14 @@ class PlanPlayer:
         self._opened: tuple[int, int] | None = None  # the menu bar title clicked last (its menu is open)
         self._menus: list[MenuTitle] | None = None  # titles still to open while a label is looked for
         self._guessed: tuple[str, frozenset[str]] | None = None  # (label, screen texts) of a click the model placed
+        self._reread: Callable[[], Sequence[OcrLine]] | None = None  # a whole-screen read, for the current step
 
-    def next(self, lines: Sequence[OcrLine], ground: Ground) -> tuple[Action, str]:
-        """The next action and what it is for, given the current screen's text."""
+    def next(self, lines: Sequence[OcrLine], ground: Ground,
+             reread: Callable[[], Sequence[OcrLine]] | None = None) -> tuple[Action, str]:
+        """The next action and what it is for, given the current screen's text. `reread` reads the whole screen
+        afresh: asked for once before a label the text lacks is searched for in menus or guessed (an
+        incremental read can cut a line: a live run read galculator's "View" as "ew")."""
+        self._reread = reread
         if self._guessed is not None:  # the last click went where a picture was guessed: did it do anything?
             verdict = self._guess_took_effect(lines)
             if verdict is not None:
@@ -196,6 +201,9 @@ class PlanPlayer:
 
     def _click(self, label: str, lines: list[OcrLine], ground: Ground) -> tuple[Action, str] | None:
         line = locate(label, lines)
+        if line is None and self._menus is None and self._reread is not None:
+            lines = list(self._reread())
+            line = locate(label, lines)
         field = label[1:-1] if label.startswith("[") and label.endswith("]") else None
         if line is not None:
             point = point_of(label, line)

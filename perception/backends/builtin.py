@@ -180,11 +180,20 @@ class BuiltinPolicy(PolicyBase):
             return self._finish(self.inner.propose(task, screenshot, history))
         if self._player is None or self._player[0] != said or not history:
             self._player = (said, PlanPlayer(plan))
-        action, why = self._player[1].next(self._lines, lambda label: self._picture_point(screenshot, label))
+        action, why = self._player[1].next(self._lines, lambda label: self._picture_point(screenshot, label),
+                                           reread=lambda: self._read_afresh(screenshot, task))
         thought = f"plan: {plan} | {why}"
         timings = {**self.last_timings, "plan": time.perf_counter() - start}
         proposal = Proposal(actions=(action,), thought=thought, raw_text=f"Thought: {thought}", timings=timings)
         return self._finish(proposal)
+
+    def _read_afresh(self, screenshot: Screenshot, task: str) -> list[OcrLine]:
+        """The whole screen read again, not only what changed (perception.screen_reader)."""
+        spent = self.last_timings.get("ocr", 0.0)
+        self.forget_text()
+        self._with_text(screenshot, task)
+        self.last_timings["ocr"] += spent  # the step's OCR: both reads
+        return self._lines
 
     def _plan(self, task: str, mismatch: bool = False):
         """The task's plan; None when the planner wrote none it could read, or (unless `mismatch`, which raises

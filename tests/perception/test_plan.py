@@ -294,3 +294,17 @@ def test_two_lines_of_a_document_are_text_that_must_show_not_commands():
     assert action == Wait(seconds=0.5)
     both = typed + [_line("call mom", 0, 20, 50, 30)]
     assert player.next(both, _no_ground)[0] == Done(answer=None)  # no shell prompt asked for: it is no command
+
+
+def test_a_label_the_text_lacks_is_looked_for_in_a_whole_screen_read_first():
+    # The incremental read cut galculator's menu bar ("ew"); a fresh read of the whole screen shows View.
+    cut = [_line("File Edit ew", 0, 0, 90, 10)]
+    whole = [_line("File Edit View", 0, 0, 90, 10)]
+    reads = []
+    reread = lambda: reads.append(1) or whole  # noqa: E731
+    player = PlanPlayer(parse_plan("click View"))
+    action, why = player.next(cut, _no_ground, reread=reread)
+    assert isinstance(action, Click) and 60 <= action.x <= 90 and why == "click View", (action, why)
+    assert reads == [1]
+    shown = PlanPlayer(parse_plan("click View"))  # a label the text shows needs no second read
+    assert isinstance(shown.next(whole, _no_ground, reread=reread)[0], Click) and reads == [1]
