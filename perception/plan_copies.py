@@ -10,7 +10,8 @@ the planner's to choose, but `notes.txt` in it must be a name the instruction ga
 are case-sensitive), a command must use every file the instruction names ("write the path into where.txt" is not
 `pwd > txt`), and a name the instruction gives ("a folder named projects") must be in the plan. A task for the
 terminal is not a document to save, a task for an editor is no shell command to run, and a plan that types the
-same value twice or clicks the same label three times in a row is a planner looping, not a plan.
+same value twice or clicks the same label twice in a row (a ticked box ticked again is unticked) is a
+planner looping, not a plan.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _app_misfits(instruction: str, plan: Plan) -> list[str]:
 
 
 def _loops(instruction: str, plan: Plan) -> list[str]:
-    """A planner that loops: the same value typed twice, the same label clicked three times in a row (unless the
+    """A planner that loops: the same value typed twice, the same label clicked twice in a row (unless the
     task asks for repeats: "twice", "again", "three times")."""
     words = set(re.findall(r"[a-z]+", instruction.casefold()))
     if words & {"twice", "again", "thrice", "times", "repeat", "repeatedly"}:
@@ -148,9 +149,9 @@ def _loops(instruction: str, plan: Plan) -> list[str]:
     problems = [f"the plan types {text!r} twice" for text, n in
                 Counter(s.arg.strip() for s in typed_values(plan)).items() if n > 1 and text]
     steps = plan.steps
-    for a, b, c in zip(steps, steps[1:], steps[2:]):
-        if a.kind == "click" and a == b == c:
-            problems.append(f"the plan clicks {a.arg!r} three times in a row")
+    for a, b in zip(steps, steps[1:]):
+        if a.kind == "click" and a == b:
+            problems.append(f"the plan clicks {a.arg!r} twice in a row")
     return problems
 
 

@@ -76,7 +76,8 @@ from perception.planner.base import PlannerBase
     # a looping planner
     ("put Ada Lovelace in the box labelled Name", "click [Name] ; type Ada Lovelace ; click [Name] ; type Ada Lovelace",
      ["the plan types 'Ada Lovelace' twice"]),
-    ("click OK", "click OK ; click OK ; click OK", ["the plan clicks 'OK' three times in a row"]),
+    ("click OK", "click OK ; click OK ; click OK", ["the plan clicks 'OK' twice in a row"]),
+    ("pick the Pro option and send the form", "click Pro ; click Pro ; click Submit", ["the plan clicks 'Pro' twice in a row"]),
     ("click OK three times", "click OK ; click OK ; click OK", []),
     # options that change what a command does are asked for, in words or written out
     ("keep the lines of app.log that mention ERROR in errors.txt", "type grep -c ERROR app.log > errors.txt ; key enter",
