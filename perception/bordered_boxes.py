@@ -64,12 +64,28 @@ def texts_in_boxes(image: Image.Image, boxes: list[Box], recognize, scale: int =
             continue
         big = crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.BICUBIC)
         text, score = recognize(np.ascontiguousarray(np.asarray(big)[:, :, ::-1]))  # RGB -> BGR [H, W, 3]
-        text = text.strip()
+        text = _without_stray_marks(text.strip())
         if not (text.isascii() and text.isalnum() and score >= sure):
             text, score = (symbol, 1.0) if (symbol := symbol_of(crop)) else (text, score)
         if text and score >= min_score:
             out.append((text, (x1, y1, x2, y2)))
     return out
+
+
+def _without_stray_marks(text: str) -> str:
+    """`text` without the currency signs and CJK punctuation the recogniser adds at its ends (galculator's display
+    showing 4 was read `¥4`), when what is left holds a letter or digit; a sign alone stays for symbol_of."""
+    import unicodedata
+
+    def stray(c: str) -> bool:
+        return unicodedata.category(c) == "Sc" or (ord(c) >= 0x3000 and unicodedata.category(c).startswith("P"))
+
+    trimmed = text
+    while trimmed and stray(trimmed[0]):
+        trimmed = trimmed[1:]
+    while trimmed and stray(trimmed[-1]):
+        trimmed = trimmed[:-1]
+    return trimmed.strip() if any(c.isalnum() for c in trimmed) else text
 
 
 def rapidocr_recognizer(engine):
