@@ -34,11 +34,14 @@ _VAGUE_NUMBER_WORDS = frozenset(
     "cubed point".split())
 _BINARY = frozenset("+-*/")
 _KEY_REFERENCE_WORDS = frozenset({"the", "to", "of", "above", "below", "beside", "under", "over"})
+_PLACE_WORDS = frozenset({"above", "below", "beside", "under", "near"})
 # "a folder named projects", "a file called 'notes.txt'", "the box labelled Name": the name is the next word.
 _NAMED = re.compile(r"""\b(named|called|labell?ed)\s+(?:'([^']+)'|"([^"]+)"|([\w.-]*\w))""", re.IGNORECASE)
 _NOT_A_NAME = frozenset({"a", "an", "the", "after", "by", "for", "in", "on", "with", "it", "this", "that", "as"})
 _TERMINAL_WORDS = frozenset({"terminal", "xterm", "shell", "bash", "console", "echo"})
 _EDITOR_WORDS = frozenset({"mousepad", "editor", "gedit", "notepad"})
+_NAMES_A_NEW_FILE = re.compile(r"\b(new (document|file)|save (it |this |the \w+ )?as|file ?name|name it)\b",
+                               re.IGNORECASE)
 _NEW_LINE = re.compile(r"\b(a new line|on its own line|on a new line|a second line|the next line)\b", re.IGNORECASE)
 _OPTION_WORDS = {("grep", "c"): ("count", "counts", "how many", "number of"),
                  ("grep", "v"): ("not", "without", "except", "exclude", "excluding", "don't", "other than"),
@@ -72,6 +75,9 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
         if _norm(name) not in commands:
             problems.append(f"no command uses {name}")
     copied = _squeeze(" ".join(s.arg for s in plan.steps))
+    if _NAMES_A_NEW_FILE.search(instruction):  # "a new document ... the file name draft.txt": saved by that name
+        problems += [f"no step uses the file name {name}" for name in _FILE_NAME.findall(instruction)
+                     if _squeeze(name) not in copied]
     for groups in _QUOTED.findall(instruction):
         quoted = next(g for g in groups if g)
         if _squeeze(quoted.replace("\\n", "")) not in copied:
@@ -152,6 +158,12 @@ def _loops(instruction: str, plan: Plan) -> list[str]:
     for a, b in zip(steps, steps[1:]):
         if a.kind == "click" and a == b:
             problems.append(f"the plan clicks {a.arg!r} twice in a row")
+    # A field is filled once, and with a value, not with its own label (`click [Name] ; type Name`).
+    filled = [(a.arg, b.arg.strip()) for a, b in zip(steps, steps[1:])
+              if a.kind == "click" and a.arg.startswith("[") and b.kind == "type"]
+    problems += [f"the plan types into {field} twice" for field, n in Counter(f for f, _ in filled).items() if n > 1]
+    problems += [f"the plan types the label {value!r} into its own field" for field, value in filled
+                 if _norm(value) == _norm(field[1:-1])]
     return problems
 
 
@@ -160,28 +172,29 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
     keys count digit by digit: "press 2, 3 and +" is the plan `press 2 3 +`, and "the * button next to the 6"
     names a key it need not press."""
     words = re.findall(r"[a-z]+", instruction.casefold())
-    if _VAGUE_NUMBER_WORDS.intersection(words):
-        return []  # "double 8", "two and a half": numbers the planner works out
+    keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
+    if _VAGUE_NUMBER_WORDS.intersection(words):  # "double 8", "two and a half": numbers the planner works out,
+        # but the ones written in digits are entered ("take 37 and then 18 away from 100, using - twice")
+        written = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
+        return _unused(written, keys) if keys else []
     spelled = spelled_numbers(words)
-    digits = Counter(c for c in instruction if c.isdigit()) + Counter(c for n in spelled for c in str(n))
+    # A digit that only says where a key is ("the decimal point key next to 0") is not one to press.
+    places = [m.group() for m in _NUMBER.finditer(instruction) if _names_a_place(instruction, m.start())]
+    digits = (Counter(c for c in instruction if c.isdigit()) - Counter("".join(places))
+              + Counter(c for n in spelled for c in str(n)))
     pressed = Counter(c for s in plan.steps if s.kind == "press" for k in s.keys if k.isdigit() for c in k)
     problems = [f"the task gives no digit {d}" for d, n in sorted(pressed.items()) if n > digits[d]]
     given = {float(n) for n in _NUMBER.findall(instruction)} | {float(n) for n in spelled}
     for step in plan.steps:
         if step.kind in ("type", "save", "click"):
             problems += [f"the task gives no number {n}" for n in _NUMBER.findall(step.arg) if float(n) not in given]
-    keys = [k for s in plan.steps if s.kind == "press" for k in s.keys]
     if keys:  # a calculation uses the numbers it is given ("nine minus fourteen" is not 14 - 14)
         numbers = _key_numbers(keys)
         labels = " ".join(k for k in keys if not k.isdigit())
         operands = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
         operands += [str(n) for n in spelled if n]  # not "zero": "below zero" is no operand
-        # An operand is used when the keys enter it, or a key's label holds it (the 1 of "1 divided by 8, using the
-        # 1/x key"). Digits given one by one ("press 2, 3, +, 1, 9") are used inside the numbers they make.
         one_by_one = all(len(n) == 1 for n in operands)
-        entered = " ".join(f"{n:g}" for n in numbers)
-        problems += [f"no key enters the given {n}" for n in dict.fromkeys(operands)
-                     if float(n) not in numbers and n not in labels and not (one_by_one and n in entered)]
+        problems += _unused(operands, keys)
         problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
         if not problems and not one_by_one:  # keys that enter only given operands: `1 4 + 9 - 1 0` for "nine
             keys_named = {float(m.group(1)) for m in re.finditer(r"\bthe (\d+)\b(?! \w+s\b)", instruction)}
@@ -199,9 +212,21 @@ def _negative(instruction: str) -> bool:
     numbers ("20 - 8", "20 -8")."""
     for m in re.finditer(r"-(?=\d)", instruction):
         before = instruction[:m.start()].rstrip()
-        if not before or not (before[-1].isalnum() or before[-1] in ").%"):
+        if not before or not (before[-1].isdigit() or before[-1] in ").%"):  # "multiply -7 by 6" too
             return True
     return False
+
+
+def _unused(operands: list[str], keys: list[str]) -> list[str]:
+    """The given operands no key enters. An operand is used when the keys enter it, or a key's label holds it (the 1
+    of "1 divided by 8, using the 1/x key"). Digits given one by one ("press 2, 3, +, 1, 9") are used inside the
+    numbers they make."""
+    numbers = _key_numbers(keys)
+    labels = " ".join(k for k in keys if not k.isdigit())
+    one_by_one = all(len(n) == 1 for n in operands)
+    entered = " ".join(f"{n:g}" for n in numbers)
+    return [f"no key enters the given {n}" for n in dict.fromkeys(operands)
+            if float(n) not in numbers and n not in labels and not (one_by_one and n in entered)]
 
 
 def _key_numbers(keys: list[str]) -> set[float]:
@@ -215,6 +240,16 @@ def _key_numbers(keys: list[str]) -> set[float]:
             numbers.add(float(run))
         run = ""
     return numbers
+
+
+def _names_a_place(instruction: str, at: int) -> bool:
+    """Whether the number at `at` says where a key is ("next to 0", "right of the 9", "above the 6"), not a key
+    to press ("press the 7 key")."""
+    before = re.findall(r"[a-z]+", instruction[max(0, at - 20):at].casefold())
+    if before[-1:] == ["the"]:
+        before = before[:-1]
+    pair = " ".join(before[-2:])
+    return bool(before) and (before[-1] in _PLACE_WORDS or pair in ("next to", "right of", "left of"))
 
 
 def _names_a_key(instruction: str, at: int) -> bool:

@@ -36,7 +36,7 @@ from perception.planner.base import PlannerBase
     ("write 'buy milk' in mousepad and save it as todo.txt", "type buy mlik ; save todo.txt",
      ["the task gives no text 'buy mlik'", "no step uses the quoted 'buy milk'"]),
     ("write 'buy milk' in mousepad and save it as todo.txt", "type buy milk ; save todo.md",
-     ["the task gives no file name 'todo.md'"]),
+     ["the task gives no file name 'todo.md'", "no step uses the file name todo.txt"]),
     # a command is the planner's to write; the file names in it are the user's
     ("in the terminal, list the files into list.txt", "type ls > list.txt ; key enter", []),
     ("in the terminal, list the files into list.txt", "type ls > lists.txt ; key enter",
@@ -56,7 +56,13 @@ from perception.planner.base import PlannerBase
      ["the keys enter 10, which the task does not give"]),
     # a key named by its place is not a number to enter; a minus sign of a number's own needs a key
     ("in galculator enter 12, click the * button next to the 6, enter 7 and press =", "press 1 2 * 6 + 7 = ; answer",
-     ["the keys enter 6, which the task does not give"]),
+     ["the task gives no digit 6"]),
+    ("enter 5, the / key right of 8, and 2", "press 5 8 2 = ; answer", ["the task gives no digit 8"]),
+    ("multiply -7 by 6 in the calculator", "press 7 * 6 = ; answer", ["the task gives a negative number, and no key makes one"]),
+    ("take 37 and then 18 away from 100, using the minus key twice", "press 3 7 - 1 8 = ; answer",
+     ["no key enters the given 100"]),
+    ("take 37 and then 18 away from 100, using the minus key twice", "press 1 0 0 - 3 7 - 1 8 = ; answer", []),
+    ("press the 7 key, then + and the 2 key", "press 7 + 2 = ; answer", []),
     ("-7*6 galculator", "press 7 * 6 = ; answer", ["the task gives a negative number, and no key makes one"]),
     ("-7*6 galculator", "press 7 +/- * 6 = ; answer", []),
     ("20 - 8 in galculator", "press 2 0 - 8 = ; answer", []),
@@ -73,10 +79,18 @@ from perception.planner.base import PlannerBase
     ("mousepad: save 'draft one' as draft.txt", "type echo draft one > draft.txt ; key enter",
      ["the task is for a text editor, and the plan runs the command 'echo draft one > draft.txt'"]),
     ("mousepad: save 'draft one' as draft.txt", "type draft one ; save draft.txt", []),
+    # a new document is saved by the name the task gives it
+    ("put the text draft one into a new document and give it the file name draft.txt by saving it",
+     "key ctrl+a ; type draft one ; save", ["no step uses the file name draft.txt"]),
+    ("put the text draft one into a new document and give it the file name draft.txt by saving it",
+     "type draft one ; save draft.txt", []),
+    ("add the line 'line two' at the end of log.txt and save it", "key ctrl+end ; type line two ; key enter ; save", []),
     # a looping planner
     ("put Ada Lovelace in the box labelled Name", "click [Name] ; type Ada Lovelace ; click [Name] ; type Ada Lovelace",
-     ["the plan types 'Ada Lovelace' twice"]),
+     ["the plan types 'Ada Lovelace' twice", "the plan types into [Name] twice"]),
     ("click OK", "click OK ; click OK ; click OK", ["the plan clicks 'OK' twice in a row"]),
+    ("put Ada Lovelace in the first text box, the one labelled Name", "click [Name] ; type Ada Lovelace ; click [Name] ; "
+     "type Name", ["the plan types into [Name] twice", "the plan types the label 'Name' into its own field"]),
     ("pick the Pro option and send the form", "click Pro ; click Pro ; click Submit", ["the plan clicks 'Pro' twice in a row"]),
     ("click OK three times", "click OK ; click OK ; click OK", []),
     # options that change what a command does are asked for, in words or written out
