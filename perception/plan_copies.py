@@ -178,7 +178,7 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         written = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
         return _unused(written, keys) if keys else []
     spelled = spelled_numbers(words)
-    # A digit that only says where a key is ("the decimal point key next to 0") is not one to press.
+    # A digit that only says where a key is ("the * key next to the 6") is not one to press.
     places = [m.group() for m in _NUMBER.finditer(instruction) if _names_a_place(instruction, m.start())]
     digits = (Counter(c for c in instruction if c.isdigit()) - Counter("".join(places))
               + Counter(c for n in spelled for c in str(n)))
