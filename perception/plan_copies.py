@@ -196,12 +196,9 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         one_by_one = all(len(n) == 1 for n in operands)
         problems += _unused(operands, keys)
         problems += [f"the keys {a} {b} come in a row" for a, b in zip(keys, keys[1:]) if a in _BINARY and b in _BINARY]
-        if not problems and not one_by_one:  # keys that enter only given operands: `1 4 + 9 - 1 0` for "nine
-            keys_named = {float(m.group(1)) for m in re.finditer(r"\bthe (\d+)\b(?! \w+s\b)", instruction)}
-            operand_values = {float(o) for o in operands} | {float(n) for n in spelled}
-            problems += [f"the keys enter {n:g}, which the task does not give" for n in sorted(numbers)  # minus
-                         if (n not in given or (n in keys_named and n not in operand_values))  # fourteen" makes
-                         and f"{n:g}" not in labels]  # up a 10, "click the * next to the 6" names the 6 key
+        if not problems and not one_by_one:  # keys enter only given numbers: `1 4 + 9 - 1 0` for "nine minus
+            problems += [f"the keys enter {n:g}, which the task does not give" for n in sorted(numbers)  # fourteen"
+                         if n not in given and f"{n:g}" not in labels]  # makes up a 10
         if _negative(instruction) and not {"+/-", "-"} & set(keys):
             problems.append("the task gives a negative number, and no key makes one")
     return problems

@@ -63,6 +63,7 @@ from perception.planner.base import PlannerBase
      ["no key enters the given 100"]),
     ("take 37 and then 18 away from 100, using the minus key twice", "press 1 0 0 - 3 7 - 1 8 = ; answer", []),
     ("press the 7 key, then + and the 2 key", "press 7 + 2 = ; answer", []),
+    ("press the 6 key, then * and 12", "press 6 * 1 2 = ; answer", []),
     ("-7*6 galculator", "press 7 * 6 = ; answer", ["the task gives a negative number, and no key makes one"]),
     ("-7*6 galculator", "press 7 +/- * 6 = ; answer", []),
     ("20 - 8 in galculator", "press 2 0 - 8 = ; answer", []),
