@@ -70,12 +70,22 @@ def read_screen_lines(finder, image, region: Box | None = None,
     crop = pil.crop(region) if region else pil
     boxes = [(b[0] + left, b[1] + top, b[2] + left, b[3] + top) for b in find_boxes(crop)]
     lines = [_operator_glyph(pil, ln, boxes) for ln in lines]
-    empty = [b for b in boxes if not any(centre_in(ln.box, b) for ln in lines)]
+    # A box inside a line OCR read as plain text is one of its glyphs, not a key: galculator's bold display digits
+    # have rectangle-like outlines, and "25" was listed with "2" and "5" beside it (a live run read 25 as 5).
+    read = [ln.box for ln in lines if ln.text.strip().isascii() and any(c.isalnum() for c in ln.text)]
+    empty = [b for b in boxes if not any(centre_in(ln.box, b) for ln in lines)
+             and not any(_within(b, box) for box in read)]
     lines += [OcrLine(t.text, tuple(t.box)) for t in finder.read_boxes(pil, empty)]
     if fields:
         named_by = lines + [ln for ln in context if not ln.text.startswith("[")]
         lines += [OcrLine(text, box) for text, box in field_names(boxes, named_by)]
     return lines
+
+
+def _within(box: Box, line_box: Box, slack: int = 2) -> bool:
+    """Whether `box` lies inside `line_box`, give or take `slack` pixels."""
+    return (line_box[0] - slack <= box[0] and line_box[1] - slack <= box[1]
+            and box[2] <= line_box[2] + slack and box[3] <= line_box[3] + slack)
 
 
 def _operator_glyph(image, line: OcrLine, boxes) -> OcrLine:

@@ -11,7 +11,9 @@ are case-sensitive), a command must use every file the instruction names ("write
 `pwd > txt`), and a name the instruction gives ("a folder named projects") must be in the plan. A task for the
 terminal is not a document to save, a task for an editor is no shell command to run, and a plan that types the
 same value twice or clicks the same label twice in a row (a ticked box ticked again is unticked) is a
-planner looping, not a plan.
+planner looping, not a plan. What the task says also limits how: a choice ("choose the Pro plan") is clicked, not
+typed; a function key (`1/x`, `x^2`, `sqrt`) needs words asking for it; a command the task writes out keeps its
+`>>`, `<` and `|`; a command writes only files the task names; a document is saved under one name.
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ _TERMINAL_WORDS = frozenset({"terminal", "xterm", "shell", "bash", "console", "e
 _EDITOR_WORDS = frozenset({"mousepad", "editor", "gedit", "notepad"})
 _NAMES_A_NEW_FILE = re.compile(r"\b(new (document|file)|save (it |this |the \w+ )?as|file ?name|name it)\b",
                                re.IGNORECASE)
-_NEW_LINE = re.compile(r"\b(a new line|on its own line|on a new line|a second line|the next line)\b", re.IGNORECASE)
+_FUNCTION_WORDS = {"1/x": ("reciprocal", "inverse", "invert", "one over", "1 over", "1/", "1 /"),
+                   "x^2": ("square", "squared", "x^2", "x²", "^2", "power of two", "power of 2", "power 2",
+                           "power", "times itself", "multiplied by itself", "second power"),
+                   "sqrt": ("root", "sqrt", "√", "times itself", "multiplied by itself")}  # "which number, times
+#                                                                                         itself, gives 144?"
+_CHOOSING = r"(?:choose|choosing|pick|picking|select|selecting|tick|ticking|opt for|go for)"
+_NEW_LINE = re.compile(r"\b(a new line|on its own line|on a new line|a second line|the next line|newline|line break)\b",
+                       re.IGNORECASE)
 _OPTION_WORDS = {("grep", "c"): ("count", "counts", "how many", "number of"),
                  ("grep", "v"): ("not", "without", "except", "exclude", "excluding", "don't", "other than"),
                  ("sort", "r"): ("reverse", "reversed", "descending", "decreasing", "largest first", "biggest first",
@@ -85,6 +94,8 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
     problems += [f"no step uses the name {name!r}" for name in _given_names(instruction)
                  if _squeeze(name) not in copied and not _near(name, copied)]
     problems += _app_misfits(instruction, plan) + _loops(instruction, plan) + _options(instruction, plan)
+    problems += _chosen_but_typed(instruction, values) + _unnamed_outputs(instruction, plan, values)
+    problems += _saves(instruction, plan) + _function_keys(instruction, plan) + _shell_operators(instruction, plan)
     if _NEW_LINE.search(instruction) and not any(s == PlanStep("key", "enter") or "\n" in s.arg for s in plan.steps):
         problems.append("the task asks for a new line, and the plan starts none")
     return list(dict.fromkeys(problems))
@@ -103,6 +114,72 @@ def _options(instruction: str, plan: Plan) -> list[str]:
                 asks = _OPTION_WORDS.get((word, flag))
                 if asks is not None and flag not in written and not any(re.search(rf"\b{a}\b", said) for a in asks):
                     problems.append(f"the task does not ask for `{word} -{flag}`")
+    return problems
+
+
+def _function_keys(instruction: str, plan: Plan) -> list[str]:
+    """Function keys the task does not ask for: `1/x` needs a reciprocal, `x^2` a square, `sqrt` a root ("12*7
+    xcalc" is no `press 1 2 * 7 1/x`: the x of xcalc is no key)."""
+    said = instruction.casefold()
+    words = re.findall(r"[a-z]+", said)
+    keys = {k for s in plan.steps if s.kind == "press" for k in s.keys}
+
+    def asked(asks: tuple[str, ...]) -> bool:  # a word misspelt ("SQUAERD") still asks
+        return any(a in said for a in asks) or any(
+            difflib.SequenceMatcher(None, a, w).ratio() >= 0.8 for a in asks if a.isalpha() for w in words)
+    return [f"the task asks for no {key} key" for key, asks in _FUNCTION_WORDS.items() if key in keys and not asked(asks)]
+
+
+def _shell_operators(instruction: str, plan: Plan) -> list[str]:
+    """A command the task writes out keeps its shell operators: `>>` appends where `>` overwrites, `<` and `|`
+    feed a command; and no command starts with an app's name and a colon ("xterm: pwd > where.txt" is `pwd >
+    where.txt`)."""
+    values = typed_values(plan)
+    commands = [s.arg for s in plan.steps if s.kind == "type" and s not in values]
+    if not commands:
+        return []
+    problems = [f"the plan types {c.split()[0]!r} as a command" for c in commands
+                if c.split() and re.fullmatch(r"[a-z][\w-]*:", c.split()[0], re.IGNORECASE)]
+    said = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", instruction))
+    typed = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", " ".join(commands)))
+    return problems + [f"the task writes `{op}`, and no command has it" for op in said if typed[op] < said[op]]
+
+
+def _saves(instruction: str, plan: Plan) -> list[str]:
+    """A document is saved under one name, and under a file name the task gives when it gives any (`save call mom ;
+    ... ; save todo.txt` is a misread "write 'buy milk' and 'call mom' and save them as todo.txt")."""
+    names = list(dict.fromkeys(s.arg.strip() for s in plan.steps if s.kind == "save" and s.arg.strip()))
+    problems = [f"the plan saves under two names, {names[0]!r} and {names[1]!r}"] if len(names) > 1 else []
+    given = _FILE_NAME.findall(instruction)
+    problems += [f"the plan saves as {name!r}, not as the file name the task gives" for name in names
+                 if given and not _FILE_NAME.fullmatch(name)]
+    return problems
+
+
+def _chosen_but_typed(instruction: str, values: list[PlanStep]) -> list[str]:
+    """Values the task says to choose ("choose the Enterprise plan", "pick Pro", "tick newsletter") that the plan
+    types: a choice is clicked in its list or box; typed, it lands in whatever field has the focus."""
+    problems = []
+    for step in values:
+        value = step.arg.strip()
+        if value and re.search(rf"\b{_CHOOSING}\s+(?:the\s+|an?\s+)?{re.escape(value)}\b", instruction, re.IGNORECASE):
+            problems.append(f"the task says to choose {value!r}, and the plan types it")
+    return problems
+
+
+def _unnamed_outputs(instruction: str, plan: Plan, values: list[PlanStep]) -> list[str]:
+    """Files a command writes (`> data`, `>> log`) that the instruction does not name: the file a task asks for
+    is named by its user; one the planner made up is a misread task (`echo -n galculator > data` for
+    "galculator prefs")."""
+    problems = []
+    for step in plan.steps:
+        if step.kind != "type" or step in values:
+            continue
+        for target in re.findall(r">>?\s*([^\s;|&<>]+)", step.arg):
+            name = target.rstrip("/").rsplit("/", 1)[-1]
+            checked = _FILE_NAME.fullmatch(name)  # a name with an extension is checked with the other file names
+            if not target.startswith(("/dev/", "&")) and name and not checked and not _says(instruction, name):
+                problems.append(f"the task names no file {name!r} for the command to write")
     return problems
 
 

@@ -65,9 +65,9 @@ def _expand(step: PlanStep) -> list[Move]:
         moves, typed = [Move("clear")], ""
         for key in step.keys:
             if len(key) == 1 and key in TYPABLE_KEYS:  # "+/-" is a key of its own, not three to type
-                if typed.endswith(key):  # a calculator can drop the second of two equal keys typed at once
-                    moves.append(Move("keys", typed))  # (galculator took "144" as "14"): a new step, a new burst
-                    typed = ""
+                if key in typed:  # galculator drops a key typed again while its button still shows pressed
+                    moves.append(Move("keys", typed))  # ("144" was "14"; "84/4=" showed 84, "2.5+4.75=" 49.5,
+                    typed = ""  # measured): a key already in this burst starts the next one
                 typed += key
                 if key == "=":  # galculator mixes up keys typed while it computes (`20-8=/3=` showed 3):
                     moves.append(Move("keys", typed))  # what follows waits for the next screen
@@ -118,6 +118,7 @@ class PlanPlayer:
         self._menus: list[MenuTitle] | None = None  # titles still to open while a label is looked for
         self._guessed: tuple[str, frozenset[str]] | None = None  # (label, screen texts) of a click the model placed
         self._reread: Callable[[], Sequence[OcrLine]] | None = None  # a whole-screen read, for the current step
+        self._field: tuple[str, tuple[int, int, int, int]] | None = None  # (label, box) of the field clicked last
 
     def next(self, lines: Sequence[OcrLine], ground: Ground,
              reread: Callable[[], Sequence[OcrLine]] | None = None) -> tuple[Action, str]:
@@ -149,10 +150,7 @@ class PlanPlayer:
         if kind == "click":
             return self._click(arg, lines, ground)
         if kind == "shows":
-            if locate(arg, lines) is not None:
-                return None
-            return self._look_again(f"wait for {arg!r} to show", limit=2) or (
-                Fail(reason=f"the screen does not show the typed {arg!r}"), "the typed text is not there")
+            return self._shows(arg, lines)
         if kind == "type":
             command = _entered(self.moves, self._next - 1) and PlanStep("type", arg) not in self._values
             if command:  # what it prints is checked at the end
@@ -211,6 +209,7 @@ class PlanPlayer:
             on_bar = any(abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6
                          for t in menu_bar(lines, point))
             self._opened = point if on_bar else None
+            self._field = (label, line.box) if field is not None else None
             return _click(point), f"click {label}"
         if field is not None and locate(field, lines) is None:
             # A field is found by its label's text; with no such text the plan is wrong, not the pointing.
@@ -219,8 +218,24 @@ class PlanPlayer:
             looked = self._look_in_menus(label, lines)
             if looked is not None:
                 return looked
-        self._guessed = (label, frozenset(line.text for line in lines))
+        self._guessed, self._field = (label, frozenset(line.text for line in lines)), None
         return _click(ground(label)), f"click {label} (not in the screen's text: found by its picture)"
+
+    def _shows(self, text: str, lines: list[OcrLine]) -> tuple[Action, str] | None:
+        """None when the screen shows the typed `text`, inside the field it was typed into when the plan clicked
+        one (a value anywhere else on the screen is in the wrong field, or was there before); else a short wait,
+        then a fail."""
+        field = self._field
+        found = locate(text, [ln for ln in lines if field is None or _holds(field[1], point_of(text, ln))])
+        if found is not None:
+            return None
+        elsewhere = field is not None and locate(text, lines) is not None
+        looked = self._look_again(f"wait for {text!r} to show" + (f" in {field[0]}" if field else ""), limit=2)
+        if looked is not None:
+            return looked
+        if elsewhere:
+            return Fail(reason=f"{text!r} shows on the screen, but not in the field {field[0]}"), "wrong field"
+        return Fail(reason=f"the screen does not show the typed {text!r}"), "the typed text is not there"
 
     def _guess_took_effect(self, lines: Sequence[OcrLine]) -> tuple[Action, str] | None:
         """None once the screen's text changed after a click on a guessed point; else one short wait, then a
@@ -293,6 +308,11 @@ class PlanPlayer:
             action, why = self.next(lines, ground)
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
+
+def _holds(box: tuple[int, int, int, int], point: tuple[int, int], slack: int = 4) -> bool:
+    """Whether `point` lies in `box`, give or take `slack` pixels."""
+    return box[0] - slack <= point[0] <= box[2] + slack and box[1] - slack <= point[1] <= box[3] + slack
+
 
 def _click(point: tuple[int, int]) -> Click:
     return Click(x=int(point[0]), y=int(point[1]))

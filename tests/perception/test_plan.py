@@ -175,6 +175,13 @@ def test_equal_keys_in_a_row_are_typed_in_separate_bursts():
     assert actions == [Click(x=715, y=130), Type(text="14"), Type(text="4+10"), Type(text="0=")]
 
 
+def test_a_key_already_in_a_burst_starts_the_next_one():
+    # galculator showed 84 for `84/4=` and 49.5 for `2.5+4.75=` typed at once (measured): a repeated key was lost.
+    player = PlanPlayer(parse_plan("press 2 . 5 + 4 . 7 5 = ; answer"))
+    actions = [player.next(CALC, _no_ground)[0] for _ in range(3)]
+    assert actions == [Click(x=715, y=130), Type(text="2.5+4"), Type(text=".75=")]
+
+
 def test_keys_after_an_equals_sign_are_a_new_burst():
     # galculator, typed `20-8=/3=` at once, showed 3 (measured): the keys after `=` wait for the next screen.
     player = PlanPlayer(parse_plan("press 2 0 - 8 = / 3 = ; answer"))
@@ -308,3 +315,19 @@ def test_a_label_the_text_lacks_is_looked_for_in_a_whole_screen_read_first():
     assert reads == [1]
     shown = PlanPlayer(parse_plan("click View"))  # a label the text shows needs no second read
     assert isinstance(shown.next(whole, _no_ground, reread=reread)[0], Click) and reads == [1]
+
+
+def test_a_value_typed_into_a_field_must_show_inside_that_field():
+    form = [_line("Name", 10, 10, 50, 20), _line("[Name]", 100, 5, 300, 25),
+            _line("Email", 10, 40, 50, 50), _line("[Email]", 100, 35, 300, 55)]
+    in_field = form + [_line("Ada", 104, 8, 140, 22)]
+    player = PlanPlayer(parse_plan("click [Email] ; type Ada"))
+    assert player.next(form, _no_ground)[0] == Click(x=200, y=45)
+    assert player.next(form, _no_ground)[0] == Type(text="Ada")
+    assert player.next(in_field, _no_ground)[0] == Wait(seconds=0.5)  # Ada shows, in the Name field: look again
+    assert player.next(in_field, _no_ground)[0] == Wait(seconds=0.5)
+    action = player.next(in_field, _no_ground)[0]
+    assert isinstance(action, Fail) and "not in the field [Email]" in action.reason
+    right = PlanPlayer(parse_plan("click [Name] ; type Ada"))
+    right.next(form, _no_ground), right.next(form, _no_ground)
+    assert right.next(in_field, _no_ground)[0] == Done(answer=None)
