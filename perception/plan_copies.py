@@ -49,6 +49,11 @@ _FUNCTION_WORDS = {"1/x": ("reciprocal", "inverse", "invert", "one over", "1 ove
                            "power", "times itself", "multiplied by itself", "second power"),
                    "sqrt": ("root", "sqrt", "√", "times itself", "multiplied by itself")}  # "which number, times
 #                                                                                         itself, gives 144?"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# The labels of xcalc's and galculator's keys a plan may press besides digits and + - * / (upper case).
+_CALCULATOR_KEYS = frozenset(
+    ". = ( ) AC C CE % +/- SQRT X^2 1/X X^Y X^3 E^X 10^X LN LOG SIN COS TAN PI E EE INV DRG X! STO RCL SUM EXC "
+    "MS MR MC M+ M- <- BKSP".split())
 _CHOOSING = r"(?:choose|choosing|pick|picking|select|selecting|tick|ticking|opt for|go for)"
 _NEW_LINE = re.compile(r"\b(a new line|on its own line|on a new line|a second line|the next line|newline|line break)\b",
                        re.IGNORECASE)
@@ -118,16 +123,20 @@ def _options(instruction: str, plan: Plan) -> list[str]:
 
 
 def _function_keys(instruction: str, plan: Plan) -> list[str]:
-    """Function keys the task does not ask for: `1/x` needs a reciprocal, `x^2` a square, `sqrt` a root ("12*7
-    xcalc" is no `press 1 2 * 7 1/x`: the x of xcalc is no key)."""
+    """Keys no calculator has (`press 1 2 * 7 xcalc`: the player could not check such a result), and function keys
+    the task does not ask for: `1/x` needs a reciprocal, `x^2` a square, `sqrt` a root ("12*7 xcalc" is no `press
+    1 2 * 7 1/x`: the x of xcalc is no key)."""
     said = instruction.casefold()
     words = re.findall(r"[a-z]+", said)
     keys = {k for s in plan.steps if s.kind == "press" for k in s.keys}
+    unknown = [f"no calculator key is labelled {k!r}" for k in sorted(keys)
+               if not (k.isdigit() or k in _BINARY or k.upper() in _CALCULATOR_KEYS)]
 
     def asked(asks: tuple[str, ...]) -> bool:  # a word misspelt ("SQUAERD") still asks
         return any(a in said for a in asks) or any(
             difflib.SequenceMatcher(None, a, w).ratio() >= 0.8 for a in asks if a.isalpha() for w in words)
-    return [f"the task asks for no {key} key" for key, asks in _FUNCTION_WORDS.items() if key in keys and not asked(asks)]
+    return unknown + [f"the task asks for no {key} key" for key, asks in _FUNCTION_WORDS.items()
+                      if key in keys and not asked(asks)]
 
 
 def _shell_operators(instruction: str, plan: Plan) -> list[str]:
@@ -241,6 +250,9 @@ def _loops(instruction: str, plan: Plan) -> list[str]:
     problems += [f"the plan types into {field} twice" for field, n in Counter(f for f, _ in filled).items() if n > 1]
     problems += [f"the plan types the label {value!r} into its own field" for field, value in filled
                  if _norm(value) == _norm(field[1:-1])]
+    # An email field takes an email address, and only it does ("subscribe" typed into [Email] is a misread task).
+    problems += [f"the plan types {value!r} into {field}" for field, value in filled
+                 if ("mail" in field.casefold()) != bool(_EMAIL.fullmatch(value))]
     return problems
 
 
