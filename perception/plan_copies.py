@@ -101,6 +101,7 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
     problems += _app_misfits(instruction, plan) + _loops(instruction, plan) + _options(instruction, plan)
     problems += _chosen_but_typed(instruction, values) + _unnamed_outputs(instruction, plan, values)
     problems += _saves(instruction, plan) + _function_keys(instruction, plan) + _shell_operators(instruction, plan)
+    problems += _form_values(instruction, plan)
     if _NEW_LINE.search(instruction) and not any(s == PlanStep("key", "enter") or "\n" in s.arg for s in plan.steps):
         problems.append("the task asks for a new line, and the plan starts none")
     return list(dict.fromkeys(problems))
@@ -155,6 +156,28 @@ def _shell_operators(instruction: str, plan: Plan) -> list[str]:
     said = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", instruction))
     typed = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", " ".join(commands)))
     return problems + [f"the task writes `{op}`, and no command has it" for op in said if typed[op] < said[op]]
+
+
+def _form_values(instruction: str, plan: Plan) -> list[str]:
+    """What a form task gives that a plan filling fields leaves out: its email addresses and its capitalised words
+    (names, cities, a plan's name: "form: Alan Turing / alan@bletchley.example / Manchester / newsletter / Basic"),
+    and the newsletter it asks to subscribe to. A sentence's first word is no value."""
+    steps = plan.steps
+    if not any(a.kind == "click" and a.arg.startswith("[") and b.kind == "type" for a, b in zip(steps, steps[1:])):
+        return []  # no field is filled: a plan that only clicks one ("the box labelled Name") leaves nothing out
+    text = " ".join(s.arg for s in steps)
+    copied = _squeeze(text)
+    values = [m.group() for m in _EMAIL.finditer(instruction)]
+    for m in re.finditer(r"\b[A-Z][\w-]*", instruction):
+        first = not instruction[:m.start()].strip() or instruction[:m.start()].rstrip()[-1] in ".!?"
+        if not first and m.group() != "I":
+            values.append(m.group())
+    problems = [f"the plan leaves out {v!r}" for v in dict.fromkeys(values)
+                if _squeeze(v) not in copied and not _near(v, text.casefold())]
+    if re.search(r"\b(newsletter|subscribe)", instruction, re.IGNORECASE) and not re.search(
+            r"newsletter|subscribe", copied):
+        problems.append("the task asks for the newsletter, and the plan ticks nothing for it")
+    return problems
 
 
 def _saves(instruction: str, plan: Plan) -> list[str]:

@@ -116,6 +116,8 @@ class PlanPlayer:
         self._looks = 0  # waits in a row for the current move
         self._opened: tuple[int, int] | None = None  # the menu bar title clicked last (its menu is open)
         self._menus: list[MenuTitle] | None = None  # titles still to open while a label is looked for
+        self._shut: tuple[MenuTitle, frozenset[str]] | None = None  # the title clicked last in that search, and the
+        #                                                             screen's texts before the click
         self._guessed: tuple[str, frozenset[str]] | None = None  # (label, screen texts) of a click the model placed
         self._reread: Callable[[], Sequence[OcrLine]] | None = None  # a whole-screen read, for the current step
         self._field: tuple[str, tuple[int, int, int, int]] | None = None  # (label, box) of the field clicked last
@@ -209,6 +211,7 @@ class PlanPlayer:
             on_bar = any(abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6
                          for t in menu_bar(lines, point))
             self._opened = point if on_bar else None
+            self._shut = (MenuTitle(label, point), frozenset(ln.text for ln in lines)) if on_bar else None
             self._field = (label, line.box) if field is not None else None
             return _click(point), f"click {label}"
         if field is not None and locate(field, lines) is None:
@@ -255,6 +258,14 @@ class PlanPlayer:
         """The next action of looking for `label` in the menu bar's menus: open the next title (a click on
         another title while a menu is open switches to that menu: GTK 3, measured on galculator), at the end
         fail. None when the screen shows no menu bar."""
+        if self._shut is not None and not _menu_under(*self._shut, lines):
+            # No new text under the title since its click: its menu did not open (mousepad's File menu stayed shut
+            # once, and the other menus were searched instead). One more click on it.
+            title = self._shut[0]
+            self._shut = None
+            self._next -= 1
+            return _click(title.point), f"the {title.text} menu did not open: click it again"
+        self._shut = None
         if self._menus is None:
             titles = menu_bar(lines, self._opened)
             if not titles:
@@ -263,10 +274,11 @@ class PlanPlayer:
             self._menus = [t for t in titles if opened is None or max(abs(t.point[0] - opened[0]),
                                                                          abs(t.point[1] - opened[1])) > 12]
         if not self._menus:
-            self._menus = None
+            self._menus = self._shut = None
             return Fail(reason=f"no menu of the menu bar shows {label!r}"), f"{label!r} is in none of the menus"
         title = self._menus.pop(0)
         self._opened = title.point
+        self._shut = (title, frozenset(line.text for line in lines))
         self._next -= 1  # this click again, on the screen with that menu open
         return _click(title.point), f"{label!r} is not on the screen: look in the {title.text} menu"
 
@@ -308,6 +320,14 @@ class PlanPlayer:
             action, why = self.next(lines, ground)
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
+
+def _menu_under(title: MenuTitle, before: frozenset[str], lines: Sequence[OcrLine]) -> bool:
+    """Whether a menu shows under `title`: a line below it, from its left edge on, that was not on the screen before
+    the title's click (`before`: the texts then). Only that part of the screen is compared: a whole-screen read
+    after an incremental one reads the rest differently."""
+    x, y = title.point
+    return any(line.text not in before and line.box[1] >= y + 5 and x - 60 <= line.box[0] <= x + 400 for line in lines)
+
 
 def _holds(box: tuple[int, int, int, int], point: tuple[int, int], slack: int = 4) -> bool:
     """Whether `point` lies in `box`, give or take `slack` pixels."""

@@ -235,10 +235,20 @@ def test_an_item_under_another_menu_than_the_plan_says_is_found_by_opening_the_o
 
 def test_an_item_in_no_menu_fails_after_every_menu_was_opened():
     player = PlanPlayer(parse_plan("click Network tab"))
-    actions = [player.next(BAR, _no_ground)[0] for _ in range(6)]
+    screens = [BAR] + [BAR + [_line(f"item {i}", 650, 270, 700, 290)] for i in range(5)]  # each menu opens
+    actions = [player.next(screen, _no_ground)[0] for screen in screens]
     assert actions[:5] == [Click(x=497, y=248), Click(x=535, y=248), Click(x=578, y=248), Click(x=637, y=249),
                            Click(x=707, y=249)]
     assert isinstance(actions[5], Fail) and "'Network tab'" in actions[5].reason
+
+
+def test_a_menu_that_did_not_open_is_clicked_once_more():
+    # mousepad's File menu stayed shut once, and the player searched the other menus for New Window (a live run).
+    player = PlanPlayer(parse_plan("click File ; click New Window"))
+    file_menu = BAR + [_line("New Window", 503, 265, 590, 283)]
+    screens = [BAR, BAR, file_menu]
+    actions = [player.next(screen, _no_ground)[0] for screen in screens]
+    assert actions == [Click(x=497, y=248), Click(x=497, y=248), Click(x=546, y=274)]
 
 
 def test_plus_minus_is_a_key_to_click_not_three_characters_to_type():

@@ -46,6 +46,16 @@ from perception.planner.base import PlannerBase
     ("in the form, choose the Enterprise plan and submit", "click Enterprise ; click Submit", []),
     ("in the form, subscribe to the newsletter, choose the Enterprise plan and submit",
      "click [Email] ; type subscribe ; click Enterprise ; click Submit", ["the plan types 'subscribe' into [Email]"]),
+    # A form plan uses every value the task gives.
+    ("form: Ada Lovelace / ada@engine.example / Paris / newsletter / Pro, submit",
+     "click [Name] ; type Ada Lovelace ; click [Email] ; type ada@engine.example ; click [City of residence] ; "
+     "type Paris ; click Submit",
+     ["the plan leaves out 'Pro'", "the task asks for the newsletter, and the plan ticks nothing for it"]),
+    ("Please sign Ada Lovelace up with the form. Her email is ada@engine.example.",
+     "click [Email] ; type ada@engine.example ; click Submit", ["the plan leaves out 'Lovelace'"]),
+    ("form: Ada Lovelace / Paris / newsletter / Pro, submit",
+     "click [Name] ; type Ada Lovelace ; click [City of residence] ; type Paris ; click Pro ; click Subscribe ; "
+     "click Submit", []),
     ("form: Grace Hopper, grace@navy.example, submit",
      "click [Name] ; type grace@navy.example ; click [Email] ; type Grace Hopper ; click Submit",
      ["the plan types 'grace@navy.example' into [Name]", "the plan types 'Grace Hopper' into [Email]"]),
