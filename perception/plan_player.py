@@ -35,6 +35,9 @@ Ground = Callable[[str], tuple[int, int]]  # a plan's label the screen text lack
 RETRIES = 1  # a calculator whose display is wrong gets its keys once more
 LOOKS, LOOK_WAIT_S = 6, 0.5  # how long a save may take to show its dialog or its file name (a loaded machine)
 ANSWER_LOOKS = 2  # looks at a calculator's display that is not right yet, before its keys are pressed again
+# Buttons that do the same thing under another word, looked for when the plan's word is not on the screen.
+_SAME_BUTTONS = {"send": ("Submit",), "submit": ("Send",), "ok": ("Okay",), "okay": ("OK",), "delete": ("Remove",),
+                 "remove": ("Delete",), "quit": ("Exit",), "exit": ("Quit",)}
 _DIALOG_WORDS = ("save as", "file name", "name:", "save file", "[name]")
 
 
@@ -204,6 +207,12 @@ class PlanPlayer:
         if line is None and self._menus is None and self._reread is not None:
             lines = list(self._reread())
             line = locate(label, lines)
+        if line is None and self._menus is None:  # "send the form" where the button says Submit
+            for other in _SAME_BUTTONS.get(label.casefold(), ()):
+                line = locate(other, lines)
+                if line is not None:
+                    label = other
+                    break
         field = label[1:-1] if label.startswith("[") and label.endswith("]") else None
         if line is not None:
             point = point_of(label, line)

@@ -341,3 +341,9 @@ def test_a_value_typed_into_a_field_must_show_inside_that_field():
     right = PlanPlayer(parse_plan("click [Name] ; type Ada"))
     right.next(form, _no_ground), right.next(form, _no_ground)
     assert right.next(in_field, _no_ground)[0] == Done(answer=None)
+
+
+def test_a_button_named_by_another_word_is_found_by_it():
+    form = [_line("Name", 10, 10, 50, 20), _line("Submit", 100, 200, 160, 220)]
+    player = PlanPlayer(parse_plan("click Send"))
+    assert player.next(form, _no_ground)[0] == Click(x=130, y=210)
