@@ -35,6 +35,10 @@ _VAGUE_NUMBER_WORDS = frozenset(
     "dozen half halve halved halves double doubled twice triple tripled thrice quarter percent square squared cube "
     "cubed point".split())
 _BINARY = frozenset("+-*/")
+# The digits a vague number word may bring into a calculation: "half" is 0.5 or /2, "a quarter" 0.25, 0.75 or /4.
+_VAGUE_DIGITS = {"half": "25", "halve": "25", "halved": "25", "halves": "25", "quarter": "2574", "dozen": "12",
+                 "double": "2", "doubled": "2", "twice": "2", "triple": "3", "tripled": "3", "thrice": "3",
+                 "percent": "100", "square": "2", "squared": "2", "cube": "3", "cubed": "3"}
 _KEY_REFERENCE_WORDS = frozenset({"the", "to", "of", "above", "below", "beside", "under", "over"})
 _PLACE_WORDS = frozenset({"above", "below", "beside", "under", "near"})
 # "a folder named projects", "a file called 'notes.txt'", "the box labelled Name": the name is the next word.
@@ -291,7 +295,16 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
     if _VAGUE_NUMBER_WORDS.intersection(words):  # "double 8", "two and a half": numbers the planner works out,
         # but the ones written in digits are entered ("take 37 and then 18 away from 100, using - twice")
         written = [m.group() for m in _NUMBER.finditer(instruction) if not _names_a_key(instruction, m.start())]
-        return _unused(written, keys) if keys else []
+        if not keys:
+            return []
+        # and the digits pressed come from the numbers given, in digits or words, or from the vague words
+        # (`4 5 + 2 1 . 5` for "add two and a half to four point seven five" makes up 45 and 21)
+        given = (Counter(c for c in instruction if c.isdigit()) + Counter(c for n in spelled_numbers(words)
+                                                                          for c in str(n))
+                 + Counter(c for w in words for c in _VAGUE_DIGITS.get(w, "")))
+        pressed = Counter(c for k in keys if k.isdigit() for c in k)
+        return _unused(written, keys) + [f"the task gives no digit {d}" for d, n in sorted(pressed.items())
+                                         if n > given[d]]
     spelled = spelled_numbers(words)
     # A digit that only says where a key is ("the * key next to the 6") is not one to press.
     places = [m.group() for m in _NUMBER.finditer(instruction) if _names_a_place(instruction, m.start())]

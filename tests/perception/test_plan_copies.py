@@ -67,6 +67,11 @@ from perception.planner.base import PlannerBase
      ["the task asks for a new line, and the plan starts none"]),
     ("README.md := '# Project' + newline, save", "key ctrl+a ; type # Project ; key enter ; save", []),
     # Function keys need asking for; a written command keeps its operators and loses the app's name.
+    # Vague number words ("half", "point") bring only their own digits.
+    ("add two and a half to four point seven five", "press 4 5 + 2 1 . 5 = - 4 7 5 = ; answer",
+     ["the task gives no digit 1", "the task gives no digit 4", "the task gives no digit 5"]),
+    ("add two and a half to four point seven five", "press 2 . 5 + 4 . 7 5 = ; answer", []),
+    ("what is a quarter of 80?", "press 8 0 / 4 = ; answer", []),
     ("12*7 xcalc", "press 1 2 * 7 1/x ; answer", ["the task asks for no 1/x key"]),
     ("12*7 xcalc", "press 1 2 * 7 xcalc ; answer", ["no calculator key is labelled 'xcalc'"]),
     ("9-14 xcalc", "press 9 - 1 4 x^2 ; answer", ["the task asks for no x^2 key"]),
