@@ -155,8 +155,10 @@ def _shell_operators(instruction: str, plan: Plan) -> list[str]:
     problems = [f"the plan types {c.split()[0]!r} as a command" for c in commands
                 if c.split() and re.fullmatch(r"[a-z][\w-]*:", c.split()[0], re.IGNORECASE)]
     addressed = re.match(r"\s*([a-z][\w-]*:)\s", instruction, re.IGNORECASE)  # "xterm: pwd > where.txt"
-    problems += [f"the plan types the task's address {addressed.group(1)!r} in {c.strip()!r}" for c in commands
-                 if addressed and addressed.group(1).casefold() in c.casefold().split()[1:]]
+    if addressed:  # the command is what follows the address: a word with a colon it lacks is the address, misread
+        rest = instruction[addressed.end():].casefold().split()  # ("echo term: pwd > where.txt")
+        problems += [f"the plan types the task's address in {c.strip()!r}" for c in commands
+                     if any(w.endswith(":") and w not in rest for w in c.casefold().split()[1:])]
     said = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", instruction))
     typed = Counter(re.findall(r"(?<![<>])(>>|<|\|)(?![<>|])", " ".join(commands)))
     return problems + [f"the task writes `{op}`, and no command has it" for op in said if typed[op] < said[op]]

@@ -347,3 +347,17 @@ def test_a_button_named_by_another_word_is_found_by_it():
     form = [_line("Name", 10, 10, 50, 20), _line("Submit", 100, 200, 160, 220)]
     player = PlanPlayer(parse_plan("click Send"))
     assert player.next(form, _no_ground)[0] == Click(x=130, y=210)
+
+
+def test_a_made_up_menu_item_is_skipped_when_the_next_one_shows():
+    player = PlanPlayer(parse_plan("click View ; click Trigonometry ; click Scientific Mode"))
+    view_menu = BAR + [_line("Basic Mode", 580, 280, 660, 300), _line("Scientific Mode", 580, 300, 680, 320)]
+    actions = [player.next(screen, _no_ground)[0] for screen in (BAR, view_menu)]
+    assert actions == [Click(x=578, y=248), Click(x=630, y=310)]
+
+
+def test_a_choice_missing_from_the_screen_is_not_skipped_for_the_submit_button():
+    form = [_line("Name", 10, 10, 50, 20), _line("Submit", 100, 200, 160, 220)]
+    player = PlanPlayer(parse_plan("click Pro ; click Submit"))
+    action, why = player.next(form, lambda words: (5, 6))
+    assert action == Click(x=5, y=6) and "Pro" in why
