@@ -13,14 +13,15 @@ pytest.importorskip("cv2")
 DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
-def _display() -> Image.Image:
-    """A calculator display: a bordered box with one large digit at its right, as galculator draws 4."""
+def _display(number: str = "4", bottom: int = 72) -> Image.Image:
+    """A calculator display: a bordered box with a large bold number at its right, as galculator draws it."""
     if not DEJAVU_BOLD.exists():
         pytest.skip("fonts-dejavu-core is not installed")
     image = Image.new("RGB", (400, 120), (240, 240, 240))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((20, 20, 340, 72), outline=(120, 120, 120), fill=(255, 255, 255))
-    draw.text((325, 46), "4", font=ImageFont.truetype(str(DEJAVU_BOLD), 36), fill=(0, 0, 0), anchor="rm")
+    draw.rectangle((20, 20, 340, bottom), outline=(120, 120, 120), fill=(255, 255, 255))
+    draw.text((325, (20 + bottom) // 2), number, font=ImageFont.truetype(str(DEJAVU_BOLD), 36), fill=(0, 0, 0),
+              anchor="rm")
     return image
 
 
@@ -38,12 +39,7 @@ def test_a_large_bold_number_is_listed_once_not_glyph_by_glyph():
     from perception.listing import read_screen_lines
     from perception.ocr import TextFinder
 
-    if not DEJAVU_BOLD.exists():
-        pytest.skip("fonts-dejavu-core is not installed")
-    image = Image.new("RGB", (400, 120), (240, 240, 240))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((20, 20, 340, 80), outline=(120, 120, 120), fill=(255, 255, 255))
-    draw.text((325, 50), "25", font=ImageFont.truetype(str(DEJAVU_BOLD), 36), fill=(0, 0, 0), anchor="rm")
+    image = _display("25", bottom=80)
     glyphs = [b for b in find_boxes(image) if b[2] - b[0] < 40]
     assert glyphs, "the glyphs no longer look like boxes: this test no longer tests anything"
     finder = TextFinder()
