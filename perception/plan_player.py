@@ -4,10 +4,13 @@ The planner reads the instruction once; PlanPlayer turns each plan step into act
 - `press`: calculator keys. It clears first (AC, when the screen shows one), types the keys a calculator also
   takes from the keyboard (digits, `.`, `+ - * / = ( )`: typing cannot miss a key) and clicks the others
   (`sqrt`, `x^2`, `1/x`, `+/-`, `AC`) where the screen's text shows them, else where the grounding model points;
-- `type`, `key`: as written; a value typed into a field or a document must then show on the screen;
+- `type`, `key`: as written; a value typed into a field must then show inside that field, and a document's text
+  on the screen;
 - `click`: the part of the line showing the label. A label the screen does not show is looked for in the menus
-  of the window's menu bar, one after the other (perception.menu_bar); with no menu bar, the policy's `ground`
-  guesses the point (an icon's picture, the grounding network), and the screen must change after such a click;
+  of the window's menu bar, one after the other (perception.menu_bar; a title whose menu did not open is clicked
+  once more, and an item the plan made up is skipped when its next item shows in the open menu); with no menu bar,
+  the policy's `ground` guesses the point (an icon's picture, the grounding network), and the screen must change
+  after such a click;
 - `save NAME`: Ctrl+S, then the name and Enter when a save dialog asks for one;
 - `answer`: the display is read back and compared with what the keys compute. A mismatch is looked at twice
   more (a calculator may still be working through typed keys), then the keys are pressed once more from a cleared
@@ -162,6 +165,7 @@ class PlanPlayer:
                 self._before, self._typed = lines, arg
             return Type(text=arg), f"type {arg!r}"
         if kind == "key":
+            self._field = None  # a Tab or Enter may move the focus: what is typed next is not checked in that field
             return _key_action(arg), f"press {arg}"
         if kind == "save":
             self._saving = {line.text for line in lines}
@@ -347,6 +351,7 @@ class PlanPlayer:
             action, why = self.next(lines, ground)
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
+
 
 def _menu_under(title: MenuTitle, before: frozenset[str], lines: Sequence[OcrLine]) -> bool:
     """Whether a menu shows under `title`: a line below it, from its left edge on, that was not on the screen before

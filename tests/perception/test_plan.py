@@ -361,3 +361,13 @@ def test_a_choice_missing_from_the_screen_is_not_skipped_for_the_submit_button()
     player = PlanPlayer(parse_plan("click Pro ; click Submit"))
     action, why = player.next(form, lambda words: (5, 6))
     assert action == Click(x=5, y=6) and "Pro" in why
+
+
+def test_after_a_key_the_next_value_is_not_checked_in_the_field_clicked_before():
+    form = [_line("Name", 10, 10, 50, 20), _line("[Name]", 100, 5, 300, 25),
+            _line("Email", 10, 40, 50, 50), _line("[Email]", 100, 35, 300, 55)]
+    filled = form + [_line("Ada", 104, 8, 140, 22), _line("a@b.example", 104, 38, 200, 52)]
+    player = PlanPlayer(parse_plan("click [Name] ; type Ada ; key tab ; type a@b.example"))
+    actions = [player.next(filled, _no_ground)[0] for _ in range(5)]
+    assert actions == [Click(x=200, y=15), Type(text="Ada"), Key(key="tab"), Type(text="a@b.example"),
+                       Done(answer=None)]
