@@ -104,7 +104,7 @@ def unsupported(instruction: str, plan: Plan) -> list[str]:
                  if _squeeze(name) not in copied and not _near(name, copied)]
     problems += _app_misfits(instruction, plan) + _loops(instruction, plan) + _options(instruction, plan)
     problems += _chosen_but_typed(instruction, values) + _unnamed_outputs(instruction, plan, values)
-    problems += _saves(instruction, plan) + _function_keys(instruction, plan) + _shell_operators(instruction, plan)
+    problems += _saves(instruction, plan) + _function_keys(instruction, plan) + _shell_operators(instruction, plan, values)
     problems += _form_values(instruction, plan)
     if _NEW_LINE.search(instruction) and not any(s == PlanStep("key", "enter") or "\n" in s.arg for s in plan.steps):
         problems.append("the task asks for a new line, and the plan starts none")
@@ -144,11 +144,10 @@ def _function_keys(instruction: str, plan: Plan) -> list[str]:
                       if key in keys and not asked(asks)]
 
 
-def _shell_operators(instruction: str, plan: Plan) -> list[str]:
+def _shell_operators(instruction: str, plan: Plan, values: list[PlanStep]) -> list[str]:
     """A command the task writes out keeps its shell operators: `>>` appends where `>` overwrites, `<` and `|`
     feed a command; and no command starts with an app's name and a colon ("xterm: pwd > where.txt" is `pwd >
-    where.txt`)."""
-    values = typed_values(plan)
+    where.txt`). `values`: the plan's typed values (typed_values), which are no commands."""
     commands = [s.arg for s in plan.steps if s.kind == "type" and s not in values]
     if not commands:
         return []
@@ -304,16 +303,13 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         given = (Counter(c for c in instruction if c.isdigit()) + Counter(c for n in spelled_numbers(words)
                                                                           for c in str(n))
                  + Counter(c for w in words for c in _VAGUE_DIGITS.get(w, "")))
-        pressed = Counter(c for k in keys if k.isdigit() for c in k)
-        return _unused(written, keys) + [f"the task gives no digit {d}" for d, n in sorted(pressed.items())
-                                         if n > given[d]]
+        return _unused(written, keys) + _extra_digits(keys, given)
     spelled = spelled_numbers(words)
     # A digit that only says where a key is ("the * key next to the 6") is not one to press.
     places = [m.group() for m in _NUMBER.finditer(instruction) if _names_a_place(instruction, m.start())]
     digits = (Counter(c for c in instruction if c.isdigit()) - Counter("".join(places))
               + Counter(c for n in spelled for c in str(n)))
-    pressed = Counter(c for s in plan.steps if s.kind == "press" for k in s.keys if k.isdigit() for c in k)
-    problems = [f"the task gives no digit {d}" for d, n in sorted(pressed.items()) if n > digits[d]]
+    problems = _extra_digits(keys, digits)
     given = {float(n) for n in _NUMBER.findall(instruction)} | {float(n) for n in spelled}
     for step in plan.steps:
         if step.kind in ("type", "save", "click"):
@@ -332,6 +328,12 @@ def _numbers(instruction: str, plan: Plan) -> list[str]:
         if _negative(instruction) and not {"+/-", "-"} & set(keys):
             problems.append("the task gives a negative number, and no key makes one")
     return problems
+
+
+def _extra_digits(keys: list[str], given: Counter) -> list[str]:
+    """The digits the keys press more often than `given` (digit -> count) allows."""
+    pressed = Counter(c for k in keys if k.isdigit() for c in k)
+    return [f"the task gives no digit {d}" for d, n in sorted(pressed.items()) if n > given[d]]
 
 
 def _negative(instruction: str) -> bool:

@@ -225,8 +225,7 @@ class PlanPlayer:
         if line is not None:
             point = point_of(label, line)
             self._menus, self._guessed = None, None
-            on_bar = any(abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6
-                         for t in menu_bar(lines, point))
+            on_bar = _on_menu_bar(point, lines)
             self._opened = point if on_bar else None
             self._shut = (MenuTitle(label, point), frozenset(ln.text for ln in lines)) if on_bar else None
             self._field = (label, line.box) if field is not None else None
@@ -268,8 +267,7 @@ class PlanPlayer:
         if line is None:
             return False
         point = point_of(label, line)
-        return point[1] > self._opened[1] + 5 and not any(
-            abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6 for t in menu_bar(lines, point))
+        return point[1] > self._opened[1] + 5 and not _on_menu_bar(point, lines)
 
     def _guess_took_effect(self, lines: Sequence[OcrLine]) -> tuple[Action, str] | None:
         """None once the screen's text changed after a click on a guessed point; else one short wait, then a
@@ -351,6 +349,11 @@ class PlanPlayer:
             action, why = self.next(lines, ground)
             return action, f"the display shows {shown or 'nothing readable'}: again, {why}"
         return Fail(reason=f"the display shows {shown or 'nothing readable'}, not {want}"), "the result is wrong"
+
+
+def _on_menu_bar(point: tuple[int, int], lines: Sequence[OcrLine]) -> bool:
+    """Whether `point` is one of the menu bar's titles (perception.menu_bar), give or take a few pixels."""
+    return any(abs(t.point[0] - point[0]) <= 12 and abs(t.point[1] - point[1]) <= 6 for t in menu_bar(lines, point))
 
 
 def _menu_under(title: MenuTitle, before: frozenset[str], lines: Sequence[OcrLine]) -> bool:
